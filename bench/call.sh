@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Times sockscope against grpcurl on the bundled sample server, alternating the
+# two tools in one run so both see the same machine state, and prints medians
+# and ratios. Usage: bench/call.sh [ROUNDS] [STREAM_COUNT]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rounds=${1:-15}
+stream_count=${2:-100000}
+grpcurl_version=v1.9.4
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/ssbench.XXXXXX")
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "building sockscope and installing grpcurl ${grpcurl_version} into a temporary GOBIN" >&2
+go build -o "$work/sockscope" .
+GOBIN="$work/bin" go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@${grpcurl_version}"
+
+sock="$work/s.sock"
+"$work/sockscope" --sample-server --socket "$sock" >"$work/server.out" &
+server_pid=$!
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+[ -S "$sock" ] || { echo "sample server did not start" >&2; exit 1; }
+
+ss() { "$work/sockscope" "$@"; }
+gc() { "$work/bin/grpcurl" "$@"; }
+
+now_ns() { date +%s%N; }
+# time_ms CMD... : runs CMD with stdout discarded and prints its wall time in ms
+time_ms() {
+  local start end
+  start=$(now_ns)
+  "$@" >/dev/null
+  end=$(now_ns)
+  echo $(( (end - start) / 1000 ))
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f", m/1000}'; }
+
+unary_data='{"message":"bench"}'
+stream_data="{\"count\":${stream_count}}"
+
+# Warm both binaries and check that they agree before timing anything.
+ss --call sample.v1.Echo/Echo -d "$unary_data" "$sock" >/dev/null
+gc -plaintext -unix -d "$unary_data" "$sock" sample.v1.Echo/Echo >/dev/null
+ss_n=$(ss --call sample.v1.Echo/Count -d "$stream_data" --format jsonl "$sock" | wc -l)
+[ "$ss_n" -eq "$stream_count" ] || { echo "sockscope streamed $ss_n messages, want $stream_count" >&2; exit 1; }
+
+: >"$work/ss_unary"; : >"$work/gc_unary"; : >"$work/ss_stream"; : >"$work/gc_stream"
+for i in $(seq "$rounds"); do
+  time_ms ss --call sample.v1.Echo/Echo -d "$unary_data" "$sock" >>"$work/ss_unary"
+  time_ms gc -plaintext -unix -d "$unary_data" "$sock" sample.v1.Echo/Echo >>"$work/gc_unary"
+  time_ms ss --call sample.v1.Echo/Count -d "$stream_data" --format jsonl "$sock" >>"$work/ss_stream"
+  time_ms gc -plaintext -unix -d "$stream_data" "$sock" sample.v1.Echo/Count >>"$work/gc_stream"
+  echo "round $i/$rounds done" >&2
+done
+
+ssu=$(median <"$work/ss_unary"); gcu=$(median <"$work/gc_unary")
+sss=$(median <"$work/ss_stream"); gcs=$(median <"$work/gc_stream")
+printf '%-32s %12s %12s %8s\n' "median wall time (ms)" sockscope grpcurl ratio
+printf '%-32s %12s %12s %8.2f\n' "unary Echo (reflection)" "$ssu" "$gcu" "$(awk -v a="$ssu" -v b="$gcu" 'BEGIN{print a/b}')"
+printf '%-32s %12s %12s %8.2f\n' "Count stream x${stream_count}" "$sss" "$gcs" "$(awk -v a="$sss" -v b="$gcs" 'BEGIN{print a/b}')"
+echo "rounds: $rounds, machine: $(nproc) cores, $(go version | awk '{print $3}')"

@@ -1,0 +1,30 @@
+package client
+
+import (
+	"fmt"
+
+	"google.golang.org/grpc/encoding"
+	protoencoding "google.golang.org/grpc/encoding/proto"
+	"google.golang.org/grpc/mem"
+	"google.golang.org/protobuf/proto"
+)
+
+// replyCodec is gRPC's proto codec with a cheaper Unmarshal for replies.
+// Replies are always fresh dynamic messages, so the Reset the standard codec
+// performs only allocates new field maps for nothing; and the required-field
+// check walks dynamic messages reflectively on every reply. Skipping it also
+// shows a proto2 reply missing required fields as it was sent, which is what a
+// debugging tool should do.
+type replyCodec struct{ encoding.CodecV2 }
+
+var fastReplyCodec = replyCodec{encoding.GetCodecV2(protoencoding.Name)}
+
+func (replyCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	m, ok := v.(proto.Message)
+	if !ok {
+		return fmt.Errorf("cannot unmarshal into %T: not a proto.Message", v)
+	}
+	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
+	defer buf.Free()
+	return proto.UnmarshalOptions{Merge: true, AllowPartial: true}.Unmarshal(buf.ReadOnlyData(), m)
+}

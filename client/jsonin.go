@@ -1,0 +1,213 @@
+package client
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/dynamicpb"
+)
+
+// InputError reports a request that could not be read: malformed JSON or a
+// message that does not fit the request type. Callers treat it as a usage
+// error (bad input) rather than a failure of the call.
+type InputError struct {
+	Request int    // 1-based number of the request in the input
+	Line    int    // 1-based line in the whole input; 0 when unknown
+	Column  int    // 1-based column (in characters) in the whole input; 0 when unknown
+	Problem string // what is wrong, e.g. `unknown field "foo"`
+	Err     error  // underlying decoder error, if any
+}
+
+// Error formats the error as "request N: line L, column C: problem".
+func (e *InputError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("request %d: line %d, column %d: %s", e.Request, e.Line, e.Column, e.Problem)
+	}
+	return fmt.Sprintf("request %d: %s", e.Request, e.Problem)
+}
+
+// Unwrap returns the underlying decoder error.
+func (e *InputError) Unwrap() error { return e.Err }
+
+// RequestReader reads a sequence of JSON objects (whitespace/newline separated) from r, each decoded into a new
+// dynamicpb message of type md with protojson (resolver used for Any). It returns io.EOF at the end.
+//
+// Each object is returned as soon as its closing brace has been read, so
+// requests typed at a terminal are sent one by one.
+type RequestReader struct {
+	decoder  *json.Decoder
+	tracker  *positionTracker
+	msgType  protoreflect.MessageType
+	unmarsh  protojson.UnmarshalOptions
+	count    int
+	stickErr error
+}
+
+// NewRequestReader returns a reader of md messages from r. A nil resolver
+// means protoregistry.GlobalTypes.
+func NewRequestReader(r io.Reader, md protoreflect.MessageDescriptor, resolver TypeResolver) *RequestReader {
+	if resolver == nil {
+		resolver = protoregistry.GlobalTypes
+	}
+	tracker := &positionTracker{r: r, line: 1, col: 1}
+	return &RequestReader{
+		decoder: json.NewDecoder(tracker),
+		tracker: tracker,
+		msgType: dynamicpb.NewMessageType(md),
+		unmarsh: protojson.UnmarshalOptions{Resolver: resolver},
+	}
+}
+
+// Next returns the next request, io.EOF after the last one, or an *InputError.
+// After an error every later call returns the same error.
+func (rr *RequestReader) Next() (proto.Message, error) {
+	if rr.stickErr != nil {
+		return nil, rr.stickErr
+	}
+	msg, err := rr.next()
+	if err != nil {
+		rr.stickErr = err
+	}
+	return msg, err
+}
+
+func (rr *RequestReader) next() (proto.Message, error) {
+	number := rr.count + 1
+	var raw json.RawMessage
+	if err := rr.decoder.Decode(&raw); err != nil {
+		if err == io.EOF {
+			return nil, io.EOF
+		}
+		return nil, rr.decodeError(number, err)
+	}
+	rr.count = number
+	end := rr.decoder.InputOffset()
+	start := end - int64(len(raw))
+	startLine, startCol := rr.tracker.position(start)
+	rr.tracker.advance(end)
+
+	if raw[0] != '{' {
+		return nil, &InputError{Request: number, Line: startLine, Column: startCol,
+			Problem: fmt.Sprintf("expected a JSON object, got %s", jsonKind(raw[0]))}
+	}
+	msg := rr.msgType.New().Interface()
+	if err := rr.unmarsh.Unmarshal(raw, msg); err != nil {
+		return nil, protojsonError(number, startLine, startCol, err)
+	}
+	return msg, nil
+}
+
+func (rr *RequestReader) decodeError(number int, err error) error {
+	var syntaxErr *json.SyntaxError
+	if errors.As(err, &syntaxErr) {
+		line, col := rr.tracker.position(syntaxErr.Offset)
+		// The offset is just past the offending character.
+		if col > 1 {
+			col--
+		}
+		return &InputError{Request: number, Line: line, Column: col, Problem: syntaxErr.Error(), Err: err}
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		line, col := rr.tracker.position(rr.tracker.end())
+		return &InputError{Request: number, Line: line, Column: col,
+			Problem: "unexpected end of input (unfinished JSON value)", Err: err}
+	}
+	// A read error from the underlying reader is not bad input.
+	return fmt.Errorf("reading request %d: %w", number, err)
+}
+
+func jsonKind(first byte) string {
+	switch first {
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	default:
+		return "a number"
+	}
+}
+
+// protojsonPosition matches the "(line L:C): " that protojson puts in its
+// messages, with positions relative to the object being decoded.
+var protojsonPosition = regexp.MustCompile(`\(line (\d+):(\d+)\):?\s*`)
+
+// protojsonError turns a protojson error into an InputError positioned in the
+// whole input. protojson's message prefix deliberately varies (it may use
+// non-breaking spaces), so it is matched loosely.
+func protojsonError(number, startLine, startCol int, err error) error {
+	text := err.Error()
+	text = strings.TrimPrefix(text, "proto:")
+	text = strings.TrimLeft(text, " \u00a0")
+	ie := &InputError{Request: number, Line: startLine, Column: startCol, Err: err}
+	if m := protojsonPosition.FindStringSubmatchIndex(text); m != nil {
+		line, _ := strconv.Atoi(text[m[2]:m[3]])
+		col, _ := strconv.Atoi(text[m[4]:m[5]])
+		if line == 1 {
+			ie.Column = startCol + col - 1
+		} else {
+			ie.Line = startLine + line - 1
+			ie.Column = col
+		}
+		text = strings.TrimSpace(text[:m[0]] + text[m[1]:])
+	}
+	ie.Problem = text
+	return ie
+}
+
+// positionTracker sits between the input and the JSON decoder and remembers
+// the bytes the decoder has read but the reader has not yet passed, so byte
+// offsets reported by the decoder can be turned into line and column in the
+// whole input without keeping all of it.
+type positionTracker struct {
+	r         io.Reader
+	pending   []byte // bytes from offset base on
+	base      int64
+	line, col int // position of base
+}
+
+func (p *positionTracker) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.pending = append(p.pending, b[:n]...)
+	return n, err
+}
+
+func (p *positionTracker) end() int64 { return p.base + int64(len(p.pending)) }
+
+// position returns the 1-based line and column of offset, which must not be
+// before the last advance.
+func (p *positionTracker) position(offset int64) (line, col int) {
+	n := min(max(offset-p.base, 0), int64(len(p.pending)))
+	return step(p.line, p.col, p.pending[:n])
+}
+
+// advance forgets everything before offset.
+func (p *positionTracker) advance(offset int64) {
+	n := min(max(offset-p.base, 0), int64(len(p.pending)))
+	p.line, p.col = step(p.line, p.col, p.pending[:n])
+	p.pending = append(p.pending[:0], p.pending[n:]...)
+	p.base += n
+}
+
+func step(line, col int, b []byte) (int, int) {
+	if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+		line += bytes.Count(b, []byte{'\n'})
+		col = 1
+		b = b[i+1:]
+	}
+	return line, col + utf8.RuneCount(b)
+}

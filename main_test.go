@@ -1,0 +1,467 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"sockscope/sample"
+)
+
+// shortDir returns a temp dir whose socket paths stay well under the 104/108
+// byte limit, which t.TempDir's test-named paths can exceed.
+func shortDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "ss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+func startSample(t *testing.T, mode sample.Reflection) string {
+	t.Helper()
+	path := filepath.Join(shortDir(t), "s.sock")
+	lis, err := sample.Listen(path)
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	srv := sample.NewServer(sample.Options{Reflection: mode})
+	go srv.Serve(lis)
+	t.Cleanup(srv.Stop)
+	return path
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func runCLI(t *testing.T, stdin io.Reader, args ...string) result {
+	t.Helper()
+	if stdin == nil {
+		stdin = strings.NewReader("")
+	}
+	var out, errOut bytes.Buffer
+	code := run(args, stdin, &out, &errOut)
+	return result{code, out.String(), errOut.String()}
+}
+
+func (r result) want(t *testing.T, code int) result {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, code, r.stdout, r.stderr)
+	}
+	return r
+}
+
+func decodeJSON(t *testing.T, s string) map[string]any {
+	t.Helper()
+	var v map[string]any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatalf("output is not one JSON object: %v\n%s", err, s)
+	}
+	return v
+}
+
+func TestListSortedAndLong(t *testing.T) {
+	sock := startSample(t, sample.ReflectionV1)
+	r := runCLI(t, nil, "--list", sock).want(t, exitOK)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	for _, want := range []string{"sample.v1.Echo/Echo", "sample.v1.Echo/Chat", "grpc.health.v1.Health/Check"} {
+		if !strings.Contains(r.stdout, want+"\n") {
+			t.Errorf("--list lacks %s:\n%s", want, r.stdout)
+		}
+	}
+	for i := 1; i < len(lines); i++ {
+		if lines[i-1] > lines[i] {
+			t.Errorf("--list not sorted: %q before %q", lines[i-1], lines[i])
+		}
+	}
+	if strings.Contains(r.stdout, "grpc.reflection") {
+		t.Errorf("--list shows the reflection service itself:\n%s", r.stdout)
+	}
+
+	// Flags after the address work as well as before it.
+	r = runCLI(t, nil, sock, "--list", "--long").want(t, exitOK)
+	for _, want := range []string{
+		"sample.v1.Echo/Count\tserver-stream\tsample.v1.CountRequest -> sample.v1.CountReply",
+		"sample.v1.Echo/Sum\tclient-stream",
+		"sample.v1.Echo/Chat\tbidi-stream",
+		"sample.v1.Echo/Echo\tunary",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("--list --long lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
+
+func TestCallUnaryDataForms(t *testing.T) {
+	sock := startSample(t, sample.ReflectionV1)
+	file := filepath.Join(shortDir(t), "req.json")
+	if err := os.WriteFile(file, []byte(`{"message": "from file"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"inline", "", []string{"-d", `{"message":"inline"}`}, "inline"},
+		{"stdin @", `{"message":"piped"}`, []string{"-d", "@"}, "piped"},
+		{"stdin @-", `{"message":"dash"}`, []string{"-d", "@-"}, "dash"},
+		{"file", "", []string{"-d", "@" + file}, "from file"},
+		{"no data", "", nil, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"--call", "sample.v1.Echo/Echo", sock}, c.args...)
+			r := runCLI(t, strings.NewReader(c.stdin), args...).want(t, exitOK)
+			got := decodeJSON(t, r.stdout)
+			msg, _ := got["message"].(string)
+			if msg != c.want {
+				t.Errorf("message = %q, want %q", msg, c.want)
+			}
+		})
+	}
+}
+
+func TestCallMetadata(t *testing.T) {
+	sock := startSample(t, sample.ReflectionV1)
+	hfile := filepath.Join(shortDir(t), "headers")
+	if err := os.WriteFile(hfile, []byte("# comment\nx-from-file: yes\n\nauthorization: Bearer s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, nil, "--call", "sample.v1.Echo/Echo", "-H", "X-Trace: abc", "-H", "@"+hfile, sock).want(t, exitOK)
+	md, _ := decodeJSON(t, r.stdout)["metadata"].(map[string]any)
+	for k, v := range map[string]string{"x-trace": "abc", "x-from-file": "yes", "authorization": "Bearer s3cret"} {
+		if md[k] != v {
+			t.Errorf("metadata[%q] = %v, want %q (all: %v)", k, md[k], v, md)
+		}
+	}
+	r = runCLI(t, nil, "--call", "sample.v1.Echo/Echo", "-H", "no colon here", sock).want(t, exitUsage)
+	if !strings.Contains(r.stderr, "no colon here") {
+		t.Errorf("bad header message does not name the header: %s", r.stderr)
+	}
+}
+
+func TestCallStreams(t *testing.T) {
+	sock := startSample(t, sample.ReflectionV1)
+
+	r := runCLI(t, nil, "--call", "sample.v1.Echo/Count", "-d", `{"count": 5}`, "--format", "jsonl", sock).want(t, exitOK)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != 5 {
+		t.Fatalf("Count 5 gave %d lines:\n%s", len(lines), r.stdout)
+	}
+	for i, line := range lines {
+		if n := decodeJSON(t, line)["n"]; n != float64(i+1) {
+			t.Errorf("line %d: n = %v, want %d", i, n, i+1)
+		}
+	}
+
+	r = runCLI(t, strings.NewReader("{\"value\": 3}\n{\"value\": 4} {\"value\": \"5\"}\n"),
+		"--call", "sample.v1.Echo/Sum", "-d", "@", sock).want(t, exitOK)
+	got := decodeJSON(t, r.stdout)
+	if got["total"] != "12" || got["count"] != float64(3) {
+		t.Errorf("Sum = %v, want total 12 over 3", got)
+	}
+}
+
+// TestCallBidiInteractive proves that a bidi call prints each reply before the
+// next request is even written, as a person typing into a terminal needs.
+func TestCallBidiInteractive(t *testing.T) {
+	sock := startSample(t, sample.ReflectionV1)
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		var errOut bytes.Buffer
+		done <- run([]string{"--call", "sample.v1.Echo/Chat", "-d", "@", "--format", "jsonl", sock}, inR, outW, &errOut)
+		outW.Close()
+	}()
+	replies := bufio.NewScanner(outR)
+	for _, text := range []string{"first", "second", "third"} {
+		fmt.Fprintf(inW, "{\"text\": %q}\n", text)
+		if !replies.Scan() {
+			t.Fatalf("no reply to %q before the next message", text)
+		}
+		if got := decodeJSON(t, replies.Text())["text"]; got != text {
+			t.Errorf("reply %v, want %q", got, text)
+		}
+	}
+	inW.Close()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Errorf("exit %d", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Chat did not end after stdin closed")
+	}
+}
+
+func TestCallFailureStatus(t *testing.T) {
+	sock := startSample(t, sample.ReflectionV1)
+	r := runCLI(t, nil, "--call", "sample.v1.Echo/Fail", "-d", `{"code": 5, "message": "no such thing"}`, sock).want(t, exitRPCBase+5)
+	if r.stdout != "" {
+		t.Errorf("failed call wrote stdout: %q", r.stdout)
+	}
+	st := decodeJSON(t, r.stderr)
+	if st["code"] != "NOT_FOUND" || st["message"] != "no such thing" {
+		t.Errorf("status = %v", st)
+	}
+	details, _ := st["details"].([]any)
+	var types []string
+	for _, d := range details {
+		m, _ := d.(map[string]any)
+		types = append(types, fmt.Sprint(m["@type"]))
+	}
+	joined := strings.Join(types, " ")
+	for _, want := range []string{"google.rpc.BadRequest", "google.rpc.ErrorInfo"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("details lack %s: %v", want, types)
+		}
+	}
+}
+
+func TestCallDeadlineAndMessageSize(t *testing.T) {
+	sock := startSample(t, sample.ReflectionV1)
+	runCLI(t, nil, "--call", "sample.v1.Echo/Sleep", "-d", `{"ms": 5000}`, "--max-time", "300ms", sock).want(t, exitRPCBase+4)
+	runCLI(t, nil, "--call", "sample.v1.Echo/Big", "-d", `{"bytes": 2048}`, "--max-msg-size", "1024", sock).want(t, exitRPCBase+8)
+	r := runCLI(t, nil, "--call", "sample.v1.Echo/Big", "-d", `{"bytes": 2048}`, sock).want(t, exitOK)
+	if data, _ := decodeJSON(t, r.stdout)["data"].(string); len(data) < 2048 {
+		t.Errorf("Big 2048 returned %d base64 characters", len(data))
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	sock := startSample(t, sample.ReflectionV1)
+	cases := []struct {
+		name   string
+		args   []string
+		status int
+		want   []string
+	}{
+		{"invalid json", []string{"--call", "sample.v1.Echo/Echo", "-d", "{\n  \"message\": x\n}"}, exitUsage, []string{"2", "14"}},
+		{"unknown field", []string{"--call", "sample.v1.Echo/Echo", "-d", `{"mesage": "typo"}`}, exitUsage, []string{"mesage"}},
+		{"unknown method", []string{"--call", "sample.v1.Echo/Nope"}, exitUsage, []string{"sample.v1.Echo/Nope"}},
+		{"bad format", []string{"--list", "--format", "xml"}, exitUsage, []string{"xml"}},
+		{"two modes", []string{"--list", "--call", "sample.v1.Echo/Echo"}, exitUsage, []string{"choose one"}},
+		{"unknown flag", []string{"--list", "--bogus"}, exitUsage, []string{"bogus"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := runCLI(t, nil, append(c.args, sock)...).want(t, c.status)
+			for _, w := range c.want {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+				}
+			}
+		})
+	}
+}
+
+func TestConnectFailures(t *testing.T) {
+	dir := shortDir(t)
+	missing := filepath.Join(dir, "missing.sock")
+	r := runCLI(t, nil, "--list", missing).want(t, exitFailure)
+	if !strings.Contains(r.stderr, missing) || !strings.Contains(r.stderr, "no such socket") {
+		t.Errorf("missing socket message: %s", r.stderr)
+	}
+
+	stale := filepath.Join(dir, "stale.sock")
+	lis, err := net.Listen("unix", stale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lis.(*net.UnixListener).SetUnlinkOnClose(false)
+	lis.Close()
+	r = runCLI(t, nil, "--list", stale).want(t, exitFailure)
+	if !strings.Contains(r.stderr, stale) || !strings.Contains(r.stderr, "refused") {
+		t.Errorf("stale socket message: %s", r.stderr)
+	}
+}
+
+func TestNoReflection(t *testing.T) {
+	sock := startSample(t, sample.ReflectionNone)
+	r := runCLI(t, nil, "--list", sock).want(t, exitFailure)
+	for _, want := range []string{"reflection", "--proto", "--protoset"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("no-reflection message lacks %q: %s", want, r.stderr)
+		}
+	}
+}
+
+// TestSchemaSources runs the same call with each way of getting a schema.
+func TestSchemaSources(t *testing.T) {
+	protoDir := writeSampleProtos(t)
+	sources := []struct {
+		name string
+		mode sample.Reflection
+		args []string
+	}{
+		{"reflection v1", sample.ReflectionV1, nil},
+		{"reflection v1alpha", sample.ReflectionV1Alpha, nil},
+		{"proto files", sample.ReflectionNone, []string{
+			"--proto", "sample/v1/echo.proto", "--proto", "sample/v1/workloads.proto", "--import-path", protoDir}},
+	}
+	for _, src := range sources {
+		t.Run(src.name, func(t *testing.T) {
+			sock := startSample(t, src.mode)
+			args := append([]string{"--call", "sample.v1.Echo/Echo", "-d", `{"message":"src"}`, sock}, src.args...)
+			r := runCLI(t, nil, args...).want(t, exitOK)
+			if decodeJSON(t, r.stdout)["message"] != "src" {
+				t.Errorf("reply: %s", r.stdout)
+			}
+			r = runCLI(t, nil, append([]string{"--describe", "sample.v1.Echo", sock}, src.args...)...).want(t, exitOK)
+			if !strings.Contains(r.stdout, "rpc Echo") {
+				t.Errorf("--describe lacks rpc Echo:\n%s", r.stdout)
+			}
+		})
+	}
+}
+
+func writeSampleProtos(t *testing.T) string {
+	t.Helper()
+	dir := shortDir(t)
+	for _, name := range sample.ProtoFiles {
+		b, err := sample.ReadProto(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestTemplateRoundTrip feeds every method's template back as its request.
+func TestTemplateRoundTrip(t *testing.T) {
+	sock := startSample(t, sample.ReflectionV1)
+	methods := strings.Fields(runCLI(t, nil, "--list", sock).want(t, exitOK).stdout)
+	if len(methods) < 10 {
+		t.Fatalf("only %d methods listed", len(methods))
+	}
+	for _, m := range methods {
+		t.Run(m, func(t *testing.T) {
+			tmpl := runCLI(t, nil, "--template", m, sock).want(t, exitOK).stdout
+			decodeJSON(t, tmpl)
+			// Streams that run until cancelled end at --max-time with DEADLINE_EXCEEDED,
+			// which is fine: only a rejected request (usage or local failure) is a defect.
+			r := runCLI(t, nil, "--call", m, "-d", tmpl, "--max-time", "2s", sock)
+			if r.code == exitUsage || r.code == exitFailure {
+				t.Fatalf("template rejected (exit %d): %s\ntemplate:\n%s", r.code, r.stderr, tmpl)
+			}
+		})
+	}
+}
+
+func TestAbstractSocket(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("abstract sockets exist only on Linux")
+	}
+	name := fmt.Sprintf("sockscope-test-%d", os.Getpid())
+	lis, err := net.Listen("unix", "@"+name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := sample.NewServer(sample.Options{Reflection: sample.ReflectionV1})
+	go srv.Serve(lis)
+	t.Cleanup(srv.Stop)
+	for _, addr := range []string{"@" + name, "unix-abstract:" + name} {
+		r := runCLI(t, nil, "--call", "sample.v1.Echo/Echo", "-d", `{"message":"abstract"}`, addr).want(t, exitOK)
+		if decodeJSON(t, r.stdout)["message"] != "abstract" {
+			t.Errorf("%s: reply %s", addr, r.stdout)
+		}
+	}
+}
+
+func TestVerboseAndVersion(t *testing.T) {
+	sock := startSample(t, sample.ReflectionV1)
+	r := runCLI(t, nil, "-v", "--call", "sample.v1.Echo/Echo", sock).want(t, exitOK)
+	for _, want := range []string{"Response headers:", "content-type: application/grpc", "Response trailers:", "Timing:", "dial", "schema", "call"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("-v output lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	if r := runCLI(t, nil, "--version").want(t, exitOK); !strings.HasPrefix(r.stdout, "sockscope ") {
+		t.Errorf("--version: %q", r.stdout)
+	}
+	if r := runCLI(t, nil, "--help").want(t, exitOK); !strings.Contains(r.stderr, "--call METHOD") {
+		t.Errorf("--help lacks the --call example: %q", r.stderr)
+	}
+}
+
+// TestSampleServerProcess runs the built binary as a user would: it must print
+// its address when ready, serve, and remove its socket on SIGTERM.
+func TestSampleServerProcess(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("SIGTERM shutdown is not available on windows")
+	}
+	bin := filepath.Join(shortDir(t), "sockscope")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	dir := filepath.Join(shortDir(t), "run")
+	sock := filepath.Join(dir, "sample.sock")
+	cmd := exec.Command(bin, "--sample-server", "--socket", sock)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no ready line: %v", err)
+	}
+	if strings.TrimSpace(line) != sock {
+		t.Errorf("ready line %q, want %q", line, sock)
+	}
+	for path, want := range map[string]os.FileMode{dir: 0o700, sock: 0o600} {
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != want {
+			t.Errorf("%s mode %o, want %o", path, st.Mode().Perm(), want)
+		}
+	}
+	runCLI(t, nil, "--call", "sample.v1.Echo/Echo", sock).want(t, exitOK)
+
+	// A second server on the same live socket must refuse and name the first.
+	out, err := exec.Command(bin, "--sample-server", "--socket", sock).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), fmt.Sprint(cmd.Process.Pid)) {
+		t.Errorf("second server on a live socket: err %v, output %q (want pid %d)", err, out, cmd.Process.Pid)
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("server exit: %v", err)
+	}
+	if _, err := os.Stat(sock); !os.IsNotExist(err) {
+		t.Errorf("socket still there after SIGTERM: %v", err)
+	}
+}

@@ -1,0 +1,480 @@
+// Package reflection owns where schemas come from: server reflection (v1,
+// falling back to v1alpha), .proto files compiled at run time and protosets.
+// It resolves symbols across them, and renders request templates and
+// describe text. It knows nothing of sockets or screens.
+package reflection
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/bufbuild/protocompile"
+	"github.com/jhump/protoreflect/v2/grpcreflect"
+	"github.com/jhump/protoreflect/v2/protoresolve"
+	_ "google.golang.org/genproto/googleapis/rpc/errdetails" // google.rpc error details always resolve
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	refv1 "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	refv1alpha "google.golang.org/grpc/reflection/grpc_reflection_v1alpha"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/descriptorpb"
+)
+
+// ErrNoReflection means the server answered Unimplemented to both reflection
+// APIs and no schema files were given.
+var ErrNoReflection = errors.New("the server has no reflection service; give its schema with --proto FILE (and --import-path DIR) or --protoset FILE")
+
+// ErrNotFound means a symbol is in none of the schema sources.
+var ErrNotFound = errors.New("not found")
+
+// Reflection API names, as Source.Reflection reports them.
+const (
+	ReflectionV1      = "v1"
+	ReflectionV1Alpha = "v1alpha"
+	ReflectionNone    = "none"
+)
+
+// Options says where a Source finds descriptors besides server reflection.
+type Options struct {
+	// ProtoFiles are .proto files compiled at run time. google/protobuf/*
+	// imports need no import path.
+	ProtoFiles []string
+	// ImportPaths are where imports (and ProtoFiles, when relative to one)
+	// are looked up. Without any, each file's own directory is used.
+	ImportPaths []string
+	// Protosets are binary FileDescriptorSet files.
+	Protosets []string
+}
+
+// Source resolves symbols: from files first, then from server reflection.
+// It is safe for concurrent use.
+type Source struct {
+	files    *protoresolve.Registry // nil without files
+	conn     grpc.ClientConnInterface
+	ctx      context.Context
+	mu       sync.Mutex
+	detected bool
+	client   *grpcreflect.Client
+	version  string
+	reflErr  error
+}
+
+// Open loads the schema files and, when conn is non-nil, prepares a
+// reflection client bound to ctx: its stream lives until ctx ends or Close.
+// Which reflection API the server has is learned on first use.
+func Open(ctx context.Context, conn grpc.ClientConnInterface, opts Options) (*Source, error) {
+	s := &Source{conn: conn, ctx: ctx}
+	if len(opts.ProtoFiles) > 0 || len(opts.Protosets) > 0 {
+		files, err := loadFiles(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		s.files = files
+	}
+	return s, nil
+}
+
+// Close ends the reflection stream, if one was opened.
+func (s *Source) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.client != nil {
+		s.client.Reset()
+	}
+}
+
+// Reflection reports which reflection API the server answered: "v1",
+// "v1alpha", "none", or "" before the first look-up (or without a conn).
+func (s *Source) Reflection() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.version
+}
+
+// reflection returns the reflection client, detecting the API version on
+// first use; nil when there is no conn or the server has no reflection.
+func (s *Source) reflection() (*grpcreflect.Client, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conn == nil {
+		return nil, nil
+	}
+	if s.detected {
+		return s.client, s.reflErr
+	}
+	var opts []grpcreflect.ClientOption
+	opts = append(opts, grpcreflect.WithAllowMissingFileDescriptors())
+	if s.files != nil {
+		opts = append(opts, grpcreflect.WithFallbackResolver(s.files))
+	}
+	candidates := []struct {
+		version string
+		client  *grpcreflect.Client
+	}{
+		{ReflectionV1, grpcreflect.NewClientV1(s.ctx, refv1.NewServerReflectionClient(s.conn), opts...)},
+		{ReflectionV1Alpha, grpcreflect.NewClientV1Alpha(s.ctx, refv1alpha.NewServerReflectionClient(s.conn), opts...)},
+	}
+	for _, c := range candidates {
+		_, err := c.client.ListServices()
+		if err == nil {
+			s.detected, s.client, s.version = true, c.client, c.version
+			return s.client, nil
+		}
+		c.client.Reset()
+		if status.Code(err) != codes.Unimplemented {
+			// Not an answer about reflection (the connection failed, or the
+			// deadline passed): report it and try again next time.
+			return nil, fmt.Errorf("server reflection: %w", err)
+		}
+	}
+	s.detected, s.version = true, ReflectionNone
+	if s.files == nil {
+		s.reflErr = ErrNoReflection
+	}
+	return nil, s.reflErr
+}
+
+// Services lists the services in the schema files and those the server
+// lists through reflection, sorted by name; reflection's own are left out.
+func (s *Source) Services(ctx context.Context) ([]protoreflect.ServiceDescriptor, error) {
+	byName := map[protoreflect.FullName]protoreflect.ServiceDescriptor{}
+	if s.files != nil {
+		s.files.RangeFiles(func(fd protoreflect.FileDescriptor) bool {
+			for i := 0; i < fd.Services().Len(); i++ {
+				sd := fd.Services().Get(i)
+				byName[sd.FullName()] = sd
+			}
+			return true
+		})
+	}
+	client, err := s.reflection()
+	if err != nil {
+		return nil, err
+	}
+	if client != nil {
+		names, err := client.ListServices()
+		if err != nil {
+			return nil, fmt.Errorf("list services: %w", err)
+		}
+		for _, name := range names {
+			if strings.HasPrefix(string(name), "grpc.reflection.") {
+				continue
+			}
+			if _, ok := byName[name]; ok {
+				continue
+			}
+			d, err := s.find(ctx, name)
+			if err != nil {
+				return nil, fmt.Errorf("service %s: %w", name, err)
+			}
+			if sd, ok := d.(protoreflect.ServiceDescriptor); ok {
+				byName[name] = sd
+			}
+		}
+	}
+	out := make([]protoreflect.ServiceDescriptor, 0, len(byName))
+	for _, sd := range byName {
+		if strings.HasPrefix(string(sd.FullName()), "grpc.reflection.") {
+			continue
+		}
+		out = append(out, sd)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].FullName() < out[j].FullName() })
+	return out, nil
+}
+
+// Methods returns every method of every service, sorted by "pkg.Service/Method".
+func (s *Source) Methods(ctx context.Context) ([]protoreflect.MethodDescriptor, error) {
+	services, err := s.Services(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []protoreflect.MethodDescriptor
+	for _, sd := range services {
+		for i := 0; i < sd.Methods().Len(); i++ {
+			out = append(out, sd.Methods().Get(i))
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return methodName(out[i]) < methodName(out[j]) })
+	return out, nil
+}
+
+func methodName(md protoreflect.MethodDescriptor) string {
+	return string(md.Parent().FullName()) + "/" + string(md.Name())
+}
+
+// FindMethod accepts "pkg.Service/Method", "pkg.Service.Method" and "/pkg.Service/Method".
+func (s *Source) FindMethod(ctx context.Context, name string) (protoreflect.MethodDescriptor, error) {
+	svc, method, ok := splitMethod(name)
+	if !ok {
+		return nil, fmt.Errorf("method %q: want pkg.Service/Method", name)
+	}
+	d, err := s.find(ctx, protoreflect.FullName(svc))
+	if errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("method %s: service %s %w", name, svc, ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	sd, ok := d.(protoreflect.ServiceDescriptor)
+	if !ok {
+		return nil, fmt.Errorf("method %s: %s is not a service: %w", name, svc, ErrNotFound)
+	}
+	md := sd.Methods().ByName(protoreflect.Name(method))
+	if md == nil {
+		var names []string
+		for i := 0; i < sd.Methods().Len(); i++ {
+			names = append(names, string(sd.Methods().Get(i).Name()))
+		}
+		return nil, fmt.Errorf("method %s: %w in %s (it has %s)", name, ErrNotFound, svc, strings.Join(names, ", "))
+	}
+	return md, nil
+}
+
+func splitMethod(name string) (svc, method string, ok bool) {
+	name = strings.TrimPrefix(strings.TrimPrefix(name, "/"), ".")
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		return name[:i], name[i+1:], i > 0 && i < len(name)-1
+	}
+	if i := strings.LastIndex(name, "."); i > 0 && i < len(name)-1 {
+		return name[:i], name[i+1:], true
+	}
+	return "", "", false
+}
+
+// FindSymbol finds a service, method, message, enum or field by full name
+// (a leading "." and the "/" form for methods are accepted).
+func (s *Source) FindSymbol(ctx context.Context, name string) (protoreflect.Descriptor, error) {
+	clean := strings.TrimPrefix(strings.TrimPrefix(name, "/"), ".")
+	if strings.Contains(clean, "/") {
+		return s.FindMethod(ctx, clean)
+	}
+	if clean == "" {
+		return nil, fmt.Errorf("symbol %q: empty name", name)
+	}
+	return s.find(ctx, protoreflect.FullName(clean))
+}
+
+func (s *Source) find(_ context.Context, name protoreflect.FullName) (protoreflect.Descriptor, error) {
+	if s.files != nil {
+		if d, err := s.files.FindDescriptorByName(name); err == nil {
+			return d, nil
+		}
+	}
+	client, err := s.reflection()
+	if err != nil {
+		return nil, err
+	}
+	if client == nil {
+		if d, err := protoregistry.GlobalFiles.FindDescriptorByName(name); err == nil && isBuiltin(d) {
+			return d, nil
+		}
+		return nil, fmt.Errorf("symbol %q %w", name, ErrNotFound)
+	}
+	d, err := client.AsResolver().FindDescriptorByName(name)
+	if err != nil {
+		if errors.Is(err, protoregistry.NotFound) || grpcreflect.IsElementNotFoundError(err) || status.Code(err) == codes.NotFound {
+			return nil, fmt.Errorf("symbol %q %w", name, ErrNotFound)
+		}
+		return nil, fmt.Errorf("symbol %q: %w", name, err)
+	}
+	return d, nil
+}
+
+// isBuiltin tells well-known and google.rpc types, which resolve without a server.
+func isBuiltin(d protoreflect.Descriptor) bool {
+	p := d.ParentFile().Path()
+	return strings.HasPrefix(p, "google/protobuf/") || strings.HasPrefix(p, "google/rpc/")
+}
+
+// TypeResolver returns what protojson needs for Any fields and error
+// details: the source's types, then google.rpc and well-known types.
+func (s *Source) TypeResolver() interface {
+	protoregistry.MessageTypeResolver
+	protoregistry.ExtensionTypeResolver
+} {
+	return typeResolver{s}
+}
+
+type typeResolver struct{ s *Source }
+
+func (r typeResolver) resolvers() []protoresolve.TypeResolver {
+	var out []protoresolve.TypeResolver
+	if r.s.files != nil {
+		out = append(out, r.s.files.AsTypeResolver())
+	}
+	if client, _ := r.s.reflection(); client != nil {
+		out = append(out, client.AsResolver().AsTypeResolver())
+	}
+	return out
+}
+
+func (r typeResolver) FindMessageByName(name protoreflect.FullName) (protoreflect.MessageType, error) {
+	for _, res := range r.resolvers() {
+		if mt, err := res.FindMessageByName(name); err == nil {
+			return mt, nil
+		}
+	}
+	return protoregistry.GlobalTypes.FindMessageByName(name)
+}
+
+func (r typeResolver) FindMessageByURL(url string) (protoreflect.MessageType, error) {
+	for _, res := range r.resolvers() {
+		if mt, err := res.FindMessageByURL(url); err == nil {
+			return mt, nil
+		}
+	}
+	return protoregistry.GlobalTypes.FindMessageByURL(url)
+}
+
+func (r typeResolver) FindExtensionByName(name protoreflect.FullName) (protoreflect.ExtensionType, error) {
+	for _, res := range r.resolvers() {
+		if xt, err := res.FindExtensionByName(name); err == nil {
+			return xt, nil
+		}
+	}
+	return protoregistry.GlobalTypes.FindExtensionByName(name)
+}
+
+func (r typeResolver) FindExtensionByNumber(message protoreflect.FullName, field protoreflect.FieldNumber) (protoreflect.ExtensionType, error) {
+	for _, res := range r.resolvers() {
+		if xt, err := res.FindExtensionByNumber(message, field); err == nil {
+			return xt, nil
+		}
+	}
+	return protoregistry.GlobalTypes.FindExtensionByNumber(message, field)
+}
+
+// loadFiles compiles the .proto files and reads the protosets into one registry.
+func loadFiles(ctx context.Context, opts Options) (*protoresolve.Registry, error) {
+	reg := &protoresolve.Registry{}
+	var register func(fd protoreflect.FileDescriptor) error
+	register = func(fd protoreflect.FileDescriptor) error {
+		if _, err := reg.FindFileByPath(fd.Path()); err == nil {
+			return nil
+		}
+		for i := 0; i < fd.Imports().Len(); i++ {
+			if err := register(fd.Imports().Get(i).FileDescriptor); err != nil {
+				return err
+			}
+		}
+		return reg.RegisterFile(fd)
+	}
+	for _, path := range opts.Protosets {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("protoset: %w", err)
+		}
+		var set descriptorpb.FileDescriptorSet
+		if err := proto.Unmarshal(b, &set); err != nil {
+			return nil, fmt.Errorf("protoset %s: not a FileDescriptorSet: %w", path, err)
+		}
+		files, err := protodesc.NewFiles(&set)
+		if err != nil {
+			return nil, fmt.Errorf("protoset %s: %w", path, err)
+		}
+		var regErr error
+		files.RangeFiles(func(fd protoreflect.FileDescriptor) bool {
+			regErr = register(fd)
+			return regErr == nil
+		})
+		if regErr != nil {
+			return nil, fmt.Errorf("protoset %s: %w", path, regErr)
+		}
+	}
+	if len(opts.ProtoFiles) == 0 {
+		return reg, nil
+	}
+	importPaths, names, err := protoNames(opts.ProtoFiles, opts.ImportPaths)
+	if err != nil {
+		return nil, err
+	}
+	compiler := protocompile.Compiler{
+		Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
+			ImportPaths: importPaths,
+			Accessor: func(path string) (io.ReadCloser, error) {
+				return os.Open(path)
+			},
+		}),
+		SourceInfoMode: protocompile.SourceInfoStandard,
+	}
+	compiled, err := compiler.Compile(ctx, names...)
+	if err != nil {
+		return nil, fmt.Errorf("proto: %w", err)
+	}
+	for _, fd := range compiled {
+		if err := register(fd); err != nil {
+			return nil, fmt.Errorf("proto %s: %w", fd.Path(), err)
+		}
+	}
+	return reg, nil
+}
+
+// protoNames turns --proto arguments into names relative to an import path,
+// as protoc does: a file under an import path is named relative to it;
+// without import paths each file's directory becomes one.
+func protoNames(files, importPaths []string) ([]string, []string, error) {
+	paths := append([]string(nil), importPaths...)
+	names := make([]string, 0, len(files))
+	for _, f := range files {
+		name, ok := relativeToImportPath(f, importPaths)
+		if !ok {
+			if len(importPaths) > 0 {
+				if _, err := os.Stat(f); err != nil {
+					return nil, nil, fmt.Errorf("proto %s: not found in the current directory nor under --import-path %s", f, strings.Join(importPaths, ", "))
+				}
+			}
+			dir := filepath.Dir(f)
+			paths = append(paths, dir)
+			name = filepath.ToSlash(filepath.Base(f))
+		}
+		names = append(names, name)
+	}
+	return dedupe(paths), names, nil
+}
+
+func relativeToImportPath(file string, importPaths []string) (string, bool) {
+	absFile, err := filepath.Abs(file)
+	if err != nil {
+		return "", false
+	}
+	for _, ip := range importPaths {
+		absIP, err := filepath.Abs(ip)
+		if err != nil {
+			continue
+		}
+		if rel, err := filepath.Rel(absIP, absFile); err == nil && !strings.HasPrefix(rel, "..") {
+			if _, err := os.Stat(absFile); err == nil {
+				return filepath.ToSlash(rel), true
+			}
+		}
+		// A name given relative to an import path rather than the current directory.
+		if _, err := os.Stat(filepath.Join(ip, file)); err == nil && !filepath.IsAbs(file) {
+			return filepath.ToSlash(file), true
+		}
+	}
+	return "", false
+}
+
+func dedupe(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}

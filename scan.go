@@ -1,0 +1,288 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"unicode"
+
+	"sockscope/sockets"
+)
+
+// scanOptions are the --scan flags.
+type scanOptions struct {
+	sockets.Options
+	json bool
+	// color is decided by the caller: stdout is a terminal and NO_COLOR is unset.
+	color bool
+}
+
+// runScan prints the scan and returns the exit status: 0, even when some
+// sockets could not be probed, or 1 when no root could be read.
+func runScan(ctx context.Context, opts scanOptions, stdout, stderr io.Writer) int {
+	scan, updates, err := sockets.Start(ctx, opts.Options)
+	if err != nil {
+		fmt.Fprintf(stderr, "sockscope: scan: %v\n", err)
+		return exitFailure
+	}
+	for s := range updates {
+		scan.Update(s)
+	}
+	for _, w := range scan.Warnings {
+		fmt.Fprintf(stderr, "sockscope: %s\n", w)
+	}
+	order := listingOrder(scan.Sockets)
+
+	out := bufio.NewWriterSize(stdout, 64<<10)
+	if opts.json {
+		if err := writeScanJSON(out, scan.Sockets, order); err != nil {
+			fmt.Fprintf(stderr, "sockscope: %v\n", err)
+			return exitFailure
+		}
+		if n := len(scan.UnreadableDirs); n > 0 {
+			fmt.Fprintf(stderr, "sockscope: %s\n", unreadableNote(scan.UnreadableDirs))
+		}
+	} else {
+		writeScanTable(out, scan, order, opts.color)
+	}
+	if err := out.Flush(); err != nil {
+		fmt.Fprintf(stderr, "sockscope: %v\n", err)
+		return exitFailure
+	}
+
+	if scan.RootsRead == 0 {
+		fmt.Fprintln(stderr, "sockscope: no scan root could be read")
+		return exitFailure
+	}
+	return exitOK
+}
+
+// listingOrder is the order sockets are listed in: grouped by kind, gRPC
+// first, then files before abstract sockets, then by path. Discovery
+// already lists files by path and then abstract sockets by name, so a
+// stable counting sort by kind is enough. It returns indexes so the large
+// structs are never copied.
+func listingOrder(socks []sockets.Socket) []int {
+	start := make([]int, len(sockets.KindOrder)+2)
+	for i := range socks {
+		start[socks[i].Kind.Rank()+1]++
+	}
+	for r := 1; r < len(start); r++ {
+		start[r] += start[r-1]
+	}
+	order := make([]int, len(socks))
+	for i := range socks {
+		r := socks[i].Kind.Rank()
+		order[start[r]] = i
+		start[r]++
+	}
+	return order
+}
+
+// writeScanJSON writes one JSON array with an object a line: valid for any
+// JSON reader, greppable, and cheap for ten thousand sockets.
+func writeScanJSON(w io.Writer, socks []sockets.Socket, order []int) error {
+	if len(socks) == 0 {
+		_, err := io.WriteString(w, "[]\n")
+		return err
+	}
+	io.WriteString(w, "[\n")
+	for i, j := range order {
+		s := &socks[j]
+		b, err := json.Marshal(s)
+		if err != nil {
+			return fmt.Errorf("encode %s: %w", s.Path, err)
+		}
+		w.Write(b)
+		if i < len(socks)-1 {
+			io.WriteString(w, ",")
+		}
+		io.WriteString(w, "\n")
+	}
+	_, err := io.WriteString(w, "]\n")
+	return err
+}
+
+// kindColors are ANSI colours of one length each, so coloured cells stay
+// aligned in the table.
+var kindColors = map[sockets.Kind]string{
+	sockets.KindGRPC:      "\x1b[32m",
+	sockets.KindHTTP2:     "\x1b[36m",
+	sockets.KindHTTP1:     "\x1b[33m",
+	sockets.KindOther:     "\x1b[35m",
+	sockets.KindSilent:    "\x1b[34m",
+	sockets.KindDenied:    "\x1b[31m",
+	sockets.KindUnprobed:  "\x1b[39m",
+	sockets.KindStale:     "\x1b[90m",
+	sockets.KindNotStream: "\x1b[90m",
+	sockets.KindPending:   "\x1b[39m",
+}
+
+const (
+	colorReset   = "\x1b[0m"
+	colorWarning = "\x1b[1;33m"
+)
+
+func writeScanTable(w io.Writer, scan *sockets.Scan, order []int, color bool) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	header := "PATH\tKIND\tSERVICES / HINT\tOWNER\tPROCESS"
+	if color {
+		// The kind column's cells all carry colour codes of the same length;
+		// the header gets a same-length no-op so the column lines up.
+		header = "PATH\t\x1b[39mKIND" + colorReset + "\tSERVICES / HINT\tOWNER\tPROCESS"
+	}
+	fmt.Fprintln(tw, header)
+	counts := make(map[sockets.Kind]int)
+	line := make([]byte, 0, 256)
+	for _, i := range order {
+		s := &scan.Sockets[i]
+		counts[s.Kind]++
+		kind := string(s.Kind)
+		if kind == "" {
+			kind = "pending"
+		}
+		line = append(line[:0], printable(s.Path)...)
+		line = append(line, '\t')
+		if color {
+			line = append(line, kindColors[s.Kind]...)
+		}
+		line = append(line, kind...)
+		if color {
+			line = append(line, colorReset...)
+		}
+		line = append(line, '\t')
+		line = append(line, printable(detail(s))...)
+		line = append(line, '\t')
+		line = append(line, owner(s)...)
+		line = append(line, '\t')
+		line = append(line, process(s)...)
+		if s.Owner != nil && s.Owner.WorldWritable {
+			line = append(line, '\t')
+			if color {
+				line = append(line, colorWarning...)
+			}
+			line = append(line, "WARNING: world-writable, any local user may connect"...)
+			if color {
+				line = append(line, colorReset...)
+			}
+		}
+		line = append(line, '\n')
+		tw.Write(line)
+	}
+	tw.Flush()
+
+	var parts []string
+	for _, k := range sockets.KindOrder {
+		if counts[k] > 0 {
+			name := string(k)
+			if k == sockets.KindPending {
+				name = "pending"
+			}
+			parts = append(parts, fmt.Sprintf("%d %s", counts[k], name))
+		}
+	}
+	summary := fmt.Sprintf("%d sockets", len(scan.Sockets))
+	if len(scan.Sockets) == 1 {
+		summary = "1 socket"
+	}
+	if len(parts) > 0 {
+		summary += ": " + strings.Join(parts, ", ")
+	}
+	if len(scan.UnreadableDirs) > 0 {
+		summary += "; " + unreadableNote(scan.UnreadableDirs)
+	}
+	if !scan.ProcNetUnix {
+		summary += "; no /proc/net/unix: listening state and abstract sockets unknown"
+	}
+	fmt.Fprintln(w, summary)
+}
+
+func unreadableNote(dirs []string) string {
+	if len(dirs) == 1 {
+		return "1 directory could not be read: " + printable(dirs[0])
+	}
+	return fmt.Sprintf("%d directories could not be read (first: %s)", len(dirs), printable(dirs[0]))
+}
+
+// infrastructureServices are left out of the table's service list: nearly
+// every server has them and they say nothing about what it does.
+var infrastructureServices = map[string]bool{
+	"grpc.reflection.v1.ServerReflection":      true,
+	"grpc.reflection.v1alpha.ServerReflection": true,
+	"grpc.health.v1.Health":                    true,
+}
+
+// detail is the services of a gRPC socket, else its hint or error.
+func detail(s *sockets.Socket) string {
+	if s.Kind != sockets.KindGRPC {
+		switch {
+		case s.Err != "" && s.Hint != "":
+			return s.Hint + " (" + s.Err + ")"
+		case s.Err != "":
+			return s.Err
+		}
+		return s.Hint
+	}
+	var parts []string
+	var services []string
+	for _, name := range s.Services {
+		if !infrastructureServices[name] {
+			services = append(services, name)
+		}
+	}
+	switch {
+	case len(services) > 0:
+		parts = append(parts, strings.Join(services, ", "))
+	case s.Reflection == sockets.ReflectionNone:
+		parts = append(parts, "(no reflection)")
+	}
+	if h, ok := s.Health[""]; ok {
+		parts = append(parts, "health "+h)
+	}
+	if s.Hint != "" {
+		parts = append(parts, s.Hint)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func owner(s *sockets.Socket) string {
+	if s.Owner == nil {
+		if s.Abstract {
+			return "(abstract)"
+		}
+		return "-"
+	}
+	if s.Owner.User == "" {
+		return s.Owner.Mode
+	}
+	return s.Owner.User + ":" + s.Owner.Group + " " + s.Owner.Mode
+}
+
+func process(s *sockets.Socket) string {
+	switch {
+	case s.Process != nil && s.Process.Comm != "":
+		return s.Process.Comm + " (pid " + strconv.Itoa(s.Process.PID) + ")"
+	case s.Process != nil:
+		return "pid " + strconv.Itoa(s.Process.PID)
+	case s.Kind == sockets.KindStale:
+		return "-"
+	}
+	return "unknown"
+}
+
+// printable keeps control characters (a tab would break the table, an
+// escape would drive the terminal) out of the output.
+func printable(s string) string {
+	for _, r := range s {
+		if !unicode.IsPrint(r) && r != ' ' {
+			q := strconv.Quote(s)
+			return q[1 : len(q)-1]
+		}
+	}
+	return s
+}

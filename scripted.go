@@ -1,0 +1,495 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"sockscope/client"
+	"sockscope/reflection"
+)
+
+// schemaTimeout bounds reflection look-ups, which a server that accepts and
+// then stays silent would otherwise stretch forever when --max-time is unset.
+const schemaTimeout = 15 * time.Second
+
+// runEnv carries one invocation's options and standard streams through the scripted modes.
+type runEnv struct {
+	opts   *options
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+
+	timings []timing
+}
+
+type timing struct {
+	stage string
+	took  time.Duration
+}
+
+// exitError is a failure with the exit status it deserves.
+type exitError struct {
+	status int
+	err    error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageError(format string, args ...any) error {
+	return &exitError{status: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+func (env *runEnv) fail(err error) int {
+	fmt.Fprintf(env.stderr, "sockscope: %v\n", err)
+	var ee *exitError
+	var inputErr *client.InputError
+	switch {
+	case errors.As(err, &ee):
+		return ee.status
+	case errors.As(err, &inputErr), errors.Is(err, reflection.ErrNotFound):
+		return exitUsage
+	default:
+		return exitFailure
+	}
+}
+
+func (env *runEnv) measure(stage string, start time.Time) {
+	env.timings = append(env.timings, timing{stage, time.Since(start)})
+}
+
+// session is a connection (possibly none, when the schema comes from files
+// alone) and the schema source bound to it.
+type session struct {
+	conn   *grpc.ClientConn
+	source *reflection.Source
+	// stopSchemaTimer ends the look-up deadline once the symbols a mode needs are resolved,
+	// so later lazy look-ups (Any payloads) are not cut off.
+	stopSchemaTimer func() bool
+	cancel          context.CancelFunc
+}
+
+func (s *session) close() {
+	s.source.Close()
+	if s.conn != nil {
+		s.conn.Close()
+	}
+	s.cancel()
+}
+
+func (env *runEnv) open(ctx context.Context) (*session, error) {
+	o := env.opts
+	var conn *grpc.ClientConn
+	if o.address != "" {
+		target, err := client.ParseAddress(o.address)
+		if err != nil {
+			return nil, usageError("%v", err)
+		}
+		start := time.Now()
+		conn, err = client.Dial(ctx, target, client.DialOptions{
+			ConnectTimeout: o.connectTimeout,
+			MaxRecvMsgSize: o.maxMsgSize,
+		})
+		env.measure("dial", start)
+		if err != nil {
+			return nil, err
+		}
+	}
+	srcCtx, cancel := context.WithCancel(ctx)
+	timer := time.AfterFunc(schemaTimeout, cancel)
+	var stream grpc.ClientConnInterface
+	if conn != nil {
+		stream = conn
+	}
+	src, err := reflection.Open(srcCtx, stream, reflection.Options{
+		ProtoFiles:  o.protoFiles,
+		ImportPaths: o.importPaths,
+		Protosets:   o.protosets,
+	})
+	if err != nil {
+		timer.Stop()
+		cancel()
+		if conn != nil {
+			conn.Close()
+		}
+		return nil, usageError("%v", err)
+	}
+	return &session{conn: conn, source: src, stopSchemaTimer: timer.Stop, cancel: cancel}, nil
+}
+
+// baseContext is cancelled by SIGINT so an interrupted call ends with CANCELLED
+// rather than killing the process mid-write.
+func (env *runEnv) baseContext() (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	if env.opts.maxTime > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, env.opts.maxTime)
+		return ctx, func() { cancel(); stop() }
+	}
+	return ctx, stop
+}
+
+func (env *runEnv) listMethods() int {
+	ctx, cancel := env.baseContext()
+	defer cancel()
+	s, err := env.open(ctx)
+	if err != nil {
+		return env.fail(err)
+	}
+	defer s.close()
+	methods, err := s.source.Methods(ctx)
+	if err != nil {
+		return env.fail(err)
+	}
+	w := bufio.NewWriter(env.stdout)
+	defer w.Flush()
+	for _, md := range methods {
+		name := methodName(md)
+		if !env.opts.long {
+			fmt.Fprintln(w, name)
+			continue
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s -> %s\n", name, rpcKind(md), md.Input().FullName(), md.Output().FullName())
+	}
+	return exitOK
+}
+
+func (env *runEnv) describeSymbol() int {
+	ctx, cancel := env.baseContext()
+	defer cancel()
+	s, err := env.open(ctx)
+	if err != nil {
+		return env.fail(err)
+	}
+	defer s.close()
+	d, err := s.source.FindSymbol(ctx, env.opts.describe)
+	if err != nil {
+		return env.fail(err)
+	}
+	text, err := reflection.Describe(d)
+	if err != nil {
+		return env.fail(err)
+	}
+	fmt.Fprint(env.stdout, strings.TrimRight(text, "\n")+"\n")
+	return exitOK
+}
+
+func (env *runEnv) templateSymbol() int {
+	ctx, cancel := env.baseContext()
+	defer cancel()
+	s, err := env.open(ctx)
+	if err != nil {
+		return env.fail(err)
+	}
+	defer s.close()
+	d, err := s.source.FindSymbol(ctx, env.opts.template)
+	if err != nil {
+		return env.fail(err)
+	}
+	var msg protoreflect.MessageDescriptor
+	switch d := d.(type) {
+	case protoreflect.MethodDescriptor:
+		msg = d.Input()
+	case protoreflect.MessageDescriptor:
+		msg = d
+	default:
+		return env.fail(usageError("%s is a %s; --template takes a method or a message", d.FullName(), descriptorKind(d)))
+	}
+	out, err := reflection.Template(msg)
+	if err != nil {
+		return env.fail(err)
+	}
+	fmt.Fprint(env.stdout, strings.TrimRight(string(out), "\n")+"\n")
+	return exitOK
+}
+
+func (env *runEnv) callMethod() int {
+	o := env.opts
+	header, err := env.requestHeaders()
+	if err != nil {
+		return env.fail(err)
+	}
+	input, closeInput, err := env.requestData()
+	if err != nil {
+		return env.fail(err)
+	}
+	defer closeInput()
+
+	ctx, cancel := env.baseContext()
+	defer cancel()
+	s, err := env.open(ctx)
+	if err != nil {
+		return env.fail(err)
+	}
+	defer s.close()
+
+	start := time.Now()
+	md, err := s.source.FindMethod(ctx, o.call)
+	env.measure("schema", start)
+	if err != nil {
+		return env.fail(err)
+	}
+	s.stopSchemaTimer()
+	resolver := client.WithGlobalFallback(s.source.TypeResolver())
+
+	out := newReplyWriter(env.stdout)
+	defer out.Close()
+	// protojson varies its whitespace on purpose; re-spacing with
+	// encoding/json gives output that diffs and greps the same every run.
+	marshal := protojson.MarshalOptions{EmitUnpopulated: o.emitDefaults, Resolver: resolver}
+	var spaced bytes.Buffer
+	respace := func(b []byte) ([]byte, error) {
+		spaced.Reset()
+		var err error
+		if o.format == "json" {
+			err = json.Indent(&spaced, b, "", "  ")
+		} else {
+			err = json.Compact(&spaced, b)
+		}
+		return spaced.Bytes(), err
+	}
+	requests := client.NewRequestReader(input, md.Input(), resolver)
+
+	start = time.Now()
+	result, err := client.Invoke(ctx, s.conn, md, header, requests.Next, client.Handler{
+		OnResponse: func(m proto.Message) error {
+			b, err := marshal.Marshal(m)
+			if err == nil {
+				b, err = respace(b)
+			}
+			if err != nil {
+				return fmt.Errorf("format reply: %w", err)
+			}
+			return out.WriteMessage(b)
+		},
+	})
+	env.measure("call", start)
+	out.Close()
+	if o.verbose {
+		env.printVerbose(result)
+	}
+	if err != nil {
+		return env.fail(err)
+	}
+	if result.Status.Code() == codes.OK {
+		return exitOK
+	}
+	text, jerr := client.StatusJSON(result.Status, resolver)
+	if jerr != nil {
+		fmt.Fprintf(env.stderr, "code: %s\nmessage: %s\n(details could not be decoded: %v)\n",
+			result.Status.Code(), result.Status.Message(), jerr)
+	} else {
+		fmt.Fprintf(env.stderr, "%s\n", strings.TrimRight(indentJSON(text), "\n"))
+	}
+	return exitRPCBase + int(result.Status.Code())
+}
+
+func indentJSON(b []byte) string {
+	var out strings.Builder
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return string(b)
+	}
+	enc := json.NewEncoder(&out)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return string(b)
+	}
+	return out.String()
+}
+
+func (env *runEnv) printVerbose(r client.Result) {
+	w := env.stderr
+	printMD := func(title string, md metadata.MD) {
+		fmt.Fprintf(w, "%s:\n", title)
+		keys := make([]string, 0, len(md))
+		for k := range md {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			for _, v := range md[k] {
+				fmt.Fprintf(w, "  %s: %s\n", k, v)
+			}
+		}
+	}
+	printMD("Response headers", r.Header)
+	printMD("Response trailers", r.Trailer)
+	fmt.Fprintf(w, "Sent %d, received %d message(s); status %s\n", r.Sent, r.Received, r.Status.Code())
+	fmt.Fprint(w, "Timing:")
+	for _, t := range env.timings {
+		fmt.Fprintf(w, " %s %s", t.stage, t.took.Round(10*time.Microsecond))
+	}
+	fmt.Fprintln(w)
+}
+
+// requestHeaders gathers -H values; '@file' reads one header a line so that
+// secrets need not appear in the process list or shell history.
+func (env *runEnv) requestHeaders() (metadata.MD, error) {
+	var lines []string
+	for _, h := range env.opts.headers {
+		if !strings.HasPrefix(h, "@") {
+			lines = append(lines, h)
+			continue
+		}
+		b, err := os.ReadFile(h[1:])
+		if err != nil {
+			return nil, usageError("-H %s: %v", h, err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			lines = append(lines, line)
+		}
+	}
+	md, err := client.ParseHeaders(lines)
+	if err != nil {
+		return nil, usageError("-H: %v", err)
+	}
+	return md, nil
+}
+
+// requestData opens the -d source without reading it, so streaming calls can
+// send each message as soon as it is typed.
+func (env *runEnv) requestData() (io.Reader, func(), error) {
+	o := env.opts
+	switch {
+	case !o.dataSet:
+		return strings.NewReader(""), func() {}, nil
+	case o.data == "@" || o.data == "@-":
+		return env.stdin, func() {}, nil
+	case strings.HasPrefix(o.data, "@"):
+		f, err := os.Open(o.data[1:])
+		if err != nil {
+			return nil, nil, usageError("-d %s: %v", o.data, err)
+		}
+		return bufio.NewReader(f), func() { f.Close() }, nil
+	default:
+		return strings.NewReader(o.data), func() {}, nil
+	}
+}
+
+// replyWriter buffers replies but flushes within flushDelay, so a fast stream
+// costs few writes while a slow one still shows each reply as it arrives.
+type replyWriter struct {
+	mu        sync.Mutex
+	w         *bufio.Writer
+	scheduled bool
+	closed    bool
+	err       error
+}
+
+const flushDelay = 20 * time.Millisecond
+
+func newReplyWriter(w io.Writer) *replyWriter {
+	return &replyWriter{w: bufio.NewWriterSize(w, 64<<10)}
+}
+
+func (r *replyWriter) WriteMessage(b []byte) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil {
+		return r.err
+	}
+	r.w.Write(b)
+	if err := r.w.WriteByte('\n'); err != nil {
+		r.err = fmt.Errorf("write reply: %w", err)
+		return r.err
+	}
+	if !r.scheduled {
+		r.scheduled = true
+		time.AfterFunc(flushDelay, r.flush)
+	}
+	return nil
+}
+
+func (r *replyWriter) flush() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.scheduled = false
+	if err := r.w.Flush(); err != nil && r.err == nil {
+		r.err = fmt.Errorf("write reply: %w", err)
+	}
+}
+
+func (r *replyWriter) Close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
+	r.closed = true
+	r.w.Flush()
+}
+
+func methodName(md protoreflect.MethodDescriptor) string {
+	return string(md.Parent().FullName()) + "/" + string(md.Name())
+}
+
+func rpcKind(md protoreflect.MethodDescriptor) string {
+	switch {
+	case md.IsStreamingClient() && md.IsStreamingServer():
+		return "bidi-stream"
+	case md.IsStreamingClient():
+		return "client-stream"
+	case md.IsStreamingServer():
+		return "server-stream"
+	default:
+		return "unary"
+	}
+}
+
+func descriptorKind(d protoreflect.Descriptor) string {
+	switch d.(type) {
+	case protoreflect.ServiceDescriptor:
+		return "service"
+	case protoreflect.EnumDescriptor:
+		return "enum"
+	case protoreflect.FieldDescriptor:
+		return "field"
+	case protoreflect.EnumValueDescriptor:
+		return "enum value"
+	case protoreflect.FileDescriptor:
+		return "file"
+	default:
+		return "symbol"
+	}
+}
+
+func (env *runEnv) scanSockets() int {
+	ctx, cancel := env.baseContext()
+	defer cancel()
+	color := isTerminal(env.stdout) && os.Getenv("NO_COLOR") == ""
+	return runScan(ctx, scanOptions{Options: env.opts.scanOptions(), json: env.opts.json, color: color}, env.stdout, env.stderr)
+}
+
+// isTerminal reports whether w is a character device, i.e. a person is reading.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

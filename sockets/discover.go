@@ -1,0 +1,401 @@
+package sockets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults applied when the matching Options field is zero.
+const (
+	DefaultMaxDepth      = 6
+	DefaultProbeTimeout  = time.Second
+	DefaultConcurrency   = 32
+	DefaultWatchInterval = 2 * time.Second
+)
+
+// Options says where to look and how to probe. The zero value scans the
+// default roots with the defaults above.
+type Options struct {
+	// Roots are directories to scan in addition to DefaultRoots.
+	Roots []string
+	// NoDefaultRoots scans only Roots.
+	NoDefaultRoots bool
+	// MaxDepth bounds how many directory levels below a root are searched;
+	// a socket directly in a root is at depth 1.
+	MaxDepth int
+	// ProbeTimeout bounds each probe's wait for an answer.
+	ProbeTimeout time.Duration
+	// Concurrency bounds how many probes run at once.
+	Concurrency int
+	// NoProbe only reads the file system and /proc; nothing is sent to any
+	// socket and stream sockets are KindUnprobed.
+	NoProbe bool
+	// WatchInterval is how often Watch rereads /proc/net/unix and the roots.
+	WatchInterval time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxDepth <= 0 {
+		o.MaxDepth = DefaultMaxDepth
+	}
+	if o.ProbeTimeout <= 0 {
+		o.ProbeTimeout = DefaultProbeTimeout
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	if o.WatchInterval <= 0 {
+		o.WatchInterval = DefaultWatchInterval
+	}
+	return o
+}
+
+// DefaultRoots are the directories where daemons usually put their sockets:
+// the temporary directory, /tmp, /run, /var/run, $XDG_RUNTIME_DIR and
+// /var/lib/kubelet (device and CSI plugins). Missing ones are skipped
+// quietly.
+func DefaultRoots() []string {
+	roots := []string{os.TempDir(), "/tmp", "/run", "/var/run"}
+	if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
+		roots = append(roots, dir)
+	}
+	return append(roots, "/var/lib/kubelet")
+}
+
+// Root is what became of one scan root.
+type Root struct {
+	// Path is the root as given.
+	Path string
+	// Resolved is Path with symbolic links resolved; empty when it could not
+	// be resolved.
+	Resolved string
+	// Default marks a root from DefaultRoots rather than Options.Roots.
+	Default bool
+	// SameAs names an earlier root that resolves to the same directory; this
+	// one was not walked again.
+	SameAs string
+	// Err is why the root could not be read; nil when it was.
+	Err error
+}
+
+// Scan is the result of discovery, updated in place by nothing: probes
+// deliver their results as new Socket values.
+type Scan struct {
+	// Sockets are sorted by path; file sockets first, then abstract ones.
+	Sockets []Socket
+	Roots   []Root
+	// RootsRead counts the roots (after removing duplicates) that could be
+	// read. Zero means the scan saw no file system at all.
+	RootsRead int
+	// UnreadableDirs are directories below the roots that could not be read.
+	UnreadableDirs []string
+	// ProcNetUnix tells whether /proc/net/unix was read: without it listening
+	// state, socket types and abstract sockets are unknown.
+	ProcNetUnix bool
+	// Warnings are non-fatal problems, one line each.
+	Warnings []string
+
+	index map[string]int // Path -> position in Sockets, for Update
+}
+
+// Discover finds sockets without sending anything to them: it walks the
+// roots and reads /proc/net/unix. Stream sockets come back KindPending (or
+// KindUnprobed with Options.NoProbe).
+func Discover(ctx context.Context, opts Options) (*Scan, error) {
+	return discover(ctx, opts.withDefaults(), true)
+}
+
+// discover is Discover; withProcesses=false skips the /proc fd scan that
+// --no-probe uses to name servers, for callers that only want a subset.
+func discover(ctx context.Context, opts Options, withProcesses bool) (*Scan, error) {
+	scan := &Scan{}
+	files := walkRoots(ctx, opts, scan)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	entries, haveProc, err := readProcNetUnix()
+	if err != nil {
+		scan.Warnings = append(scan.Warnings, err.Error())
+	}
+	scan.ProcNetUnix = haveProc
+	var byPath map[string]*procSummary
+	if haveProc {
+		byPath = canonicalProcPaths(summarizeProc(entries))
+	}
+
+	stats := statAll(files)
+	owners := newOwnerCache()
+	scan.Sockets = make([]Socket, 0, len(files))
+	for i, f := range files {
+		s := Socket{Path: f.display, Owner: owners.owner(stats[i]), fileID: stats[i].id}
+		if sum, ok := byPath[f.resolved]; ok {
+			applyProc(&s, sum)
+		}
+		s.Kind, s.Hint = initialKind(s, opts.NoProbe)
+		scan.Sockets = append(scan.Sockets, s)
+	}
+	var abstract []Socket
+	for path, sum := range byPath {
+		if !strings.HasPrefix(path, "@") || (sum.socketType == TypeStream && !sum.listening) {
+			// A bound stream socket that does not listen has nothing to find.
+			continue
+		}
+		s := Socket{Path: path, Abstract: true}
+		applyProc(&s, sum)
+		s.Kind, s.Hint = initialKind(s, opts.NoProbe)
+		abstract = append(abstract, s)
+	}
+	sort.Slice(abstract, func(i, j int) bool { return abstract[i].Path < abstract[j].Path })
+	scan.Sockets = append(scan.Sockets, abstract...)
+
+	if opts.NoProbe && withProcesses {
+		// Without a probe connection the fd tables are the only way to the
+		// serving process; ss -xlp does the same.
+		fillProcessesFromFDs(scan.Sockets)
+	}
+	return scan, nil
+}
+
+func applyProc(s *Socket, sum *procSummary) {
+	listening, fromProc := sum.listening, sum.listening
+	s.Listening, s.procListening = &listening, &fromProc
+	s.SocketType = sum.socketType
+	s.inodes = sum.listenerInodes
+}
+
+// initialKind is the kind known before any probe.
+func initialKind(s Socket, noProbe bool) (Kind, string) {
+	switch {
+	case s.SocketType == TypeDatagram || s.SocketType == TypeSeqPacket:
+		return KindNotStream, s.SocketType + " socket: not probed (gRPC needs a stream socket)"
+	case noProbe:
+		return KindUnprobed, ""
+	}
+	return KindPending, ""
+}
+
+// statAll stats the files on every CPU, each worker taking a contiguous
+// run so that it stats relative to an open directory: with thousands of
+// stale sockets the stat calls are most of discovery's time.
+func statAll(files []foundFile) []fileStat {
+	stats := make([]fileStat, len(files))
+	workers := min(runtime.GOMAXPROCS(0), len(files)/256+1)
+	per := (len(files) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := 0; lo < len(files); lo += per {
+		hi := min(lo+per, len(files))
+		wg.Go(func() {
+			var dir *os.File
+			for i := lo; i < hi; i++ {
+				f := files[i]
+				if dir == nil || dir.Name() != f.dir {
+					if dir != nil {
+						dir.Close()
+					}
+					dir, _ = os.Open(f.dir) // a failed open makes statSocketAt fall back to the path
+				}
+				stats[i] = statSocketAt(dir, f.dir, f.name)
+			}
+			if dir != nil {
+				dir.Close()
+			}
+		})
+	}
+	wg.Wait()
+	return stats
+}
+
+// foundFile is a socket file found under a root.
+type foundFile struct {
+	display  string // under the root as given
+	resolved string // under the root with links resolved, to match /proc
+	dir      string // resolved directory
+	name     string
+}
+
+// walkRoots resolves and de-duplicates the roots, then walks each once.
+func walkRoots(ctx context.Context, opts Options, scan *Scan) []foundFile {
+	var roots []Root
+	if !opts.NoDefaultRoots {
+		for _, r := range DefaultRoots() {
+			roots = append(roots, Root{Path: r, Default: true})
+		}
+	}
+	for _, r := range opts.Roots {
+		roots = append(roots, Root{Path: r})
+	}
+
+	walked := make(map[string]string) // resolved -> root path as given
+	var order []int
+	for i := range roots {
+		r := &roots[i]
+		abs, err := filepath.Abs(r.Path)
+		if err == nil {
+			abs, err = filepath.EvalSymlinks(abs)
+		}
+		if err == nil {
+			var fi fs.FileInfo
+			if fi, err = os.Stat(abs); err == nil && !fi.IsDir() {
+				err = fmt.Errorf("not a directory")
+			}
+		}
+		if err != nil {
+			r.Err = fmt.Errorf("root %s: %w", r.Path, unwrapPathError(err))
+			continue
+		}
+		r.Resolved = abs
+		if first, dup := walked[abs]; dup {
+			r.SameAs = first
+			continue
+		}
+		walked[abs] = r.Path
+		order = append(order, i)
+	}
+
+	var files []foundFile
+	for _, i := range order {
+		r := &roots[i]
+		w := walker{ctx: ctx, maxDepth: opts.MaxDepth, otherRoots: walked, scan: scan}
+		if err := w.walkRoot(filepath.Clean(r.Path), r.Resolved); err != nil {
+			r.Err = fmt.Errorf("root %s: %w", r.Path, unwrapPathError(err))
+			continue
+		}
+		scan.RootsRead++
+		files = append(files, w.found...)
+	}
+	for _, r := range roots {
+		if r.Err != nil && !(r.Default && errors.Is(r.Err, fs.ErrNotExist)) {
+			scan.Warnings = append(scan.Warnings, r.Err.Error())
+		}
+	}
+	scan.Roots = roots
+	sort.Slice(files, func(i, j int) bool { return files[i].display < files[j].display })
+	return files
+}
+
+// unwrapPathError drops the path from *fs.PathError, since messages name the
+// root already.
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+type walker struct {
+	ctx        context.Context
+	maxDepth   int
+	otherRoots map[string]string
+	scan       *Scan
+	found      []foundFile
+}
+
+func (w *walker) walkRoot(display, resolved string) error {
+	entries, err := readDirSocketsAndDirs(resolved)
+	if err != nil {
+		return err
+	}
+	w.visit(display, resolved, entries, 1)
+	return nil
+}
+
+// visit records the sockets among entries (at depth) and descends into
+// subdirectories. Symbolic links are never followed, and a directory that
+// is itself a scan root is left to that root's walk.
+func (w *walker) visit(display, resolved string, entries []dirEntry, depth int) {
+	for _, e := range entries {
+		if w.ctx.Err() != nil {
+			return
+		}
+		switch {
+		case e.typ&fs.ModeSocket != 0:
+			full := joinClean(resolved, e.name)
+			f := foundFile{resolved: full, display: full, dir: resolved, name: full[len(full)-len(e.name):]}
+			if display != resolved {
+				f.display = joinClean(display, e.name)
+			}
+			w.found = append(w.found, f)
+		case e.typ.IsDir() && depth < w.maxDepth:
+			childResolved := joinClean(resolved, e.name)
+			if _, isRoot := w.otherRoots[childResolved]; isRoot {
+				continue
+			}
+			childDisplay := childResolved
+			if display != resolved {
+				childDisplay = joinClean(display, e.name)
+			}
+			children, err := readDirSocketsAndDirs(childResolved)
+			if err != nil {
+				w.scan.UnreadableDirs = append(w.scan.UnreadableDirs, childDisplay)
+				continue
+			}
+			w.visit(childDisplay, childResolved, children, depth+1)
+		}
+	}
+}
+
+// joinClean joins a clean directory and a file name without filepath.Join's
+// cleaning pass, which shows up when there are thousands of files.
+func joinClean(dir, name string) string {
+	if strings.HasSuffix(dir, string(filepath.Separator)) {
+		return dir + name
+	}
+	return dir + string(filepath.Separator) + name
+}
+
+// dirEntry is a directory entry that discovery cares about: a socket or a
+// directory (never a symbolic link).
+type dirEntry struct {
+	name string
+	typ  fs.FileMode
+}
+
+// canonicalProcPaths re-keys /proc paths by their directory with links
+// resolved, so a socket bound as /var/run/x.sock matches the file found as
+// /run/x.sock. Relative paths (bound relative to an unknown working
+// directory) and abstract names are kept as they are.
+func canonicalProcPaths(byPath map[string]*procSummary) map[string]*procSummary {
+	resolvedDirs := make(map[string]string)
+	out := make(map[string]*procSummary, len(byPath))
+	for p, sum := range byPath {
+		key := p
+		if filepath.IsAbs(p) {
+			dir := filepath.Dir(p)
+			rdir, ok := resolvedDirs[dir]
+			if !ok {
+				if r, err := filepath.EvalSymlinks(dir); err == nil {
+					rdir = r
+				} else {
+					rdir = dir
+				}
+				resolvedDirs[dir] = rdir
+			}
+			key = filepath.Join(rdir, filepath.Base(p))
+		}
+		if prev, ok := out[key]; ok {
+			mergeSummary(prev, sum)
+			continue
+		}
+		out[key] = sum
+	}
+	return out
+}
+
+func mergeSummary(into, from *procSummary) {
+	if from.listening && !into.listening {
+		into.socketType = from.socketType
+	}
+	into.listening = into.listening || from.listening
+	into.listenerInodes = append(into.listenerInodes, from.listenerInodes...)
+}

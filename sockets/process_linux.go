@@ -1,0 +1,119 @@
+package sockets
+
+import (
+	"net"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// peerProcess names the process at the other end of conn from SO_PEERCRED.
+// The kernel records the credentials of whoever called listen(). A pid of
+// 0 means the server lives in a pid namespace we cannot see.
+func peerProcess(conn net.Conn) *Process {
+	uc, ok := conn.(*net.UnixConn)
+	if !ok {
+		return nil
+	}
+	raw, err := uc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	var cred *unix.Ucred
+	ctlErr := raw.Control(func(fd uintptr) {
+		cred, err = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
+	})
+	if ctlErr != nil || err != nil || cred == nil || cred.Pid <= 0 {
+		return nil
+	}
+	return processInfo(int(cred.Pid))
+}
+
+// processInfo reads a process's name and command line; the pid alone is
+// still worth reporting when /proc hides the rest.
+func processInfo(pid int) *Process {
+	p := &Process{PID: pid}
+	dir := "/proc/" + strconv.Itoa(pid)
+	if b, err := os.ReadFile(dir + "/comm"); err == nil {
+		p.Comm = strings.TrimRight(string(b), "\n")
+	}
+	if b, err := os.ReadFile(dir + "/cmdline"); err == nil {
+		p.Cmdline = strings.TrimSpace(strings.ReplaceAll(string(b), "\x00", " "))
+	}
+	return p
+}
+
+// fillProcessesFromFDs finds, for each listening socket without a process,
+// the process holding its listener in /proc/<pid>/fd. Processes whose fd
+// tables we may not read are skipped: their sockets stay "unknown".
+func fillProcessesFromFDs(socks []Socket) {
+	want := make(map[uint64]int) // listener inode -> index in socks
+	for i := range socks {
+		if socks[i].Process != nil {
+			continue
+		}
+		for _, ino := range socks[i].inodes {
+			want[ino] = i
+		}
+	}
+	if len(want) == 0 {
+		return
+	}
+	for ino, pid := range inodeOwners(want) {
+		i := want[ino]
+		if socks[i].Process == nil {
+			socks[i].Process = processInfo(pid)
+		}
+	}
+}
+
+// inodeOwners maps each wanted socket inode to a pid holding it, stopping
+// once all are found.
+func inodeOwners(want map[uint64]int) map[uint64]int {
+	found := make(map[uint64]int)
+	procs, err := os.ReadDir("/proc")
+	if err != nil {
+		return found
+	}
+	for _, p := range procs {
+		pid, err := strconv.Atoi(p.Name())
+		if err != nil {
+			continue
+		}
+		fdDir := "/proc/" + p.Name() + "/fd/"
+		fds, err := readDirNames(fdDir)
+		if err != nil {
+			continue
+		}
+		for _, fd := range fds {
+			link, err := os.Readlink(fdDir + fd)
+			if err != nil || !strings.HasPrefix(link, "socket:[") {
+				continue
+			}
+			ino, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimPrefix(link, "socket:["), "]"), 10, 64)
+			if err != nil {
+				continue
+			}
+			if _, ok := want[ino]; ok {
+				if _, seen := found[ino]; !seen {
+					found[ino] = pid
+				}
+			}
+		}
+		if len(found) == len(want) {
+			break
+		}
+	}
+	return found
+}
+
+func readDirNames(dir string) ([]string, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.Readdirnames(-1)
+}

@@ -1,0 +1,164 @@
+package sockets
+
+import (
+	"math"
+	"strconv"
+	"time"
+)
+
+// Kind is what a socket turned out to be when probed. Every socket has exactly
+// one.
+type Kind string
+
+// The kinds, in the order a listing groups them.
+const (
+	// KindPending is the kind of a discovered socket whose probe has not
+	// finished yet; it never appears in a finished scan.
+	KindPending Kind = ""
+	// KindGRPC answered HTTP/2 with a gRPC status.
+	KindGRPC Kind = "grpc"
+	// KindHTTP1 answered the HTTP/2 preface in HTTP/1.x.
+	KindHTTP1 Kind = "http1"
+	// KindHTTP2 answered in HTTP/2 but without a gRPC status.
+	KindHTTP2 Kind = "http2"
+	// KindOther accepted, then answered with bytes that are not HTTP or closed
+	// the connection.
+	KindOther Kind = "other"
+	// KindSilent accepted but said nothing before the probe timeout.
+	KindSilent Kind = "silent"
+	// KindDenied means this user may not connect.
+	KindDenied Kind = "denied"
+	// KindStale is a socket file nothing listens on.
+	KindStale Kind = "stale"
+	// KindNotStream is a datagram or seqpacket socket; it is never dialed.
+	KindNotStream Kind = "not-stream"
+	// KindUnprobed is every stream socket of a scan run with NoProbe.
+	KindUnprobed Kind = "unprobed"
+)
+
+// KindOrder lists the kinds in the order listings group them, gRPC first.
+var KindOrder = []Kind{KindGRPC, KindHTTP2, KindHTTP1, KindOther, KindSilent, KindDenied,
+	KindUnprobed, KindStale, KindNotStream, KindPending}
+
+// Rank is the kind's position in KindOrder, for sorting.
+func (k Kind) Rank() int {
+	for i, o := range KindOrder {
+		if o == k {
+			return i
+		}
+	}
+	return len(KindOrder)
+}
+
+// Reflection values of a gRPC socket.
+const (
+	ReflectionV1      = "v1"
+	ReflectionV1Alpha = "v1alpha"
+	ReflectionNone    = "none"
+)
+
+// Socket types as /proc/net/unix reports them.
+const (
+	TypeStream    = "stream"
+	TypeDatagram  = "dgram"
+	TypeSeqPacket = "seqpacket"
+)
+
+// Socket is one discovered socket and, once probed, what it is. Its JSON
+// field names are stable and every field is always present; what is not
+// known or does not apply is null (or "" for strings).
+type Socket struct {
+	// Path is the socket file's path, or "@name" for an abstract socket. It
+	// identifies the socket in updates and watch events.
+	Path     string `json:"path"`
+	Abstract bool   `json:"abstract"`
+	Kind     Kind   `json:"kind"`
+	// Reflection is "v1", "v1alpha" or "none" for a gRPC socket, else empty.
+	Reflection string `json:"reflection"`
+	// Services are the full service names reflection listed, sorted.
+	Services []string `json:"services"`
+	// Health maps a service name to its grpc.health.v1 serving status when
+	// the server has the health service. The probe makes one check, for the
+	// server as a whole, so the only key it fills is "".
+	Health map[string]string `json:"health"`
+	// Hint says, in one line, what to make of the result.
+	Hint string `json:"hint"`
+	// Listening comes from /proc/net/unix: nil when the socket is not in this
+	// network namespace's table or there is no /proc.
+	Listening *bool `json:"listening"`
+	// SocketType is "stream", "dgram" or "seqpacket" when known, else empty.
+	SocketType string `json:"socket_type"`
+	// Owner may be shared with other sockets of the same scan: copy it
+	// before changing it.
+	Owner   *Owner   `json:"owner"`
+	Process *Process `json:"process"`
+	// ProbeTime is how long the probe took; zero when not probed.
+	ProbeTime Millis `json:"probe_ms"`
+	// Err is why the probe failed, when it did; not fatal.
+	Err string `json:"error"`
+
+	// inodes are the sockfs inodes of its listeners in /proc/net/unix.
+	inodes []uint64
+	// procListening is Listening as /proc/net/unix alone said it, for Watch
+	// to notice changes without counting what a probe learned.
+	procListening *bool
+	// fileID tells a re-created file from the one seen before.
+	fileID fileID
+}
+
+// Owner is the socket file's owner and permissions.
+type Owner struct {
+	UID   uint32 `json:"uid"`
+	User  string `json:"user"`
+	GID   uint32 `json:"gid"`
+	Group string `json:"group"`
+	// Mode is the permission bits in octal, e.g. "0660".
+	Mode string `json:"mode"`
+	// WorldWritable warns that any local user may connect.
+	WorldWritable bool `json:"world_writable"`
+}
+
+// Process is the process serving a listening socket.
+type Process struct {
+	PID     int    `json:"pid"`
+	Comm    string `json:"comm"`
+	Cmdline string `json:"cmdline"`
+}
+
+// fileID is a file's identity on disk.
+type fileID struct{ dev, ino uint64 }
+
+// Millis is a duration that JSON writes as milliseconds, to a tenth.
+type Millis time.Duration
+
+// MarshalJSON writes the milliseconds as a number.
+func (m Millis) MarshalJSON() ([]byte, error) {
+	ms := math.Round(float64(m)/float64(time.Millisecond)*10) / 10
+	return strconv.AppendFloat(nil, ms, 'f', -1, 64), nil
+}
+
+// clone returns a copy that shares no slices or maps with s.
+func (s Socket) clone() Socket {
+	c := s
+	c.Services = append([]string(nil), s.Services...)
+	if s.Health != nil {
+		c.Health = make(map[string]string, len(s.Health))
+		for k, v := range s.Health {
+			c.Health[k] = v
+		}
+	}
+	c.inodes = append([]uint64(nil), s.inodes...)
+	if s.Listening != nil {
+		l := *s.Listening
+		c.Listening = &l
+	}
+	if s.Owner != nil {
+		o := *s.Owner
+		c.Owner = &o
+	}
+	if s.Process != nil {
+		p := *s.Process
+		c.Process = &p
+	}
+	return c
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	tea "charm.land/bubbletea/v2"
+
+	"sockscope/reflection"
+	"sockscope/sample"
+	"sockscope/ui"
+)
+
+// demoServer is the bundled sample server run inside this process for --demo
+// and for the empty state's offer; it lives in a private temporary directory.
+type demoServer struct {
+	mu   sync.Mutex
+	dir  string
+	stop func()
+}
+
+func (d *demoServer) start() (string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.stop != nil {
+		return filepath.Join(d.dir, "sample.sock"), nil
+	}
+	dir, err := os.MkdirTemp("", "sockscope-demo-")
+	if err != nil {
+		return "", fmt.Errorf("demo socket directory: %w", err)
+	}
+	path := filepath.Join(dir, "sample.sock")
+	lis, err := sample.Listen(path)
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", err
+	}
+	srv := sample.NewServer(sample.Options{Reflection: sample.ReflectionV1})
+	go srv.Serve(lis)
+	d.dir = dir
+	d.stop = func() {
+		srv.Stop()
+		// Only our own directory, which now holds nothing we did not create.
+		os.Remove(path)
+		os.Remove(dir)
+	}
+	return path, nil
+}
+
+func (d *demoServer) close() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.stop != nil {
+		d.stop()
+		d.stop = nil
+	}
+}
+
+func (env *runEnv) runTUI() int {
+	o := env.opts
+	demo := &demoServer{}
+	defer demo.close()
+
+	uiOpts := ui.Options{
+		Address:        o.address,
+		Schema:         reflection.Options{ProtoFiles: o.protoFiles, ImportPaths: o.importPaths, Protosets: o.protosets},
+		Scan:           o.scanOptions(),
+		ConnectTimeout: o.connectTimeout,
+		MaxMsgSize:     o.maxMsgSize,
+		StartSample:    demo.start,
+	}
+	if o.demo {
+		addr, err := demo.start()
+		if err != nil {
+			return env.fail(fmt.Errorf("start the sample server: %w", err))
+		}
+		uiOpts.Address = addr
+	}
+	if o.debugFile != "" {
+		f, err := os.OpenFile(o.debugFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return env.fail(usageError("--debug: %v", err))
+		}
+		defer f.Close()
+		uiOpts.Debug = f
+	}
+	p := tea.NewProgram(ui.New(uiOpts))
+	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+		return env.fail(fmt.Errorf("terminal: %w", err))
+	}
+	return exitOK
+}

@@ -1,0 +1,86 @@
+package ui
+
+import (
+	"strings"
+
+	"sockscope/client"
+)
+
+// commandLines renders a request as a sockscope command line and the grpcurl
+// equivalent, so what was explored can be scripted.
+func commandLines(address, method string, req savedRequest) (ours, grpcurl string) {
+	body := compactJSON(req.body)
+	var headers []string
+	for _, line := range strings.Split(req.metadata, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			headers = append(headers, line)
+		}
+	}
+	deadline := strings.TrimSpace(req.deadline)
+
+	o := []string{"sockscope", "--call", method}
+	if body != "" && body != "{}" {
+		o = append(o, "-d", shellQuote(body))
+	}
+	for _, h := range headers {
+		o = append(o, "-H", shellQuote(h))
+	}
+	if deadline != "" && deadline != "none" {
+		o = append(o, "--max-time", deadline)
+	}
+	o = append(o, shellQuote(address))
+
+	g := []string{"grpcurl", "-plaintext"}
+	if body != "" {
+		g = append(g, "-d", shellQuote(body))
+	}
+	for _, h := range headers {
+		g = append(g, "-H", shellQuote(h))
+	}
+	if deadline != "" && deadline != "none" {
+		g = append(g, "-max-time", deadline)
+	}
+	if t, err := client.ParseAddress(address); err == nil && t.Network == "unix" {
+		g = append(g, "-unix", shellQuote(t.Address))
+	} else {
+		g = append(g, shellQuote(address))
+	}
+	g = append(g, method)
+	return strings.Join(o, " "), strings.Join(g, " ")
+}
+
+// compactJSON removes the template's indentation so the command line stays one line.
+func compactJSON(text string) string {
+	var b strings.Builder
+	inString, escaped := false, false
+	for _, r := range text {
+		switch {
+		case inString:
+			b.WriteRune(r)
+			if escaped {
+				escaped = false
+			} else if r == '\\' {
+				escaped = true
+			} else if r == '"' {
+				inString = false
+			}
+		case r == '"':
+			inString = true
+			b.WriteRune(r)
+		case r == ' ' || r == '\n' || r == '\t' || r == '\r':
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// shellQuote quotes s for a POSIX shell when it needs quoting.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%+=:,./-_", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

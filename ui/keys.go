@@ -1,0 +1,67 @@
+package ui
+
+import (
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+)
+
+// keyMap is every binding the TUI answers to; README's key table follows it.
+type keyMap struct {
+	Up, Down     key.Binding
+	Select       key.Binding
+	Back         key.Binding
+	NextPane     key.Binding
+	PrevPane     key.Binding
+	Filter       key.Binding
+	Rescan       key.Binding
+	Describe     key.Binding
+	Send         key.Binding
+	CloseSend    key.Binding
+	Editor       key.Binding
+	CopyCommand  key.Binding
+	StartSample  key.Binding
+	Info         key.Binding
+	Top, Bottom  key.Binding
+	PageUp, PgDn key.Binding
+	Help         key.Binding
+	Quit         key.Binding
+	ForceQuit    key.Binding
+}
+
+func defaultKeyMap() keyMap {
+	return keyMap{
+		Up:          key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:        key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Select:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "select")),
+		Back:        key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel call / back")),
+		NextPane:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next pane")),
+		PrevPane:    key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous pane")),
+		Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Rescan:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rescan")),
+		Describe:    key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "describe")),
+		Send:        key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "send")),
+		CloseSend:   key.NewBinding(key.WithKeys("ctrl+d"), key.WithHelp("ctrl+d", "end stream")),
+		Editor:      key.NewBinding(key.WithKeys("ctrl+e"), key.WithHelp("ctrl+e", "$EDITOR")),
+		CopyCommand: key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy as command")),
+		StartSample: key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "start sample server")),
+		Info:        key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "headers/trailers")),
+		Top:         key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g/home", "top")),
+		Bottom:      key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G/end", "bottom (follow)")),
+		PageUp:      key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
+		PgDn:        key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn", "page down")),
+		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:        key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		ForceQuit:   key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+	}
+}
+
+// bindings is a help.KeyMap over a fixed set, so each pane can say which keys it answers.
+type bindings struct {
+	short []key.Binding
+	full  [][]key.Binding
+}
+
+var _ help.KeyMap = bindings{}
+
+func (b bindings) ShortHelp() []key.Binding  { return b.short }
+func (b bindings) FullHelp() [][]key.Binding { return b.full }

@@ -1,0 +1,231 @@
+package ui
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textarea"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/dynamicpb"
+
+	"sockscope/client"
+)
+
+// defaultDeadline is what a new request's deadline field holds; the user may
+// clear it for a stream that should run until esc.
+const defaultDeadline = "30s"
+
+// requestField is the input inside the request pane that has the cursor.
+type requestField int
+
+const (
+	fieldBody requestField = iota
+	fieldMetadata
+	fieldDeadline
+)
+
+// savedRequest is what the user typed for one method, kept for the session.
+type savedRequest struct {
+	body, metadata, deadline string
+}
+
+// requestPane edits the JSON request, its metadata and its deadline.
+type requestPane struct {
+	keys     keyMap
+	styles   styles
+	width    int
+	height   int
+	body     textarea.Model
+	metadata textarea.Model
+	deadline textinput.Model
+	field    requestField
+	focused  bool
+
+	method   protoreflect.MethodDescriptor
+	resolver client.TypeResolver
+	problem  string // why the body cannot be sent, checked as the user types
+}
+
+func newRequestPane(keys keyMap, st styles) requestPane {
+	body := textarea.New()
+	body.ShowLineNumbers = true
+	body.Prompt = ""
+	body.CharLimit = 0
+	body.MaxHeight = 0
+	md := textarea.New()
+	md.ShowLineNumbers = false
+	md.Prompt = ""
+	md.Placeholder = "key: value (one a line)"
+	md.SetHeight(2)
+	dl := textinput.New()
+	dl.Prompt = ""
+	dl.Placeholder = "none"
+	dl.SetValue(defaultDeadline)
+	return requestPane{keys: keys, styles: st, body: body, metadata: md, deadline: dl}
+}
+
+func (p *requestPane) SetSize(w, h int) {
+	p.width, p.height = w, h
+	// Title, problem line, metadata label + 2 lines, deadline line.
+	p.body.SetWidth(w)
+	p.body.SetHeight(max(1, h-6))
+	p.metadata.SetWidth(w)
+	p.deadline.SetWidth(max(1, w-10))
+}
+
+// load shows a method's saved request, or its template when it has none.
+func (p *requestPane) load(md protoreflect.MethodDescriptor, saved savedRequest, resolver client.TypeResolver) {
+	p.method, p.resolver = md, resolver
+	p.body.SetValue(saved.body)
+	p.body.MoveToBegin()
+	p.metadata.SetValue(saved.metadata)
+	p.deadline.SetValue(saved.deadline)
+	p.validate()
+}
+
+func (p requestPane) saved() savedRequest {
+	return savedRequest{body: p.body.Value(), metadata: p.metadata.Value(), deadline: p.deadline.Value()}
+}
+
+func (p *requestPane) focus(field requestField) tea.Cmd {
+	p.focused, p.field = true, field
+	p.body.Blur()
+	p.metadata.Blur()
+	p.deadline.Blur()
+	switch field {
+	case fieldMetadata:
+		return p.metadata.Focus()
+	case fieldDeadline:
+		return p.deadline.Focus()
+	default:
+		return p.body.Focus()
+	}
+}
+
+func (p *requestPane) blur() {
+	p.focused = false
+	p.body.Blur()
+	p.metadata.Blur()
+	p.deadline.Blur()
+}
+
+func (p requestPane) Update(msg tea.Msg) (requestPane, tea.Cmd) {
+	var cmd tea.Cmd
+	switch p.field {
+	case fieldMetadata:
+		p.metadata, cmd = p.metadata.Update(msg)
+	case fieldDeadline:
+		p.deadline, cmd = p.deadline.Update(msg)
+	default:
+		before := p.body.Value()
+		p.body, cmd = p.body.Update(msg)
+		if p.body.Value() != before {
+			p.validate()
+		}
+	}
+	return p, cmd
+}
+
+// setBody replaces the request text (after $EDITOR) and checks it.
+func (p *requestPane) setBody(text string) {
+	p.body.SetValue(text)
+	p.validate()
+}
+
+func (p *requestPane) validate() {
+	p.problem = ""
+	if p.method == nil {
+		return
+	}
+	if _, err := parseRequest(p.body.Value(), p.method.Input(), p.resolver); err != nil {
+		p.problem = err.Error()
+	}
+}
+
+// request builds what ctrl+s sends: the message, the metadata and the deadline.
+// Errors name the field at fault; nothing typed is changed.
+func (p requestPane) request() (proto.Message, metadata.MD, time.Duration, error) {
+	msg, err := parseRequest(p.body.Value(), p.method.Input(), p.resolver)
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("request: %w", err)
+	}
+	var lines []string
+	for _, l := range strings.Split(p.metadata.Value(), "\n") {
+		if strings.TrimSpace(l) != "" {
+			lines = append(lines, l)
+		}
+	}
+	md, err := client.ParseHeaders(lines)
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("metadata: %w", err)
+	}
+	var deadline time.Duration
+	if d := strings.TrimSpace(p.deadline.Value()); d != "" && d != "none" {
+		deadline, err = time.ParseDuration(d)
+		if err != nil || deadline <= 0 {
+			return nil, nil, 0, fmt.Errorf("deadline %q: want a duration such as 5s or 2m, or nothing for none", d)
+		}
+	}
+	return msg, md, deadline, nil
+}
+
+// parseRequest decodes one JSON request, reporting syntax errors with line and column.
+func parseRequest(text string, md protoreflect.MessageDescriptor, resolver client.TypeResolver) (proto.Message, error) {
+	msg := dynamicpb.NewMessage(md)
+	if strings.TrimSpace(text) == "" {
+		return msg, nil
+	}
+	var syntax *json.SyntaxError
+	if err := json.Unmarshal([]byte(text), new(json.RawMessage)); errors.As(err, &syntax) {
+		line, col := lineColumn([]byte(text), int(syntax.Offset))
+		return nil, fmt.Errorf("line %d, column %d: %v", line, col, syntax)
+	} else if err != nil {
+		return nil, err
+	}
+	if err := (protojson.UnmarshalOptions{Resolver: resolver}).Unmarshal([]byte(text), msg); err != nil {
+		return nil, errors.New(strings.TrimPrefix(err.Error(), "proto: "))
+	}
+	return msg, nil
+}
+
+func lineColumn(b []byte, offset int) (int, int) {
+	offset = min(max(offset, 0), len(b))
+	before := b[:offset]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := offset - bytes.LastIndexByte(before, '\n')
+	return line, col
+}
+
+func (p requestPane) View() string {
+	var b strings.Builder
+	title := "Request"
+	if p.method != nil {
+		title = "Request " + string(p.method.Input().FullName())
+	}
+	b.WriteString(p.styles.Title.Render(truncate(title, p.width)) + "\n")
+	b.WriteString(p.body.View() + "\n")
+	if p.problem != "" {
+		b.WriteString(p.styles.Error.Render(truncate("✗ "+p.problem, p.width)))
+	} else if p.method != nil {
+		b.WriteString(p.styles.StatusOK.Render("✓ valid"))
+	}
+	b.WriteString("\n" + p.styles.Dim.Render("metadata") + "\n")
+	b.WriteString(p.metadata.View() + "\n")
+	b.WriteString(p.styles.Dim.Render("deadline ") + p.deadline.View())
+	return b.String()
+}
+
+func (p requestPane) help() bindings {
+	short := []key.Binding{p.keys.Send, p.keys.CloseSend, p.keys.Editor, p.keys.NextPane, p.keys.Back}
+	return bindings{short: short, full: [][]key.Binding{short, {p.keys.PrevPane, p.keys.ForceQuit}}}
+}

@@ -1,0 +1,201 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// servicesPane is the tree of services and their methods on one socket.
+type servicesPane struct {
+	keys    keyMap
+	styles  styles
+	width   int
+	height  int
+	rows    []serviceRow
+	cursor  int // index into rows; always a method row when any exists
+	offset  int // first row shown
+	loading bool
+	err     error
+	title   string
+}
+
+// serviceRow is a service heading (method nil) or one of its methods.
+type serviceRow struct {
+	service string
+	method  protoreflect.MethodDescriptor
+}
+
+func newServicesPane(keys keyMap, st styles) servicesPane {
+	return servicesPane{keys: keys, styles: st}
+}
+
+func (p *servicesPane) SetSize(w, h int) {
+	p.width, p.height = w, h
+	p.clampOffset()
+}
+
+func (p *servicesPane) setMethods(methods []protoreflect.MethodDescriptor) {
+	p.rows = p.rows[:0]
+	last := ""
+	for _, md := range methods {
+		svc := string(md.Parent().FullName())
+		if svc != last {
+			p.rows = append(p.rows, serviceRow{service: svc})
+			last = svc
+		}
+		p.rows = append(p.rows, serviceRow{service: svc, method: md})
+	}
+	p.cursor = 0
+	p.moveCursor(1, true)
+	p.offset = 0
+	p.clampOffset()
+}
+
+// selected is the method under the cursor, or nil.
+func (p servicesPane) selected() protoreflect.MethodDescriptor {
+	if p.cursor < 0 || p.cursor >= len(p.rows) {
+		return nil
+	}
+	return p.rows[p.cursor].method
+}
+
+// selectMethod moves the cursor to the method with that full name, if present.
+func (p *servicesPane) selectMethod(name string) bool {
+	for i, r := range p.rows {
+		if r.method != nil && methodFQN(r.method) == name {
+			p.cursor = i
+			p.clampOffset()
+			return true
+		}
+	}
+	return false
+}
+
+// moveCursor steps over service headings; fromHere also accepts the current row.
+func (p *servicesPane) moveCursor(delta int, fromHere bool) {
+	i := p.cursor
+	if !fromHere {
+		i += delta
+	}
+	for i >= 0 && i < len(p.rows) {
+		if p.rows[i].method != nil {
+			p.cursor = i
+			p.clampOffset()
+			return
+		}
+		i += delta
+	}
+}
+
+func (p *servicesPane) clampOffset() {
+	h := p.listHeight()
+	if h <= 0 {
+		return
+	}
+	// Keep the heading of the first visible method's service on screen when possible.
+	if p.cursor < p.offset {
+		p.offset = p.cursor
+		if p.offset > 0 && p.rows[p.offset-1].method == nil {
+			p.offset--
+		}
+	}
+	if p.cursor >= p.offset+h {
+		p.offset = p.cursor - h + 1
+	}
+	p.offset = max(0, min(p.offset, len(p.rows)-h))
+}
+
+func (p servicesPane) listHeight() int { return p.height - 1 }
+
+func (p servicesPane) Update(msg tea.Msg) (servicesPane, tea.Cmd) {
+	if msg, ok := msg.(tea.KeyPressMsg); ok {
+		switch {
+		case key.Matches(msg, p.keys.Up):
+			p.moveCursor(-1, false)
+		case key.Matches(msg, p.keys.Down):
+			p.moveCursor(1, false)
+		case key.Matches(msg, p.keys.Top):
+			p.cursor = 0
+			p.moveCursor(1, true)
+		case key.Matches(msg, p.keys.Bottom):
+			p.cursor = len(p.rows) - 1
+			p.moveCursor(-1, true)
+		}
+	}
+	if wheel, ok := msg.(tea.MouseWheelMsg); ok {
+		switch wheel.Button {
+		case tea.MouseWheelUp:
+			p.moveCursor(-1, false)
+		case tea.MouseWheelDown:
+			p.moveCursor(1, false)
+		}
+	}
+	return p, nil
+}
+
+func (p servicesPane) View() string {
+	var b strings.Builder
+	b.WriteString(p.styles.Title.Render(truncate(p.title, p.width)))
+	switch {
+	case p.loading:
+		b.WriteString("\n" + p.styles.Dim.Render("loading services…"))
+	case p.err != nil:
+		b.WriteString("\n" + p.styles.Error.Width(p.width).Render(p.err.Error()))
+	case len(p.rows) == 0:
+		b.WriteString("\n" + p.styles.Dim.Render("no services"))
+	}
+	end := min(len(p.rows), p.offset+p.listHeight())
+	for i := p.offset; i < end; i++ {
+		r := p.rows[i]
+		b.WriteByte('\n')
+		if r.method == nil {
+			b.WriteString(p.styles.Dim.Render(truncate(r.service, p.width)))
+			continue
+		}
+		kind := kindBadge(r.method)
+		name := truncate(string(r.method.Name()), p.width-lipgloss.Width(kind)-3)
+		line := fmt.Sprintf("  %s %s", name, p.styles.RPCKind.Render(kind))
+		if i == p.cursor {
+			line = p.styles.Selected.Render("▸ "+name) + " " + p.styles.RPCKind.Render(kind)
+		}
+		b.WriteString(line)
+	}
+	return b.String()
+}
+
+func (p servicesPane) help() bindings {
+	short := []key.Binding{p.keys.Up, p.keys.Down, p.keys.Select, p.keys.Describe, p.keys.CopyCommand, p.keys.Back}
+	return bindings{short: short, full: [][]key.Binding{short, {p.keys.Top, p.keys.Bottom, p.keys.NextPane, p.keys.PrevPane}}}
+}
+
+// kindBadge marks the RPC kind in a few characters.
+func kindBadge(md protoreflect.MethodDescriptor) string {
+	switch {
+	case md.IsStreamingClient() && md.IsStreamingServer():
+		return "bidi"
+	case md.IsStreamingClient():
+		return "client-stream"
+	case md.IsStreamingServer():
+		return "server-stream"
+	default:
+		return "unary"
+	}
+}
+
+func methodFQN(md protoreflect.MethodDescriptor) string {
+	return string(md.Parent().FullName()) + "/" + string(md.Name())
+}
+
+// truncate cuts plain text s to width cells, marking the cut.
+func truncate(s string, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	return ansi.Truncate(s, width, "…")
+}

@@ -1,0 +1,400 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/list"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+
+	"sockscope/sockets"
+)
+
+// socketsScannedMsg answers scanCmd with the first list; updates follow on ch.
+type socketsScannedMsg struct {
+	scanID int
+	scan   *sockets.Scan
+	ch     <-chan sockets.Socket
+	err    error
+}
+
+// socketProbedMsg carries probe results (batched) for scanID; ch nil means the scan is over.
+type socketProbedMsg struct {
+	scanID  int
+	sockets []sockets.Socket
+	ch      <-chan sockets.Socket
+}
+
+// socketEventMsg carries one watch event; ch is re-armed until it closes.
+type socketEventMsg struct {
+	scanID int
+	event  sockets.Event
+	ch     <-chan sockets.Event
+}
+
+// watchCmd starts watching once the first scan is complete, so the list keeps
+// itself current without the user pressing r.
+func watchCmd(ctx context.Context, scanID int, opts sockets.Options, baseline []sockets.Socket) tea.Cmd {
+	return func() tea.Msg {
+		ch, err := sockets.Watch(ctx, opts, baseline)
+		if err != nil {
+			return nil
+		}
+		return waitWatch(scanID, ch)
+	}
+}
+
+func waitWatchCmd(scanID int, ch <-chan sockets.Event) tea.Cmd {
+	return func() tea.Msg { return waitWatch(scanID, ch) }
+}
+
+func waitWatch(scanID int, ch <-chan sockets.Event) tea.Msg {
+	ev, ok := <-ch
+	if !ok {
+		return nil
+	}
+	return socketEventMsg{scanID: scanID, event: ev, ch: ch}
+}
+
+func scanCmd(ctx context.Context, scanID int, opts sockets.Options) tea.Cmd {
+	return func() tea.Msg {
+		scan, ch, err := sockets.Start(ctx, opts)
+		return socketsScannedMsg{scanID: scanID, scan: scan, ch: ch, err: err}
+	}
+}
+
+func waitProbedCmd(scanID int, ch <-chan sockets.Socket) tea.Cmd {
+	return func() tea.Msg {
+		first, ok := <-ch
+		if !ok {
+			return socketProbedMsg{scanID: scanID}
+		}
+		batch := []sockets.Socket{first}
+		for len(batch) < 256 {
+			select {
+			case s, ok := <-ch:
+				if !ok {
+					return socketProbedMsg{scanID: scanID, sockets: batch}
+				}
+				batch = append(batch, s)
+			default:
+				return socketProbedMsg{scanID: scanID, sockets: batch, ch: ch}
+			}
+		}
+		return socketProbedMsg{scanID: scanID, sockets: batch, ch: ch}
+	}
+}
+
+// socketItem is one row of the sockets list.
+type socketItem struct{ s sockets.Socket }
+
+func (i socketItem) FilterValue() string {
+	return i.s.Path + " " + string(i.s.Kind) + " " + strings.Join(i.s.Services, " ")
+}
+
+// socketsPane is the live list of discovered sockets.
+type socketsPane struct {
+	keys       keyMap
+	styles     styles
+	list       list.Model
+	spinner    spinner.Model
+	width      int
+	height     int
+	scanID     int
+	ctx        context.Context // ends the scan's probes and its watch
+	cancel     context.CancelFunc
+	started    bool
+	scanning   bool
+	pending    int
+	err        error
+	scan       *sockets.Scan
+	canStart   bool // the empty state offers the sample server
+	scanOpts   sockets.Options
+	sampleHint string
+}
+
+func newSocketsPane(keys keyMap, st styles, canStart bool) socketsPane {
+	p := socketsPane{keys: keys, styles: st, canStart: canStart, spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
+	l := list.New(nil, socketDelegate{styles: st}, 0, 0)
+	l.SetShowTitle(false)
+	l.SetShowHelp(false)
+	l.SetShowStatusBar(false)
+	l.SetStatusBarItemName("socket", "sockets")
+	l.DisableQuitKeybindings()
+	p.list = l
+	return p
+}
+
+// Init starts a scan; it is also how r rescans.
+func (p *socketsPane) Init(opts sockets.Options) tea.Cmd {
+	if p.cancel != nil {
+		p.cancel()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p.ctx, p.cancel = ctx, cancel
+	p.scanOpts = opts
+	p.scanID++
+	p.started, p.scanning, p.err = true, true, nil
+	return tea.Batch(scanCmd(ctx, p.scanID, opts), p.spinner.Tick)
+}
+
+func (p *socketsPane) setStyles(st styles) {
+	p.styles = st
+	p.list.SetDelegate(socketDelegate{styles: st})
+}
+
+func (p *socketsPane) SetSize(w, h int) {
+	p.width, p.height = w, h
+	p.list.SetSize(w, max(1, h-1))
+}
+
+func (p socketsPane) filtering() bool { return p.list.SettingFilter() }
+
+func (p socketsPane) selectedAddress() string {
+	if it, ok := p.list.SelectedItem().(socketItem); ok {
+		return it.s.Path
+	}
+	return ""
+}
+
+func (p socketsPane) Update(msg tea.Msg) (socketsPane, tea.Cmd) {
+	switch msg := msg.(type) {
+	case socketsScannedMsg:
+		if msg.scanID != p.scanID {
+			return p, nil
+		}
+		if msg.err != nil {
+			p.scanning, p.err = false, msg.err
+			return p, nil
+		}
+		p.scan = msg.scan
+		items := make([]list.Item, len(msg.scan.Sockets))
+		p.pending = 0
+		for i, s := range msg.scan.Sockets {
+			items[i] = socketItem{s}
+			if s.Kind == sockets.KindPending {
+				p.pending++
+			}
+		}
+		cmd := p.list.SetItems(sortItems(items))
+		if msg.ch == nil {
+			p.scanning = false
+			return p, tea.Batch(cmd, watchCmd(p.ctx, p.scanID, p.scanOpts, p.current()))
+		}
+		return p, tea.Batch(cmd, waitProbedCmd(msg.scanID, msg.ch))
+	case socketProbedMsg:
+		if msg.scanID != p.scanID {
+			return p, nil
+		}
+		items := p.list.Items()
+		index := make(map[string]int, len(items))
+		for i, it := range items {
+			index[it.(socketItem).s.Path] = i
+		}
+		for _, s := range msg.sockets {
+			if i, ok := index[s.Path]; ok {
+				if items[i].(socketItem).s.Kind == sockets.KindPending && s.Kind != sockets.KindPending {
+					p.pending--
+				}
+				items[i] = socketItem{s}
+			} else {
+				items = append(items, socketItem{s})
+			}
+		}
+		selected := p.selectedAddress()
+		cmd := p.list.SetItems(sortItems(items))
+		p.reselect(selected)
+		if msg.ch == nil {
+			p.scanning, p.pending = false, 0
+			return p, tea.Batch(cmd, watchCmd(p.ctx, p.scanID, p.scanOpts, p.current()))
+		}
+		return p, tea.Batch(cmd, waitProbedCmd(msg.scanID, msg.ch))
+	case socketEventMsg:
+		if msg.scanID != p.scanID {
+			return p, nil
+		}
+		items := p.list.Items()
+		kept := items[:0:0]
+		for _, it := range items {
+			if it.(socketItem).s.Path != msg.event.Socket.Path {
+				kept = append(kept, it)
+			}
+		}
+		if msg.event.Type != sockets.Vanished {
+			kept = append(kept, socketItem{msg.event.Socket})
+		}
+		selected := p.selectedAddress()
+		cmd := p.list.SetItems(sortItems(kept))
+		p.reselect(selected)
+		return p, tea.Batch(cmd, waitWatchCmd(msg.scanID, msg.ch))
+	case spinner.TickMsg:
+		if !p.scanning {
+			return p, nil
+		}
+		var cmd tea.Cmd
+		p.spinner, cmd = p.spinner.Update(msg)
+		return p, cmd
+	case tea.KeyPressMsg:
+		if !p.filtering() && key.Matches(msg, p.keys.Rescan) {
+			return p, p.Init(p.scanOpts)
+		}
+	}
+	var cmd tea.Cmd
+	p.list, cmd = p.list.Update(msg)
+	return p, cmd
+}
+
+func (p socketsPane) current() []sockets.Socket {
+	out := make([]sockets.Socket, 0, len(p.list.Items()))
+	for _, it := range p.list.Items() {
+		out = append(out, it.(socketItem).s)
+	}
+	return out
+}
+
+// reselect keeps the cursor on the same socket while rows move as probes finish.
+func (p *socketsPane) reselect(path string) {
+	if path == "" {
+		return
+	}
+	for i, it := range p.list.VisibleItems() {
+		if it.(socketItem).s.Path == path {
+			p.list.Select(i)
+			return
+		}
+	}
+}
+
+// sortItems groups by kind (gRPC first) and keeps paths in order within a kind.
+func sortItems(items []list.Item) []list.Item {
+	out := append([]list.Item(nil), items...)
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i].(socketItem).s, out[j].(socketItem).s
+		if a.Kind.Rank() != b.Kind.Rank() {
+			return a.Kind.Rank() < b.Kind.Rank()
+		}
+		return a.Path < b.Path
+	})
+	return out
+}
+
+func (p socketsPane) View() string {
+	var b strings.Builder
+	b.WriteString(p.styles.Title.Render("Sockets") + " " + p.summary())
+	switch {
+	case p.err != nil:
+		b.WriteString("\n" + p.styles.Error.Render("scan failed: "+p.err.Error()))
+	case !p.scanning && len(p.list.Items()) == 0:
+		b.WriteString("\n\n" + p.emptyState())
+	default:
+		b.WriteString("\n" + p.list.View())
+	}
+	return b.String()
+}
+
+func (p socketsPane) summary() string {
+	n := len(p.list.Items())
+	grpc := 0
+	for _, it := range p.list.Items() {
+		if it.(socketItem).s.Kind == sockets.KindGRPC {
+			grpc++
+		}
+	}
+	s := fmt.Sprintf("%d found · %d gRPC", n, grpc)
+	if p.scanning {
+		s += fmt.Sprintf(" · %s probing %d", p.spinner.View(), p.pending)
+	}
+	if p.list.IsFiltered() || p.list.SettingFilter() {
+		s += " · filter: " + p.list.FilterValue()
+	}
+	return p.styles.Dim.Render(s)
+}
+
+func (p socketsPane) emptyState() string {
+	var b strings.Builder
+	b.WriteString("No sockets found")
+	if p.scan != nil {
+		var roots []string
+		for _, r := range p.scan.Roots {
+			if r.SameAs == "" {
+				roots = append(roots, r.Path)
+			}
+		}
+		b.WriteString(" under " + strings.Join(roots, ", "))
+	}
+	b.WriteString(".\n")
+	if p.canStart {
+		b.WriteString("\nPress " + p.styles.Selected.Render("s") + " to start the bundled sample server and explore it,")
+		b.WriteString("\nor " + p.styles.Selected.Render("r") + " to scan again.")
+	} else {
+		b.WriteString("\nPress r to scan again, or run sockscope --demo.")
+	}
+	return b.String()
+}
+
+func (p socketsPane) help() bindings {
+	short := []key.Binding{p.keys.Up, p.keys.Down, p.keys.Select, p.keys.Filter, p.keys.Rescan}
+	if p.canStart {
+		short = append(short, p.keys.StartSample)
+	}
+	return bindings{short: short, full: [][]key.Binding{short}}
+}
+
+// socketDelegate draws one socket in two lines: kind and path, then what it
+// serves (or the hint), owner and process.
+type socketDelegate struct{ styles styles }
+
+func (d socketDelegate) Height() int                         { return 2 }
+func (d socketDelegate) Spacing() int                        { return 0 }
+func (d socketDelegate) Update(tea.Msg, *list.Model) tea.Cmd { return nil }
+
+func (d socketDelegate) Render(w io.Writer, m list.Model, index int, item list.Item) {
+	it, ok := item.(socketItem)
+	if !ok {
+		return
+	}
+	st := d.styles
+	s := it.s
+	width := m.Width()
+	kind := string(s.Kind)
+	if s.Kind == sockets.KindPending {
+		kind = "…"
+	}
+	badge := fmt.Sprintf("%-10s", kind)
+	if style, ok := st.Badge[kind]; ok {
+		badge = style.Render(badge)
+	}
+	cursor := "  "
+	path := truncate(s.Path, width-13)
+	if index == m.Index() {
+		cursor = st.Selected.Render("▸ ")
+		path = st.Selected.Render(path)
+	}
+	fmt.Fprintf(w, "%s%s %s\n", cursor, badge, path)
+
+	var detail []string
+	switch {
+	case len(s.Services) > 0:
+		detail = append(detail, fmt.Sprintf("%d services: %s", len(s.Services), strings.Join(s.Services, ", ")))
+	case s.Hint != "":
+		detail = append(detail, s.Hint)
+	case s.Err != "":
+		detail = append(detail, s.Err)
+	}
+	if s.Owner != nil {
+		o := s.Owner.User + " " + s.Owner.Mode
+		if s.Owner.WorldWritable {
+			o += " world-writable"
+		}
+		detail = append(detail, o)
+	}
+	if s.Process != nil {
+		detail = append(detail, fmt.Sprintf("pid %d %s", s.Process.PID, s.Process.Comm))
+	}
+	fmt.Fprint(w, "             "+st.Dim.Render(truncate(strings.Join(detail, " · "), width-13)))
+}
