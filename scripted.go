@@ -104,10 +104,9 @@ func (env *runEnv) open(ctx context.Context) (*session, error) {
 			return nil, usageError("%v", err)
 		}
 		start := time.Now()
-		conn, err = client.Dial(ctx, target, client.DialOptions{
-			ConnectTimeout: o.connectTimeout,
-			MaxRecvMsgSize: o.maxMsgSize,
-		})
+		// --max-msg-size limits the call's replies only (see callMethod);
+		// reflection answers on the same connection keep the default limit.
+		conn, err = client.Dial(ctx, target, client.DialOptions{ConnectTimeout: o.connectTimeout})
 		env.measure("dial", start)
 		if err != nil {
 			return nil, err
@@ -280,7 +279,7 @@ func (env *runEnv) callMethod() int {
 			}
 			return out.WriteMessage(b)
 		},
-	})
+	}, grpc.MaxCallRecvMsgSize(o.maxMsgSize))
 	env.measure("call", start)
 	out.Close()
 	if o.verbose {

@@ -38,6 +38,11 @@ func (s *tmuxSession) keys(keys ...string) {
 	if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
 		s.t.Fatalf("send-keys %v: %v\n%s", keys, err, out)
 	}
+	if keys[len(keys)-1] == "Escape" {
+		// A key sent right after ESC would reach the program as alt+key, as
+		// it would for a person typing that fast; a person pauses.
+		time.Sleep(300 * time.Millisecond)
+	}
 }
 
 func (s *tmuxSession) screen() string {

@@ -45,8 +45,11 @@ func MethodPath(md protoreflect.MethodDescriptor) string {
 // For client and bidi streams next runs on its own goroutine. If the call
 // ends while next is blocked (say, reading a terminal), Invoke returns without
 // waiting for it; next is not called again and its late result is dropped.
+//
+// opts apply to this call only, e.g. grpc.MaxCallRecvMsgSize for a reply
+// limit that must not also constrain the schema look-ups on the same conn.
 func Invoke(ctx context.Context, conn grpc.ClientConnInterface, md protoreflect.MethodDescriptor,
-	header metadata.MD, next func() (proto.Message, error), h Handler) (Result, error) {
+	header metadata.MD, next func() (proto.Message, error), h Handler, opts ...grpc.CallOption) (Result, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if len(header) > 0 {
@@ -58,7 +61,17 @@ func Invoke(ctx context.Context, conn grpc.ClientConnInterface, md protoreflect.
 		ClientStreams: md.IsStreamingClient(),
 	}
 	var result Result
-	stream, err := conn.NewStream(ctx, desc, MethodPath(md), grpc.ForceCodecV2(fastReplyCodec))
+	var single proto.Message
+	if !desc.ClientStreams {
+		// Read before opening the stream so bad input never reaches the server.
+		msg, err := firstRequest(next, md)
+		if err != nil {
+			result.Status = status.New(codes.Canceled, "request could not be read")
+			return result, fmt.Errorf("reading the request for %s: %w", md.FullName(), err)
+		}
+		single = msg
+	}
+	stream, err := conn.NewStream(ctx, desc, MethodPath(md), append([]grpc.CallOption{grpc.ForceCodecV2(fastReplyCodec)}, opts...)...)
 	if err != nil {
 		// NewStream fails with a status for transport problems (e.g.
 		// Unavailable); that is the server side's answer, not a local error.
@@ -71,14 +84,8 @@ func Invoke(ctx context.Context, conn grpc.ClientConnInterface, md protoreflect.
 		sender = &streamSender{stream: stream, next: next, cancel: cancel}
 		go sender.run()
 	} else {
-		msg, err := firstRequest(next, md)
-		if err != nil {
-			cancel()
-			result.Status = status.New(codes.Canceled, "request could not be read")
-			return result, fmt.Errorf("reading the request for %s: %w", md.FullName(), err)
-		}
 		// On failure the stream is finished and RecvMsg below reports why.
-		if err := stream.SendMsg(msg); err == nil {
+		if err := stream.SendMsg(single); err == nil {
 			result.Sent = 1
 			_ = stream.CloseSend()
 		}

@@ -65,7 +65,7 @@ func connect(ctx context.Context, address string, opts connectOptions) (*connect
 	if err != nil {
 		return nil, nil, err
 	}
-	conn, err := client.Dial(ctx, target, client.DialOptions{ConnectTimeout: opts.connectTimeout, MaxRecvMsgSize: opts.maxMsgSize})
+	conn, err := client.Dial(ctx, target, client.DialOptions{ConnectTimeout: opts.connectTimeout})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -108,6 +108,7 @@ type callSpec struct {
 	method   protoreflect.MethodDescriptor
 	header   metadata.MD
 	resolver client.TypeResolver
+	maxMsg   int
 	// first is the message sent at once; more arrive on sends until it is closed
 	// (client and bidi streams only; nil otherwise).
 	first proto.Message
@@ -200,7 +201,7 @@ func runCall(ctx context.Context, spec callSpec, events chan<- callEvent) {
 				return ctx.Err()
 			}
 		},
-	})
+	}, grpc.MaxCallRecvMsgSize(spec.maxMsg))
 	done := callEvent{done: true, result: result, err: err, elapsed: time.Since(start)}
 	if err == nil && result.Status != nil && result.Status.Code() != codes.OK {
 		if b, jerr := client.StatusJSON(result.Status, spec.resolver); jerr == nil {

@@ -478,7 +478,7 @@ func (m Model) send() (tea.Model, tea.Cmd) {
 	}
 	m.callCancel = cancel
 	m.calling = true
-	spec := callSpec{callID: m.callID, conn: m.conn.conn, method: md, header: header, resolver: m.conn.resolver, first: msg}
+	spec := callSpec{callID: m.callID, conn: m.conn.conn, method: md, header: header, resolver: m.conn.resolver, first: msg, maxMsg: m.opts.MaxMsgSize}
 	if md.IsStreamingClient() {
 		sends := make(chan proto.Message, 64)
 		m.callSends = sends

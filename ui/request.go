@@ -187,7 +187,7 @@ func parseRequest(text string, md protoreflect.MessageDescriptor, resolver clien
 	}
 	var syntax *json.SyntaxError
 	if err := json.Unmarshal([]byte(text), new(json.RawMessage)); errors.As(err, &syntax) {
-		line, col := lineColumn([]byte(text), int(syntax.Offset))
+		line, col := lineColumn([]byte(text), int(syntax.Offset)-1)
 		return nil, fmt.Errorf("line %d, column %d: %v", line, col, syntax)
 	} else if err != nil {
 		return nil, err

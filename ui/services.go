@@ -113,6 +113,17 @@ func (p *servicesPane) clampOffset() {
 
 func (p servicesPane) listHeight() int { return p.height - 1 }
 
+// shownTitle keeps the end of a long socket path, where its name is.
+func (p servicesPane) shownTitle() string {
+	if p.width <= 0 {
+		return ""
+	}
+	if ansi.StringWidth(p.title) <= p.width {
+		return p.title
+	}
+	return "…" + ansi.TruncateLeft(p.title, ansi.StringWidth(p.title)-p.width+1, "")
+}
+
 func (p servicesPane) Update(msg tea.Msg) (servicesPane, tea.Cmd) {
 	if msg, ok := msg.(tea.KeyPressMsg); ok {
 		switch {
@@ -141,7 +152,7 @@ func (p servicesPane) Update(msg tea.Msg) (servicesPane, tea.Cmd) {
 
 func (p servicesPane) View() string {
 	var b strings.Builder
-	b.WriteString(p.styles.Title.Render(truncate(p.title, p.width)))
+	b.WriteString(p.styles.Title.Render(p.shownTitle()))
 	switch {
 	case p.loading:
 		b.WriteString("\n" + p.styles.Dim.Render("loading services…"))
