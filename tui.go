@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sync"
+	"syscall"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -88,7 +90,17 @@ func (env *runEnv) runTUI() int {
 		uiOpts.Debug = f
 	}
 	p := tea.NewProgram(ui.New(uiOpts))
-	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+	// bubbletea ends on SIGINT and SIGTERM; a closed terminal (SIGHUP) must
+	// end it too, so the demo socket is removed rather than left stale.
+	hangup := make(chan os.Signal, 1)
+	signal.Notify(hangup, syscall.SIGHUP)
+	defer signal.Stop(hangup)
+	go func() {
+		if _, ok := <-hangup; ok {
+			p.Kill()
+		}
+	}()
+	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, tea.ErrInterrupted) {
 		return env.fail(fmt.Errorf("terminal: %w", err))
 	}
 	return exitOK

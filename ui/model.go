@@ -121,6 +121,10 @@ func New(opts Options) Model {
 	if opts.Address != "" {
 		m.screen, m.focus = screenExplorer, focusServices
 		m.address = opts.Address
+		m.services.loading = true
+		m.services.title = opts.Address
+	} else {
+		m.sockets.begin(opts.Scan)
 	}
 	return m
 }
@@ -132,7 +136,7 @@ func (m Model) Init() tea.Cmd {
 		// Init cannot keep state, so the first connection uses connID 0 and no cancel.
 		cmds = append(cmds, connectCmd(context.Background(), 0, m.opts.Address, m.connectOptions()))
 	} else {
-		cmds = append(cmds, m.sockets.Init(m.opts.Scan))
+		cmds = append(cmds, m.sockets.startCmd())
 	}
 	return tea.Batch(cmds...)
 }
@@ -408,6 +412,14 @@ func (m *Model) saveCurrent() {
 // switchMethod keeps what was typed for the old method and shows the new one's
 // saved request, or its template the first time.
 func (m *Model) switchMethod(from, to protoreflect.MethodDescriptor) {
+	if m.calling && m.callCancel != nil {
+		// The call belongs to the method being left: end it, and let its
+		// late events be drained and dropped under the old callID.
+		m.callCancel()
+		m.callID++
+		m.calling, m.callSends, m.callCancel = false, nil, nil
+	}
+	m.response.clear()
 	if from != nil && m.request.method != nil {
 		m.saved[m.savedKey(methodFQN(m.request.method))] = m.request.saved()
 	}

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"sockscope/sample"
+	"sockscope/sockets"
 )
 
 func startSample(t *testing.T) string {
@@ -286,4 +287,69 @@ func maskDurations(s string) string {
 		parts := strings.SplitN(m, " ", 2)
 		return parts[0] + " " + strings.Repeat("#", len([]rune(parts[1])))
 	})
+}
+
+func TestLeavingMethodDropsItsCall(t *testing.T) {
+	h := connected(t)
+	h.selectMethod("sample.v1.Echo/Sleep")
+	h.m.request.setBody(`{"ms": 60000}`)
+	h.send(press("ctrl+s"), func(m Model) bool { return m.calling })
+	oldCall := h.m.callID
+	m := h.send(press("j"), nil) // the next method, Sum
+	if m.calling || m.callID == oldCall {
+		t.Fatalf("the Sleep call still runs after leaving its method")
+	}
+	if m.response.method != "" || m.response.failure != "" {
+		t.Errorf("the new method's response pane shows the old call: %q %q", m.response.method, m.response.failure)
+	}
+}
+
+func TestSocketsListToExplorer(t *testing.T) {
+	sock := startSample(t)
+	h := newHarness(t, New(Options{Scan: sockets.Options{Roots: []string{filepath.Dir(sock)}, NoDefaultRoots: true}}))
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 30}, nil)
+	m := h.send(h.m.Init(), func(m Model) bool {
+		for _, it := range m.sockets.list.Items() {
+			if s := it.(socketItem).s; s.Path == sock && s.Kind == sockets.KindGRPC {
+				return true
+			}
+		}
+		return false
+	})
+	view := ansi.Strip(m.View().Content)
+	if !strings.Contains(view, "grpc") || !strings.Contains(view, "sample.v1.Echo") {
+		t.Errorf("the sockets list does not show the gRPC socket and its services:\n%s", view)
+	}
+	m = h.send(press("enter"), func(m Model) bool { return m.conn != nil || m.services.err != nil })
+	if m.screen != screenExplorer || m.conn == nil || m.address != sock {
+		t.Fatalf("enter did not open the socket: screen %d err %v", m.screen, m.services.err)
+	}
+	m = h.send(press("esc"), nil)
+	if m.screen != screenSockets || m.conn != nil {
+		t.Errorf("esc from the services pane did not return to the list")
+	}
+}
+
+func TestEmptyStateStartsSample(t *testing.T) {
+	empty, err := os.MkdirTemp("", "ssempty")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(empty) })
+	var started string
+	start := func() (string, error) {
+		started = startSample(t)
+		return started, nil
+	}
+	h := newHarness(t, New(Options{Scan: sockets.Options{Roots: []string{empty}, NoDefaultRoots: true}, StartSample: start}))
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 24}, nil)
+	m := h.send(h.m.Init(), func(m Model) bool { return !m.sockets.scanning })
+	view := ansi.Strip(m.View().Content)
+	if !strings.Contains(view, "No sockets found") || !strings.Contains(view, "Press s") {
+		t.Fatalf("empty state does not offer the sample server:\n%s", view)
+	}
+	m = h.send(press("s"), func(m Model) bool { return m.conn != nil || m.services.err != nil })
+	if m.conn == nil || m.address != started {
+		t.Fatalf("s did not open the sample server: %v", m.services.err)
+	}
 }

@@ -80,6 +80,13 @@ func (p *responsePane) begin(method string, streaming bool, now time.Time) {
 	p.refreshInfo()
 }
 
+// clear empties the pane when another method is selected.
+func (p *responsePane) clear() {
+	*p = responsePane{keys: p.keys, styles: p.styles, width: p.width, height: p.height, info: p.info, keep: p.keep,
+		log: newStreamLog(p.keep)}
+	p.refreshInfo()
+}
+
 func (p *responsePane) showDescribe(text string) {
 	p.describe = text
 	p.view = viewDescribe
@@ -122,13 +129,6 @@ func (p *responsePane) apply(ev callEvent) {
 	if ev.done || (ev.reply != nil && !p.streaming) {
 		p.refreshInfo()
 	}
-}
-
-// fail shows a local failure (bad input, cannot connect) without touching the request.
-func (p *responsePane) fail(err error) {
-	p.running = false
-	p.failure = err.Error()
-	p.refreshInfo()
 }
 
 func (p *responsePane) refreshInfo() {

@@ -65,18 +65,6 @@ func (p servicesPane) selected() protoreflect.MethodDescriptor {
 	return p.rows[p.cursor].method
 }
 
-// selectMethod moves the cursor to the method with that full name, if present.
-func (p *servicesPane) selectMethod(name string) bool {
-	for i, r := range p.rows {
-		if r.method != nil && methodFQN(r.method) == name {
-			p.cursor = i
-			p.clampOffset()
-			return true
-		}
-	}
-	return false
-}
-
 // moveCursor steps over service headings; fromHere also accepts the current row.
 func (p *servicesPane) moveCursor(delta int, fromHere bool) {
 	i := p.cursor

@@ -99,23 +99,23 @@ func (i socketItem) FilterValue() string {
 
 // socketsPane is the live list of discovered sockets.
 type socketsPane struct {
-	keys       keyMap
-	styles     styles
-	list       list.Model
-	spinner    spinner.Model
-	width      int
-	height     int
-	scanID     int
-	ctx        context.Context // ends the scan's probes and its watch
-	cancel     context.CancelFunc
-	started    bool
-	scanning   bool
-	pending    int
-	err        error
-	scan       *sockets.Scan
-	canStart   bool // the empty state offers the sample server
-	scanOpts   sockets.Options
-	sampleHint string
+	keys     keyMap
+	styles   styles
+	list     list.Model
+	spinner  spinner.Model
+	width    int
+	height   int
+	scanID   int
+	ctx      context.Context // ends the scan's probes and its watch
+	cancel   context.CancelFunc
+	started  bool
+	scanning bool
+	pending  int
+	err      error
+	scan     *sockets.Scan
+	canStart bool // the empty state offers the sample server
+	moved    bool // the user moved the cursor; until then it stays on the first row
+	scanOpts sockets.Options
 }
 
 func newSocketsPane(keys keyMap, st styles, canStart bool) socketsPane {
@@ -132,15 +132,25 @@ func newSocketsPane(keys keyMap, st styles, canStart bool) socketsPane {
 
 // Init starts a scan; it is also how r rescans.
 func (p *socketsPane) Init(opts sockets.Options) tea.Cmd {
+	p.begin(opts)
+	return p.startCmd()
+}
+
+// begin readies a new scan; results of earlier scans are dropped from now on.
+func (p *socketsPane) begin(opts sockets.Options) {
 	if p.cancel != nil {
 		p.cancel()
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	p.ctx, p.cancel = ctx, cancel
+	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.scanOpts = opts
 	p.scanID++
 	p.started, p.scanning, p.err = true, true, nil
-	return tea.Batch(scanCmd(ctx, p.scanID, opts), p.spinner.Tick)
+}
+
+// startCmd runs the scan begin readied; it reads the pane but does not change
+// it, so tea.Model.Init can return it.
+func (p socketsPane) startCmd() tea.Cmd {
+	return tea.Batch(scanCmd(p.ctx, p.scanID, p.scanOpts), p.spinner.Tick)
 }
 
 func (p *socketsPane) setStyles(st styles) {
@@ -243,6 +253,9 @@ func (p socketsPane) Update(msg tea.Msg) (socketsPane, tea.Cmd) {
 		if !p.filtering() && key.Matches(msg, p.keys.Rescan) {
 			return p, p.Init(p.scanOpts)
 		}
+		p.moved = true
+	case tea.MouseWheelMsg:
+		p.moved = true
 	}
 	var cmd tea.Cmd
 	p.list, cmd = p.list.Update(msg)
@@ -257,9 +270,12 @@ func (p socketsPane) current() []sockets.Socket {
 	return out
 }
 
-// reselect keeps the cursor on the same socket while rows move as probes finish.
+// reselect keeps the cursor on the socket the user chose while rows move as
+// probes finish; before any choice it stays on the first row, where gRPC
+// sockets sort.
 func (p *socketsPane) reselect(path string) {
-	if path == "" {
+	if path == "" || !p.moved {
+		p.list.Select(0)
 		return
 	}
 	for i, it := range p.list.VisibleItems() {
@@ -380,7 +396,14 @@ func (d socketDelegate) Render(w io.Writer, m list.Model, index int, item list.I
 	var detail []string
 	switch {
 	case len(s.Services) > 0:
-		detail = append(detail, fmt.Sprintf("%d services: %s", len(s.Services), strings.Join(s.Services, ", ")))
+		// Reflection is how the list was learned, not something to call.
+		var names []string
+		for _, name := range s.Services {
+			if !strings.HasPrefix(name, "grpc.reflection.") {
+				names = append(names, name)
+			}
+		}
+		detail = append(detail, fmt.Sprintf("%d services: %s", len(names), strings.Join(names, ", ")))
 	case s.Hint != "":
 		detail = append(detail, s.Hint)
 	case s.Err != "":
