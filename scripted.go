@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -221,6 +222,10 @@ func (env *runEnv) templateSymbol() int {
 }
 
 func (env *runEnv) callMethod() int {
+	// A call is a short-lived process whose garbage is per-message and
+	// small: collecting a quarter as often costs little memory and a sixth
+	// of the time of a 100,000-message stream (bench/call.sh).
+	debug.SetGCPercent(400)
 	o := env.opts
 	header, err := env.requestHeaders()
 	if err != nil {
@@ -256,13 +261,11 @@ func (env *runEnv) callMethod() int {
 	marshal := protojson.MarshalOptions{EmitUnpopulated: o.emitDefaults, Resolver: resolver}
 	var spaced bytes.Buffer
 	respace := func(b []byte) ([]byte, error) {
-		spaced.Reset()
-		var err error
-		if o.format == "json" {
-			err = json.Indent(&spaced, b, "", "  ")
-		} else {
-			err = json.Compact(&spaced, b)
+		if o.format == "jsonl" {
+			return compactJSON(b), nil
 		}
+		spaced.Reset()
+		err := json.Indent(&spaced, b, "", "  ")
 		return spaced.Bytes(), err
 	}
 	requests := client.NewRequestReader(input, md.Input(), resolver)
@@ -491,4 +494,32 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// compactJSON drops the spaces protojson puts between tokens, in place. It
+// relies on the input being protojson's compact output: valid JSON whose only
+// whitespace outside strings is single spaces. Cheaper than json.Compact,
+// which matters at hundreds of thousands of stream messages.
+func compactJSON(b []byte) []byte {
+	out := b[:0]
+	inString, escaped := false, false
+	for _, c := range b {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == ' ':
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
 }

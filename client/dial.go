@@ -106,6 +106,9 @@ func Dial(ctx context.Context, t Target, opts DialOptions) (*grpc.ClientConn, er
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", t, err)
 	}
+	// Start the HTTP/2 handshake now, so it overlaps whatever the caller
+	// prepares before its first RPC instead of delaying that RPC.
+	conn.Connect()
 	return conn, nil
 }
 

@@ -26,8 +26,9 @@ wait_for "sample.v1.Echo"
 keys g
 for _ in $(seq 40); do screen | grep -qF "Request sample.v1.EchoRequest" && break; keys j; sleep 0.05; done
 keys Tab
-for _ in $(seq 5); do keys C-k Down; done
-keys -l '{"message": "hello from sockscope"}'
+# The editor holds the template {"message": ""}: type between the quotes.
+keys Down End Left
+keys -l 'hello from sockscope'
 keys Tab
 keys -l 'x-request-id: 42'
 keys C-s

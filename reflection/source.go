@@ -102,47 +102,68 @@ func (s *Source) Reflection() string {
 	return s.version
 }
 
-// reflection returns the reflection client, detecting the API version on
-// first use; nil when there is no conn or the server has no reflection.
-func (s *Source) reflection() (*grpcreflect.Client, error) {
+// reflect runs op with the reflection client. The first op also learns
+// which API the server has: v1 is tried, then v1alpha when v1 answers
+// Unimplemented, so detection costs no round trip of its own. used is false
+// when there is no conn or the server has no reflection.
+func (s *Source) reflect(op func(*grpcreflect.Client) error) (used bool, err error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.conn == nil {
-		return nil, nil
+		s.mu.Unlock()
+		return false, nil
 	}
 	if s.detected {
-		return s.client, s.reflErr
+		client, reflErr := s.client, s.reflErr
+		s.mu.Unlock()
+		if client == nil {
+			return false, reflErr
+		}
+		return true, op(client)
 	}
-	var opts []grpcreflect.ClientOption
-	opts = append(opts, grpcreflect.WithAllowMissingFileDescriptors())
+	// Detection holds the lock so concurrent first uses do not race to detect.
+	defer s.mu.Unlock()
+	opts := []grpcreflect.ClientOption{grpcreflect.WithAllowMissingFileDescriptors()}
 	if s.files != nil {
 		opts = append(opts, grpcreflect.WithFallbackResolver(s.files))
 	}
 	candidates := []struct {
 		version string
-		client  *grpcreflect.Client
+		client  func() *grpcreflect.Client
 	}{
-		{ReflectionV1, grpcreflect.NewClientV1(s.ctx, refv1.NewServerReflectionClient(s.conn), opts...)},
-		{ReflectionV1Alpha, grpcreflect.NewClientV1Alpha(s.ctx, refv1alpha.NewServerReflectionClient(s.conn), opts...)},
+		{ReflectionV1, func() *grpcreflect.Client {
+			return grpcreflect.NewClientV1(s.ctx, refv1.NewServerReflectionClient(s.conn), opts...)
+		}},
+		{ReflectionV1Alpha, func() *grpcreflect.Client {
+			return grpcreflect.NewClientV1Alpha(s.ctx, refv1alpha.NewServerReflectionClient(s.conn), opts...)
+		}},
 	}
 	for _, c := range candidates {
-		_, err := c.client.ListServices()
-		if err == nil {
-			s.detected, s.client, s.version = true, c.client, c.version
-			return s.client, nil
+		client := c.client()
+		err := op(client)
+		switch code := status.Code(err); {
+		case code == codes.Unimplemented:
+			client.Reset()
+			continue
+		case code == codes.Unavailable || code == codes.DeadlineExceeded || code == codes.Canceled:
+			// No answer about reflection at all: report it, and detect again next time.
+			client.Reset()
+			return true, fmt.Errorf("server reflection: %w", err)
 		}
-		c.client.Reset()
-		if status.Code(err) != codes.Unimplemented {
-			// Not an answer about reflection (the connection failed, or the
-			// deadline passed): report it and try again next time.
-			return nil, fmt.Errorf("server reflection: %w", err)
-		}
+		s.detected, s.client, s.version = true, client, c.version
+		return true, err
 	}
 	s.detected, s.version = true, ReflectionNone
 	if s.files == nil {
 		s.reflErr = ErrNoReflection
 	}
-	return nil, s.reflErr
+	return false, s.reflErr
+}
+
+// detectedClient is the reflection client once the API is known, else nil.
+func (s *Source) detectedClient() *grpcreflect.Client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.client
 }
 
 // Services lists the services in the schema files and those the server
@@ -158,15 +179,16 @@ func (s *Source) Services(ctx context.Context) ([]protoreflect.ServiceDescriptor
 			return true
 		})
 	}
-	client, err := s.reflection()
+	var names []protoreflect.FullName
+	used, err := s.reflect(func(c *grpcreflect.Client) error {
+		var err error
+		names, err = c.ListServices()
+		return err
+	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("list services: %w", err)
 	}
-	if client != nil {
-		names, err := client.ListServices()
-		if err != nil {
-			return nil, fmt.Errorf("list services: %w", err)
-		}
+	if used {
 		for _, name := range names {
 			if strings.HasPrefix(string(name), "grpc.reflection.") {
 				continue
@@ -272,17 +294,21 @@ func (s *Source) find(_ context.Context, name protoreflect.FullName) (protorefle
 			return d, nil
 		}
 	}
-	client, err := s.reflection()
-	if err != nil {
-		return nil, err
-	}
-	if client == nil {
+	var d protoreflect.Descriptor
+	used, err := s.reflect(func(c *grpcreflect.Client) error {
+		var err error
+		d, err = c.AsResolver().FindDescriptorByName(name)
+		return err
+	})
+	if !used {
+		if err != nil {
+			return nil, err
+		}
 		if d, err := protoregistry.GlobalFiles.FindDescriptorByName(name); err == nil && isBuiltin(d) {
 			return d, nil
 		}
 		return nil, fmt.Errorf("symbol %q %w", name, ErrNotFound)
 	}
-	d, err := client.AsResolver().FindDescriptorByName(name)
 	if err != nil {
 		if errors.Is(err, protoregistry.NotFound) || grpcreflect.IsElementNotFoundError(err) || status.Code(err) == codes.NotFound {
 			return nil, fmt.Errorf("symbol %q %w", name, ErrNotFound)
@@ -314,7 +340,7 @@ func (r typeResolver) resolvers() []protoresolve.TypeResolver {
 	if r.s.files != nil {
 		out = append(out, r.s.files.AsTypeResolver())
 	}
-	if client, _ := r.s.reflection(); client != nil {
+	if client := r.s.detectedClient(); client != nil {
 		out = append(out, client.AsResolver().AsTypeResolver())
 	}
 	return out

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -431,7 +432,7 @@ func (m *Model) switchMethod(from, to protoreflect.MethodDescriptor) {
 	if !ok {
 		saved = savedRequest{deadline: defaultDeadline}
 		if tmpl, err := reflection.Template(to.Input()); err == nil {
-			saved.body = string(tmpl)
+			saved.body = strings.TrimRight(string(tmpl), "\n")
 		} else {
 			saved.body = "{}"
 			m.flash = "template: " + err.Error()
