@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,7 +18,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -256,29 +254,15 @@ func (env *runEnv) callMethod() int {
 
 	out := newReplyWriter(env.stdout)
 	defer out.Close()
-	// protojson varies its whitespace on purpose; re-spacing with
-	// encoding/json gives output that diffs and greps the same every run.
-	marshal := protojson.MarshalOptions{EmitUnpopulated: o.emitDefaults, Resolver: resolver}
-	var spaced bytes.Buffer
-	respace := func(b []byte) ([]byte, error) {
-		if o.format == "jsonl" {
-			return compactJSON(b), nil
-		}
-		spaced.Reset()
-		err := json.Indent(&spaced, b, "", "  ")
-		return spaced.Bytes(), err
-	}
+	format := &client.ReplyFormat{Indent: o.format == "json", EmitDefaults: o.emitDefaults, Resolver: resolver}
 	requests := client.NewRequestReader(input, md.Input(), resolver)
 
 	start = time.Now()
 	result, err := client.Invoke(ctx, s.conn, md, header, requests.Next, client.Handler{
 		OnResponse: func(m proto.Message) error {
-			b, err := marshal.Marshal(m)
-			if err == nil {
-				b, err = respace(b)
-			}
+			b, err := format.Marshal(m)
 			if err != nil {
-				return fmt.Errorf("format reply: %w", err)
+				return err
 			}
 			return out.WriteMessage(b)
 		},
@@ -496,30 +480,3 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// compactJSON drops the spaces protojson puts between tokens, in place. It
-// relies on the input being protojson's compact output: valid JSON whose only
-// whitespace outside strings is single spaces. Cheaper than json.Compact,
-// which matters at hundreds of thousands of stream messages.
-func compactJSON(b []byte) []byte {
-	out := b[:0]
-	inString, escaped := false, false
-	for _, c := range b {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == ' ':
-			continue
-		}
-		out = append(out, c)
-	}
-	return out
-}

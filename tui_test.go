@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -79,10 +80,21 @@ func TestDemoInTmux(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	tm := startTmux(t, 120, 36, bin, "--demo")
+	// $EDITOR is a script that replaces the request, as a person would in vi.
+	editor := filepath.Join(shortDir(t), "edit.sh")
+	script := "#!/bin/sh\nprintf '{\"message\": \"from-editor\"}' > \"$1\"\n"
+	if err := os.WriteFile(editor, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	tm := startTmux(t, 120, 36, "env", "EDITOR="+editor, bin, "--demo")
 	tm.waitFor("sample.v1.Echo")
 
 	selectMethod(tm, "sample.v1.EchoRequest")
+	tm.keys("C-e")
+	tm.waitFor(`{"message": "from-editor"}`)
+	tm.keys("C-s")
+	tm.waitFor(`"message": "from-editor",`) // the reply: the editor has no comma
+
 	tm.keys("Tab", "Tab") // body, then metadata
 	tm.keys("-l", "x-demo: from-tmux")
 	tm.keys("C-s")

@@ -13,7 +13,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -159,10 +158,7 @@ func waitCallEvents(callID int, ch <-chan callEvent) tea.Msg {
 func runCall(ctx context.Context, spec callSpec, events chan<- callEvent) {
 	start := time.Now()
 	streaming := spec.method.IsStreamingServer() || spec.method.IsStreamingClient()
-	marshal := protojson.MarshalOptions{Resolver: spec.resolver}
-	if !streaming {
-		marshal.Multiline, marshal.Indent = true, "  "
-	}
+	format := &client.ReplyFormat{Indent: !streaming, Resolver: spec.resolver}
 	sentFirst := false
 	next := func() (proto.Message, error) {
 		if !sentFirst {
@@ -190,9 +186,9 @@ func runCall(ctx context.Context, spec callSpec, events chan<- callEvent) {
 			}
 		},
 		OnResponse: func(m proto.Message) error {
-			b, err := marshal.Marshal(m)
+			b, err := format.Marshal(m)
 			if err != nil {
-				return fmt.Errorf("format reply: %w", err)
+				return err
 			}
 			select {
 			case events <- callEvent{reply: &reply{at: time.Now(), text: string(b)}}:

@@ -353,3 +353,41 @@ func TestEmptyStateStartsSample(t *testing.T) {
 		t.Fatalf("s did not open the sample server: %v", m.services.err)
 	}
 }
+
+func TestCopyCommandAndDescribe(t *testing.T) {
+	h := connected(t)
+	h.selectMethod("sample.v1.Echo/Echo")
+	h.m.request.setBody("{\n  \"message\": \"it's here\"\n}")
+	h.m.request.metadata.SetValue("x-trace: 7")
+	m := h.send(press("y"), nil)
+	for _, want := range []string{
+		`sockscope --call sample.v1.Echo/Echo -d '{"message":"it'\''s here"}' -H 'x-trace: 7' --max-time 30s ` + m.address,
+		`grpcurl -plaintext -d '{"message":"it'\''s here"}' -H 'x-trace: 7' -max-time 30s -unix ` + m.address + ` sample.v1.Echo/Echo`,
+	} {
+		if !strings.Contains(m.response.describe, want) {
+			t.Errorf("command lines lack\n%s\ngot:\n%s", want, m.response.describe)
+		}
+	}
+	m = h.send(press("d"), nil)
+	if !strings.Contains(m.response.describe, "rpc Echo") || !strings.Contains(m.response.describe, "message EchoRequest") {
+		t.Errorf("describe shows:\n%s", m.response.describe)
+	}
+	if !strings.Contains(m.response.describe, "returns the message and the request metadata") {
+		t.Errorf("describe lacks the method's comment:\n%s", m.response.describe)
+	}
+}
+
+func TestHelpToggleAndQuitKeys(t *testing.T) {
+	h := connected(t)
+	short := ansi.Strip(h.m.statusBar())
+	m := h.send(press("?"), nil)
+	if full := ansi.Strip(m.statusBar()); len(full) <= len(short) || !m.help.ShowAll {
+		t.Errorf("? did not show the full help:\n%s", full)
+	}
+	h.send(press("tab"), nil) // into the editor, where q is text
+	if _, cmd := h.m.Update(press("q")); cmd != nil {
+		if _, quit := cmd().(tea.QuitMsg); quit {
+			t.Error("q quit while typing in the editor")
+		}
+	}
+}
