@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -283,24 +282,9 @@ func (env *runEnv) callMethod() int {
 		fmt.Fprintf(env.stderr, "code: %s\nmessage: %s\n(details could not be decoded: %v)\n",
 			result.Status.Code(), result.Status.Message(), jerr)
 	} else {
-		fmt.Fprintf(env.stderr, "%s\n", strings.TrimRight(indentJSON(text), "\n"))
+		fmt.Fprintf(env.stderr, "%s\n", strings.TrimRight(string(text), "\n"))
 	}
 	return exitRPCBase + int(result.Status.Code())
-}
-
-func indentJSON(b []byte) string {
-	var out strings.Builder
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		return string(b)
-	}
-	enc := json.NewEncoder(&out)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return string(b)
-	}
-	return out.String()
 }
 
 func (env *runEnv) printVerbose(r client.Result) {
