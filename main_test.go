@@ -16,7 +16,13 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/descriptorpb"
+
 	"sockscope/sample"
+	"sockscope/sample/samplepb"
 )
 
 // shortDir returns a temp dir whose socket paths stay well under the 104/108
@@ -317,6 +323,7 @@ func TestSchemaSources(t *testing.T) {
 		{"reflection v1alpha", sample.ReflectionV1Alpha, nil},
 		{"proto files", sample.ReflectionNone, []string{
 			"--proto", "sample/v1/echo.proto", "--proto", "sample/v1/workloads.proto", "--import-path", protoDir}},
+		{"protoset", sample.ReflectionNone, []string{"--protoset", writeSampleProtoset(t)}},
 	}
 	for _, src := range sources {
 		t.Run(src.name, func(t *testing.T) {
@@ -351,6 +358,36 @@ func writeSampleProtos(t *testing.T) string {
 		}
 	}
 	return dir
+}
+
+// writeSampleProtoset writes the sample's files and their imports as a
+// FileDescriptorSet, the way `protoc --include_imports -o` would.
+func writeSampleProtoset(t *testing.T) string {
+	t.Helper()
+	set := &descriptorpb.FileDescriptorSet{}
+	seen := map[string]bool{}
+	var add func(fd protoreflect.FileDescriptor)
+	add = func(fd protoreflect.FileDescriptor) {
+		if seen[fd.Path()] {
+			return
+		}
+		seen[fd.Path()] = true
+		for i := 0; i < fd.Imports().Len(); i++ {
+			add(fd.Imports().Get(i).FileDescriptor)
+		}
+		set.File = append(set.File, protodesc.ToFileDescriptorProto(fd))
+	}
+	add(samplepb.File_sample_v1_echo_proto)
+	add(samplepb.File_sample_v1_workloads_proto)
+	b, err := proto.Marshal(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(shortDir(t), "sample.protoset")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // TestTemplateRoundTrip feeds every method's template back as its request.
