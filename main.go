@@ -38,6 +38,8 @@ type options struct {
 	call, describe, template string
 	list, long, showVersion  bool
 	sampleServer, demo, scan bool
+	health                   bool
+	healthService            string
 	debugFile                string
 
 	// discovery
@@ -82,6 +84,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "sockscope: %v\nTry 'sockscope --help'.\n", err)
+		if healthRequested(args) {
+			return exitHealthUsage
+		}
 		return exitUsage
 	}
 	env := &runEnv{opts: opts, stdin: stdin, stdout: stdout, stderr: stderr}
@@ -101,6 +106,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return env.templateSymbol()
 	case opts.scan:
 		return env.scanSockets()
+	case opts.health:
+		return env.checkHealth()
 	default:
 		return env.runTUI()
 	}
@@ -120,6 +127,7 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.demo, "demo", false, "Start the bundled sample server on a fresh socket and open the TUI on it.")
 	fs.StringVar(&o.debugFile, "debug", "", "Log every TUI message type to `FILE`.")
 	fs.BoolVar(&o.scan, "scan", false, "List the sockets found under the scan roots and what each one is.")
+	fs.BoolVar(&o.health, "health", false, "Check grpc.health.v1 at ADDRESS (for SERVICE when given); exits as grpc_health_probe does.")
 
 	fs.Var(&o.roots, "root", "Also scan `DIR` for sockets (repeatable).")
 	fs.BoolVar(&o.noDefaultRoots, "no-default-roots", false, "Scan only the --root directories.")
@@ -169,6 +177,10 @@ func parseFlags(args []string, output io.Writer) (*options, error) {
 		positional = append(positional, args[0])
 		args = args[1:]
 	}
+	if o.health && len(positional) == 2 {
+		o.healthService = positional[1]
+		positional = positional[:1]
+	}
 	switch len(positional) {
 	case 0:
 	case 1:
@@ -184,13 +196,13 @@ func parseFlags(args []string, output io.Writer) (*options, error) {
 
 func (o *options) validate() error {
 	modes := 0
-	for _, set := range []bool{o.call != "", o.list, o.describe != "", o.template != "", o.sampleServer, o.scan, o.demo} {
+	for _, set := range []bool{o.call != "", o.list, o.describe != "", o.template != "", o.sampleServer, o.scan, o.demo, o.health} {
 		if set {
 			modes++
 		}
 	}
 	if modes > 1 {
-		return errors.New("choose one of --call, --list, --describe, --template, --scan, --demo and --sample-server")
+		return errors.New("choose one of --call, --list, --describe, --template, --health, --scan, --demo and --sample-server")
 	}
 	if o.format != "json" && o.format != "jsonl" {
 		return fmt.Errorf("--format %q: want json or jsonl", o.format)
@@ -206,6 +218,8 @@ func (o *options) validate() error {
 	}
 	hasSchema := len(o.protoFiles) > 0 || len(o.protosets) > 0
 	switch {
+	case o.health && o.address == "":
+		return errors.New("--health needs an ADDRESS")
 	case o.call != "" && o.address == "":
 		return errors.New("--call needs an ADDRESS (a socket path, unix:…, @abstract or host:port)")
 	case (o.list || o.describe != "" || o.template != "") && o.address == "" && !hasSchema:
@@ -218,6 +232,17 @@ func (o *options) validate() error {
 		return errors.New("--depth, --concurrency and --probe-timeout must be positive")
 	}
 	return nil
+}
+
+// healthRequested tells --health apart before flags parse, because its usage
+// errors exit 1, as grpc_health_probe's do, not 2.
+func healthRequested(args []string) bool {
+	for _, a := range args {
+		if a == "--health" || a == "-health" {
+			return true
+		}
+	}
+	return false
 }
 
 func (o *options) scanOptions() sockets.Options {
@@ -243,6 +268,7 @@ Usage:
   sockscope --describe SYMBOL ADDRESS
   sockscope --template SYMBOL ADDRESS
   sockscope --call METHOD [-d DATA] [-H 'key: value']... ADDRESS
+  sockscope --health ADDRESS [SERVICE]
   sockscope --sample-server [--socket PATH] [--reflection v1|v1alpha|none]
   sockscope --version
 
@@ -263,6 +289,8 @@ Examples:
 
 Exit status: 0 OK; 64 + the gRPC code for a failed call (NotFound is 69);
 2 for usage errors and bad input; 1 for anything else (cannot connect, no schema).
+--health exits as grpc_health_probe: 0 SERVING, 1 bad arguments, 2 cannot
+connect, 3 the check failed, 4 not SERVING.
 
 Flags:
 `)

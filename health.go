@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"time"
+
+	"sockscope/client"
+)
+
+// Exit statuses of --health, the ones grpc_health_probe uses, so it can
+// replace that probe in scripts and container health checks.
+const (
+	exitHealthServing    = 0
+	exitHealthUsage      = 1
+	exitHealthConnect    = 2
+	exitHealthRPC        = 3
+	exitHealthNotServing = 4
+)
+
+func (env *runEnv) checkHealth() int {
+	o := env.opts
+	target, err := client.ParseAddress(o.address)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "sockscope: %v\n", err)
+		return exitHealthUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	// A listener that accepts and never answers must not hang a health
+	// check; grpc_health_probe gives the RPC one second by default too.
+	rpcTimeout := o.maxTime
+	if rpcTimeout == 0 {
+		rpcTimeout = time.Second
+	}
+	conn, err := client.Dial(ctx, target, client.DialOptions{ConnectTimeout: o.connectTimeout})
+	if err != nil {
+		fmt.Fprintf(env.stderr, "sockscope: %v\n", err)
+		return exitHealthConnect
+	}
+	defer conn.Close()
+	rpcCtx, cancel := context.WithTimeout(ctx, rpcTimeout)
+	defer cancel()
+	state, err := client.Health(rpcCtx, conn, o.healthService)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "sockscope: %v\n", err)
+		return exitHealthRPC
+	}
+	fmt.Fprintln(env.stdout, state)
+	if state != "SERVING" {
+		return exitHealthNotServing
+	}
+	return exitHealthServing
+}
