@@ -93,8 +93,15 @@ func writeScanJSON(w io.Writer, socks []sockets.Socket, order []int) error {
 	}
 	io.WriteString(w, "[\n")
 	for i, j := range order {
-		s := &socks[j]
-		b, err := json.Marshal(s)
+		s := socks[j]
+		// Empty lists and maps are written as [] and {} so consumers need no null checks.
+		if s.Services == nil {
+			s.Services = []string{}
+		}
+		if s.Health == nil {
+			s.Health = map[string]string{}
+		}
+		b, err := json.Marshal(&s)
 		if err != nil {
 			return fmt.Errorf("encode %s: %w", s.Path, err)
 		}
