@@ -8,9 +8,10 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
-// maxTemplateDepth stops recursive messages (a tree node holding nodes) from
-// producing an endless template; deeper messages are written as {}.
-const maxTemplateDepth = 6
+// maxTemplateDepth bounds how deeply messages nest in a template, as a
+// guard for very deep schemas; recursion itself (a tree node holding nodes)
+// is cut where a message would contain itself, as {}.
+const maxTemplateDepth = 24
 
 // Template returns a JSON request for md with every field present: zero
 // values, the first enum value, one element in repeated fields, one entry in
@@ -18,7 +19,7 @@ const maxTemplateDepth = 6
 // types. protojson accepts it back unchanged.
 func Template(md protoreflect.MessageDescriptor) ([]byte, error) {
 	var b strings.Builder
-	t := templater{b: &b, stack: map[protoreflect.FullName]int{}}
+	t := &templater{b: &b, stack: map[protoreflect.FullName]int{}}
 	t.message(md, 0)
 	b.WriteByte('\n')
 	return []byte(b.String()), nil
@@ -27,23 +28,25 @@ func Template(md protoreflect.MessageDescriptor) ([]byte, error) {
 type templater struct {
 	b     *strings.Builder
 	stack map[protoreflect.FullName]int
+	depth int // messages open around the one being written
 }
 
-func (t templater) indent(level int) {
+func (t *templater) indent(level int) {
 	t.b.WriteString(strings.Repeat("  ", level))
 }
 
-func (t templater) message(md protoreflect.MessageDescriptor, level int) {
+func (t *templater) message(md protoreflect.MessageDescriptor, level int) {
 	if wkt, ok := wellKnownTemplate(md); ok {
 		t.b.WriteString(wkt)
 		return
 	}
-	if t.stack[md.FullName()] > 0 || level/2 >= maxTemplateDepth {
+	if t.stack[md.FullName()] > 0 || t.depth >= maxTemplateDepth {
 		t.b.WriteString("{}")
 		return
 	}
 	t.stack[md.FullName()]++
-	defer func() { t.stack[md.FullName()]-- }()
+	t.depth++
+	defer func() { t.stack[md.FullName()]--; t.depth-- }()
 
 	var fields []protoreflect.FieldDescriptor
 	seenOneof := map[protoreflect.FullName]bool{}
@@ -75,7 +78,7 @@ func (t templater) message(md protoreflect.MessageDescriptor, level int) {
 	t.b.WriteByte('}')
 }
 
-func (t templater) field(fd protoreflect.FieldDescriptor, level int) {
+func (t *templater) field(fd protoreflect.FieldDescriptor, level int) {
 	switch {
 	case fd.IsMap():
 		t.b.WriteString("{\n")
@@ -98,7 +101,7 @@ func (t templater) field(fd protoreflect.FieldDescriptor, level int) {
 }
 
 // single writes one value of fd's type (ignoring its cardinality).
-func (t templater) single(fd protoreflect.FieldDescriptor, level int) {
+func (t *templater) single(fd protoreflect.FieldDescriptor, level int) {
 	switch fd.Kind() {
 	case protoreflect.MessageKind, protoreflect.GroupKind:
 		t.message(fd.Message(), level)
