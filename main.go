@@ -53,6 +53,7 @@ type options struct {
 
 	// schema sources
 	protoFiles, importPaths, protosets stringList
+	schema                             string
 
 	// call
 	data           string
@@ -91,6 +92,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	env := &runEnv{opts: opts, stdin: stdin, stdout: stdout, stderr: stderr}
 	switch {
+	case opts.schema == "list":
+		return env.listSchemas()
 	case opts.showVersion:
 		fmt.Fprintf(stdout, "sockscope %s\n", buildVersion())
 		return exitOK
@@ -140,6 +143,7 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 	fs.Var(&o.protoFiles, "proto", "Read the schema from this .proto `FILE` (repeatable) instead of server reflection.")
 	fs.Var(&o.importPaths, "import-path", "Resolve --proto imports under `DIR` (repeatable).")
 	fs.Var(&o.protosets, "protoset", "Read the schema from this FileDescriptorSet `FILE` (repeatable).")
+	fs.StringVar(&o.schema, "schema", "", "Use the built-in schema `NAME` for a server without reflection; 'list' names them. Without it one is chosen by socket name or by asking the server.")
 
 	fs.Func("d", "Request `DATA` as JSON; '@' or '@-' reads stdin, '@path' reads a file. Streams take a sequence of objects.", func(v string) error {
 		o.data, o.dataSet = v, true
@@ -216,7 +220,7 @@ func (o *options) validate() error {
 	if o.maxTime < 0 {
 		return fmt.Errorf("--max-time %s: want a positive duration", o.maxTime)
 	}
-	hasSchema := len(o.protoFiles) > 0 || len(o.protosets) > 0
+	hasSchema := len(o.protoFiles) > 0 || len(o.protosets) > 0 || (o.schema != "" && o.schema != "list")
 	switch {
 	case o.health && o.address == "":
 		return errors.New("--health needs an ADDRESS")

@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -116,11 +117,7 @@ func (env *runEnv) open(ctx context.Context) (*session, error) {
 	if conn != nil {
 		stream = conn
 	}
-	src, err := reflection.Open(srcCtx, stream, reflection.Options{
-		ProtoFiles:  o.protoFiles,
-		ImportPaths: o.importPaths,
-		Protosets:   o.protosets,
-	})
+	src, err := reflection.Open(srcCtx, stream, o.schemaOptions())
 	if err != nil {
 		timer.Stop()
 		cancel()
@@ -142,6 +139,23 @@ func (env *runEnv) baseContext() (context.Context, context.CancelFunc) {
 		return ctx, func() { cancel(); stop() }
 	}
 	return ctx, stop
+}
+
+// schemaOptions gathers the schema flags; the socket path lets a daemon be
+// recognised by its socket's name.
+func (o *options) schemaOptions() reflection.Options {
+	opts := reflection.Options{ProtoFiles: o.protoFiles, ImportPaths: o.importPaths, Protosets: o.protosets, Schema: o.schema}
+	if t, err := client.ParseAddress(o.address); err == nil && t.Network == "unix" {
+		opts.SocketPath = t.Address
+	}
+	return opts
+}
+
+func (env *runEnv) listSchemas() int {
+	for _, s := range reflection.Schemas() {
+		fmt.Fprintf(env.stdout, "%s\t%s\n", s.Name, s.Description)
+	}
+	return exitOK
 }
 
 func (env *runEnv) listMethods() int {
@@ -269,6 +283,11 @@ func (env *runEnv) callMethod() int {
 	env.measure("call", start)
 	out.Close()
 	if o.verbose {
+		if name, why := s.source.Schema(); name != "" {
+			fmt.Fprintf(env.stderr, "Schema: built-in %s (%s)\n", name, why)
+		} else if v := s.source.Reflection(); v != "" {
+			fmt.Fprintf(env.stderr, "Schema: server reflection %s\n", v)
+		}
 		env.printVerbose(result)
 	}
 	if err != nil {
@@ -276,6 +295,9 @@ func (env *runEnv) callMethod() int {
 	}
 	if result.Status.Code() == codes.OK {
 		return exitOK
+	}
+	if hint := statusHint(result.Status); hint != "" {
+		defer fmt.Fprintln(env.stderr, hint)
 	}
 	text, jerr := client.StatusJSON(result.Status, resolver)
 	if jerr != nil {
@@ -462,4 +484,13 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// statusHint names the fix for failures whose cause is known: containerd
+// refuses most calls without a namespace, and says so only in prose.
+func statusHint(st *status.Status) string {
+	if st.Code() == codes.FailedPrecondition && strings.Contains(st.Message(), "namespace is required") {
+		return "hint: containerd needs a namespace: add -H 'containerd-namespace: default' (or k8s.io for Kubernetes' containers)"
+	}
+	return ""
 }

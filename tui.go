@@ -11,7 +11,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"sockscope/reflection"
 	"sockscope/sample"
 	"sockscope/ui"
 )
@@ -68,7 +67,7 @@ func (env *runEnv) runTUI() int {
 
 	uiOpts := ui.Options{
 		Address:        o.address,
-		Schema:         reflection.Options{ProtoFiles: o.protoFiles, ImportPaths: o.importPaths, Protosets: o.protosets},
+		Schema:         o.schemaOptions(),
 		Scan:           o.scanOptions(),
 		ConnectTimeout: o.connectTimeout,
 		MaxMsgSize:     o.maxMsgSize,

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/bufbuild/protocompile"
 	"github.com/jhump/protoreflect/v2/grpcreflect"
@@ -55,34 +56,63 @@ type Options struct {
 	ImportPaths []string
 	// Protosets are binary FileDescriptorSet files.
 	Protosets []string
+	// Schema forces a built-in schema by name (see Schemas); empty lets a
+	// server without reflection get one chosen by socket name or by probing.
+	Schema string
+	// SocketPath is the socket's path, used to recognise well-known daemons.
+	SocketPath string
 }
 
 // Source resolves symbols: from files first, then from server reflection.
 // It is safe for concurrent use.
 type Source struct {
-	files    *protoresolve.Registry // nil without files
-	conn     grpc.ClientConnInterface
-	ctx      context.Context
-	mu       sync.Mutex
-	detected bool
-	client   *grpcreflect.Client
-	version  string
-	reflErr  error
+	conn       grpc.ClientConnInterface
+	ctx        context.Context
+	socketPath string
+	autoSchema bool
+
+	mu           sync.Mutex
+	files        *protoresolve.Registry // nil without files; read through registry()
+	detected     bool
+	client       *grpcreflect.Client
+	version      string
+	reflErr      error
+	schemaName   string
+	schemaReason string
 }
 
 // Open loads the schema files and, when conn is non-nil, prepares a
 // reflection client bound to ctx: its stream lives until ctx ends or Close.
 // Which reflection API the server has is learned on first use.
 func Open(ctx context.Context, conn grpc.ClientConnInterface, opts Options) (*Source, error) {
-	s := &Source{conn: conn, ctx: ctx}
-	if len(opts.ProtoFiles) > 0 || len(opts.Protosets) > 0 {
+	s := &Source{conn: conn, ctx: ctx, socketPath: opts.SocketPath}
+	if len(opts.ProtoFiles) > 0 || len(opts.Protosets) > 0 || opts.Schema != "" {
 		files, err := loadFiles(ctx, opts)
 		if err != nil {
 			return nil, err
 		}
 		s.files = files
 	}
+	if opts.Schema != "" {
+		s.schemaName, s.schemaReason = opts.Schema, "--schema "+opts.Schema
+	}
+	s.autoSchema = s.files == nil
 	return s, nil
+}
+
+// registry is the file-based descriptors, which detection may add.
+func (s *Source) registry() *protoresolve.Registry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.files
+}
+
+// Schema names the built-in schema in use and why it was chosen; empty when
+// none is (the server has reflection, or files were given).
+func (s *Source) Schema() (name, reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.schemaName, s.schemaReason
 }
 
 // Close ends the reflection stream, if one was opened.
@@ -153,11 +183,26 @@ func (s *Source) reflect(op func(*grpcreflect.Client) error) (used bool, err err
 		return true, err
 	}
 	s.detected, s.version = true, ReflectionNone
+	if s.autoSchema {
+		probeCtx, cancel := context.WithTimeout(s.ctx, schemaProbeTimeout)
+		defer cancel()
+		if schema, why, ok := chooseSchema(probeCtx, s.conn, s.socketPath); ok {
+			reg, err := schema.registry()
+			if err != nil {
+				return false, err
+			}
+			s.files, s.schemaName, s.schemaReason = reg, schema.Name, why
+		}
+	}
 	if s.files == nil {
 		s.reflErr = ErrNoReflection
 	}
 	return false, s.reflErr
 }
+
+// schemaProbeTimeout bounds asking a server without reflection which
+// built-in API it speaks.
+const schemaProbeTimeout = 3 * time.Second
 
 // detectedClient is the reflection client once the API is known, else nil.
 func (s *Source) detectedClient() *grpcreflect.Client {
@@ -170,15 +215,6 @@ func (s *Source) detectedClient() *grpcreflect.Client {
 // lists through reflection, sorted by name; reflection's own are left out.
 func (s *Source) Services(ctx context.Context) ([]protoreflect.ServiceDescriptor, error) {
 	byName := map[protoreflect.FullName]protoreflect.ServiceDescriptor{}
-	if s.files != nil {
-		s.files.RangeFiles(func(fd protoreflect.FileDescriptor) bool {
-			for i := 0; i < fd.Services().Len(); i++ {
-				sd := fd.Services().Get(i)
-				byName[sd.FullName()] = sd
-			}
-			return true
-		})
-	}
 	var names []protoreflect.FullName
 	used, err := s.reflect(func(c *grpcreflect.Client) error {
 		var err error
@@ -187,6 +223,16 @@ func (s *Source) Services(ctx context.Context) ([]protoreflect.ServiceDescriptor
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list services: %w", err)
+	}
+	// After reflect, since detection may have chosen a built-in schema.
+	if files := s.registry(); files != nil {
+		files.RangeFiles(func(fd protoreflect.FileDescriptor) bool {
+			for i := 0; i < fd.Services().Len(); i++ {
+				sd := fd.Services().Get(i)
+				byName[sd.FullName()] = sd
+			}
+			return true
+		})
 	}
 	if used {
 		for _, name := range names {
@@ -288,11 +334,18 @@ func (s *Source) FindSymbol(ctx context.Context, name string) (protoreflect.Desc
 	return s.find(ctx, protoreflect.FullName(clean))
 }
 
-func (s *Source) find(_ context.Context, name protoreflect.FullName) (protoreflect.Descriptor, error) {
-	if s.files != nil {
-		if d, err := s.files.FindDescriptorByName(name); err == nil {
-			return d, nil
+func (s *Source) findInFiles(name protoreflect.FullName) protoreflect.Descriptor {
+	if files := s.registry(); files != nil {
+		if d, err := files.FindDescriptorByName(name); err == nil {
+			return d
 		}
+	}
+	return nil
+}
+
+func (s *Source) find(_ context.Context, name protoreflect.FullName) (protoreflect.Descriptor, error) {
+	if d := s.findInFiles(name); d != nil {
+		return d, nil
 	}
 	var d protoreflect.Descriptor
 	used, err := s.reflect(func(c *grpcreflect.Client) error {
@@ -304,8 +357,14 @@ func (s *Source) find(_ context.Context, name protoreflect.FullName) (protorefle
 		if err != nil {
 			return nil, err
 		}
+		if d := s.findInFiles(name); d != nil { // a built-in schema chosen just now
+			return d, nil
+		}
 		if d, err := protoregistry.GlobalFiles.FindDescriptorByName(name); err == nil && isBuiltin(d) {
 			return d, nil
+		}
+		if schema, why := s.Schema(); schema != "" && s.Reflection() == ReflectionNone {
+			return nil, fmt.Errorf("symbol %q %w in the built-in %s schema (chosen because %s; the server has no reflection: give its schema with --proto or --protoset)", name, ErrNotFound, schema, why)
 		}
 		return nil, fmt.Errorf("symbol %q %w", name, ErrNotFound)
 	}
@@ -337,8 +396,8 @@ type typeResolver struct{ s *Source }
 
 func (r typeResolver) resolvers() []protoresolve.TypeResolver {
 	var out []protoresolve.TypeResolver
-	if r.s.files != nil {
-		out = append(out, r.s.files.AsTypeResolver())
+	if files := r.s.registry(); files != nil {
+		out = append(out, files.AsTypeResolver())
 	}
 	if client := r.s.detectedClient(); client != nil {
 		out = append(out, client.AsResolver().AsTypeResolver())
@@ -385,17 +444,17 @@ func (r typeResolver) FindExtensionByNumber(message protoreflect.FullName, field
 // loadFiles compiles the .proto files and reads the protosets into one registry.
 func loadFiles(ctx context.Context, opts Options) (*protoresolve.Registry, error) {
 	reg := &protoresolve.Registry{}
-	var register func(fd protoreflect.FileDescriptor) error
-	register = func(fd protoreflect.FileDescriptor) error {
-		if _, err := reg.FindFileByPath(fd.Path()); err == nil {
-			return nil
+	register := func(fd protoreflect.FileDescriptor) error { return registerRecursive(reg, fd) }
+	if opts.Schema != "" {
+		schema, err := findSchema(opts.Schema)
+		if err != nil {
+			return nil, err
 		}
-		for i := 0; i < fd.Imports().Len(); i++ {
-			if err := register(fd.Imports().Get(i).FileDescriptor); err != nil {
-				return err
+		for _, fd := range schema.files() {
+			if err := register(fd); err != nil {
+				return nil, fmt.Errorf("schema %s: %w", schema.Name, err)
 			}
 		}
-		return reg.RegisterFile(fd)
 	}
 	for _, path := range opts.Protosets {
 		b, err := os.ReadFile(path)
@@ -445,6 +504,19 @@ func loadFiles(ctx context.Context, opts Options) (*protoresolve.Registry, error
 		}
 	}
 	return reg, nil
+}
+
+// registerRecursive adds fd and its imports to reg, each once.
+func registerRecursive(reg *protoresolve.Registry, fd protoreflect.FileDescriptor) error {
+	if _, err := reg.FindFileByPath(fd.Path()); err == nil {
+		return nil
+	}
+	for i := 0; i < fd.Imports().Len(); i++ {
+		if err := registerRecursive(reg, fd.Imports().Get(i).FileDescriptor); err != nil {
+			return err
+		}
+	}
+	return reg.RegisterFile(fd)
 }
 
 // protoNames turns --proto arguments into names relative to an import path,

@@ -55,7 +55,8 @@ func connectCmd(ctx context.Context, connID int, address string, opts connectOpt
 		if err != nil {
 			return connectedMsg{connID: connID, err: err}
 		}
-		return connectedMsg{connID: connID, conn: c, methods: methods, reflection: c.source.Reflection()}
+		schema, _ := c.source.Schema()
+		return connectedMsg{connID: connID, conn: c, methods: methods, reflection: c.source.Reflection(), schema: schema}
 	}
 }
 
@@ -72,7 +73,11 @@ func connect(ctx context.Context, address string, opts connectOptions) (*connect
 	srcCtx, cancel := context.WithCancel(context.Background())
 	stop := context.AfterFunc(ctx, cancel)
 	timer := time.AfterFunc(schemaLookupTimeout, cancel)
-	src, err := reflection.Open(srcCtx, conn, opts.schema)
+	schemaOpts := opts.schema
+	if target.Network == "unix" {
+		schemaOpts.SocketPath = target.Address
+	}
+	src, err := reflection.Open(srcCtx, conn, schemaOpts)
 	if err != nil {
 		cancel()
 		conn.Close()

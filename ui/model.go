@@ -392,7 +392,10 @@ func (m Model) handleConnected(msg connectedMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	m.conn = msg.conn
-	if msg.reflection != "" && msg.reflection != "none" {
+	switch {
+	case msg.schema != "":
+		m.services.title = fmt.Sprintf("%s (schema %s)", m.address, msg.schema)
+	case msg.reflection != "" && msg.reflection != "none":
 		m.services.title = fmt.Sprintf("%s (reflection %s)", m.address, msg.reflection)
 	}
 	m.services.setMethods(msg.methods)

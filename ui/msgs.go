@@ -15,6 +15,7 @@ type connectedMsg struct {
 	conn       *connection
 	methods    []protoreflect.MethodDescriptor
 	reflection string
+	schema     string // the built-in schema in use, when the server has no reflection
 	err        error
 }
 
