@@ -502,3 +502,37 @@ func TestSampleServerProcess(t *testing.T) {
 		t.Errorf("socket still there after SIGTERM: %v", err)
 	}
 }
+
+// TestUserSchemaDirectory: a schema the user dropped in their config
+// directory is chosen for a server without reflection and listed.
+func TestUserSchemaDirectory(t *testing.T) {
+	config := shortDir(t)
+	t.Setenv("XDG_CONFIG_HOME", config)
+	schemaDir := filepath.Join(config, "sockscope", "schemas", "mysample")
+	if err := os.MkdirAll(filepath.Dir(schemaDir), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(writeSampleProtos(t), schemaDir); err != nil {
+		t.Fatal(err)
+	}
+	conf := "description the sample, kept as a user schema\nprobe sample.v1.Echo/Echo\n"
+	if err := os.WriteFile(filepath.Join(schemaDir, "schema.conf"), []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sock := startSample(t, sample.ReflectionNone)
+
+	r := runCLI(t, nil, "-v", "--call", "sample.v1.Echo/Echo", "-d", `{"message":"mine"}`, sock).want(t, exitOK)
+	if decodeJSON(t, r.stdout)["message"] != "mine" {
+		t.Errorf("reply: %s", r.stdout)
+	}
+	if !strings.Contains(r.stderr, "Schema: mysample from "+schemaDir+" (the server answers sample.v1.Echo/Echo)") {
+		t.Errorf("-v does not say which schema, from where and why:\n%s", r.stderr)
+	}
+	r = runCLI(t, nil, "--schema", "list").want(t, exitOK)
+	if !strings.Contains(r.stdout, "mysample") || !strings.Contains(r.stdout, "the sample, kept as a user schema ("+schemaDir+")") {
+		t.Errorf("--schema list lacks the user schema:\n%s", r.stdout)
+	}
+	if strings.Index(r.stdout, "mysample") > strings.Index(r.stdout, "containerd") {
+		t.Errorf("user schemas are tried first, so they are listed first:\n%s", r.stdout)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"text/tabwriter"
 	"time"
 
 	"google.golang.org/grpc"
@@ -151,9 +152,34 @@ func (o *options) schemaOptions() reflection.Options {
 	return opts
 }
 
+// listSchemas prints every schema --schema takes, how each is recognised
+// and where the user's own live.
 func (env *runEnv) listSchemas() int {
-	for _, s := range reflection.Schemas() {
-		fmt.Fprintf(env.stdout, "%s\t%s\n", s.Name, s.Description)
+	schemas, errs := reflection.Schemas()
+	w := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+	for _, s := range schemas {
+		var by []string
+		if p := s.SocketPatterns(); len(p) > 0 {
+			by = append(by, "socket "+strings.Join(p, ", "))
+		}
+		if p := s.Probe(); p != "" {
+			by = append(by, "answers "+p)
+		}
+		if len(by) == 0 {
+			by = append(by, "--schema only")
+		}
+		desc := s.Description
+		if s.Origin != reflection.OriginBuiltIn {
+			desc += " (" + s.Origin + ")"
+		}
+		fmt.Fprintf(w, "%s\t%s\n\t  recognised by: %s\n", s.Name, desc, strings.Join(by, "; "))
+	}
+	w.Flush()
+	if dir := reflection.UserSchemaDir(); dir != "" {
+		fmt.Fprintf(env.stdout, "\nYour own schemas go in %s (see README: Schemas).\n", dir)
+	}
+	for _, err := range errs {
+		fmt.Fprintf(env.stderr, "sockscope: %v\n", err)
 	}
 	return exitOK
 }
@@ -284,7 +310,11 @@ func (env *runEnv) callMethod() int {
 	out.Close()
 	if o.verbose {
 		if name, why := s.source.Schema(); name != "" {
-			fmt.Fprintf(env.stderr, "Schema: built-in %s (%s)\n", name, why)
+			if origin := s.source.SchemaOrigin(); origin != reflection.OriginBuiltIn {
+				fmt.Fprintf(env.stderr, "Schema: %s from %s (%s)\n", name, origin, why)
+			} else {
+				fmt.Fprintf(env.stderr, "Schema: built-in %s (%s)\n", name, why)
+			}
 		} else if v := s.source.Reflection(); v != "" {
 			fmt.Fprintf(env.stderr, "Schema: server reflection %s\n", v)
 		}
@@ -486,11 +516,11 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// statusHint names the fix for failures whose cause is known: containerd
-// refuses most calls without a namespace, and says so only in prose.
+// statusHint names the fix for failures whose cause is known, such as
+// containerd refusing calls without a namespace.
 func statusHint(st *status.Status) string {
-	if st.Code() == codes.FailedPrecondition && strings.Contains(st.Message(), "namespace is required") {
-		return "hint: containerd needs a namespace: add -H 'containerd-namespace: default' (or k8s.io for Kubernetes' containers)"
+	if sug, ok := client.SuggestMetadata(st); ok {
+		return fmt.Sprintf("hint: %s: add -H '%s'", sug.Why, sug.Line())
 	}
 	return ""
 }

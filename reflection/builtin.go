@@ -2,26 +2,12 @@ package reflection
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 
-	ctrevents "github.com/containerd/containerd/api/events"
-	ctrcontainers "github.com/containerd/containerd/api/services/containers/v1"
-	ctrcontent "github.com/containerd/containerd/api/services/content/v1"
-	ctrdiff "github.com/containerd/containerd/api/services/diff/v1"
-	ctreventsvc "github.com/containerd/containerd/api/services/events/v1"
-	ctrimages "github.com/containerd/containerd/api/services/images/v1"
-	ctrintrospection "github.com/containerd/containerd/api/services/introspection/v1"
-	ctrleases "github.com/containerd/containerd/api/services/leases/v1"
-	ctrmounts "github.com/containerd/containerd/api/services/mounts/v1"
-	ctrnamespaces "github.com/containerd/containerd/api/services/namespaces/v1"
-	ctrsandbox "github.com/containerd/containerd/api/services/sandbox/v1"
-	ctrsnapshots "github.com/containerd/containerd/api/services/snapshots/v1"
-	ctrstreaming "github.com/containerd/containerd/api/services/streaming/v1"
-	ctrtasks "github.com/containerd/containerd/api/services/tasks/v1"
-	ctrtransfer "github.com/containerd/containerd/api/services/transfer/v1"
-	ctrversion "github.com/containerd/containerd/api/services/version/v1"
 	"github.com/jhump/protoreflect/v2/protoresolve"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -32,88 +18,85 @@ import (
 )
 
 // Schema is a daemon API sockscope knows without the daemon's help, for the
-// many daemons that serve no reflection. Its descriptors come from the Go
-// modules that publish the API, never from copied .proto files.
+// many daemons that serve no reflection. Built-in ones come from the Go
+// modules that publish the API, never from copied .proto files; users add
+// their own in a schema directory (see UserSchemaDir).
 type Schema struct {
 	// Name is what --schema takes.
 	Name string
 	// Description says which daemon speaks it.
 	Description string
-	// socketNames are base names (or path fragments ending in "/") that
-	// identify the daemon's socket.
-	socketNames []string
+	// Origin is "built-in" or the user schema's file or directory.
+	Origin string
+	// socketPatterns identify the daemon's socket: a base name
+	// ("containerd.sock"), a directory on its path ending in "/"
+	// ("device-plugins/"), or a glob matched against the base name and the
+	// whole path ("*-reg.sock", "/run/mine/*.sock").
+	socketPatterns []string
 	// probe is one cheap, read-only method whose answer (anything but
 	// Unimplemented) shows the server speaks this API; empty means the
 	// schema is never chosen by probing, only by name or --schema.
 	probe string
-	files func() []protoreflect.FileDescriptor
+	files func() ([]protoreflect.FileDescriptor, error)
 }
 
-// builtinSchemas are tried in this order when a socket has no reflection.
-var builtinSchemas = []Schema{
-	{
-		Name:        "containerd",
-		Description: "containerd's gRPC API (containers, images, tasks, snapshots, events, …)",
-		socketNames: []string{"containerd.sock", "containerd/"},
-		probe:       "/containerd.services.version.v1.Version/Version",
-		files: func() []protoreflect.FileDescriptor {
-			return []protoreflect.FileDescriptor{
-				ctrcontainers.File_services_containers_v1_containers_proto,
-				ctrcontent.File_services_content_v1_content_proto,
-				ctrdiff.File_services_diff_v1_diff_proto,
-				ctreventsvc.File_services_events_v1_events_proto,
-				ctrimages.File_services_images_v1_images_proto,
-				ctrintrospection.File_services_introspection_v1_introspection_proto,
-				ctrleases.File_services_leases_v1_leases_proto,
-				ctrmounts.File_services_mounts_v1_mounts_proto,
-				ctrnamespaces.File_services_namespaces_v1_namespace_proto,
-				ctrsandbox.File_services_sandbox_v1_sandbox_proto,
-				ctrsnapshots.File_services_snapshots_v1_snapshots_proto,
-				ctrstreaming.File_services_streaming_v1_streaming_proto,
-				ctrtasks.File_services_tasks_v1_tasks_proto,
-				ctrtransfer.File_services_transfer_v1_transfer_proto,
-				ctrversion.File_services_version_v1_version_proto,
-				// Event payloads, so Events/Subscribe replies decode.
-				ctrevents.File_events_container_proto,
-				ctrevents.File_events_content_proto,
-				ctrevents.File_events_image_proto,
-				ctrevents.File_events_namespace_proto,
-				ctrevents.File_events_sandbox_proto,
-				ctrevents.File_events_snapshot_proto,
-				ctrevents.File_events_task_proto,
-			}
-		},
-	},
-	{
-		Name: "grpc.health.v1",
-		// Nearly every server has health, so answering it says nothing
-		// about the rest of its API: never chosen by probing.
-		Description: "the standard gRPC health service alone",
-		files: func() []protoreflect.FileDescriptor {
-			return []protoreflect.FileDescriptor{healthpb.File_grpc_health_v1_health_proto}
-		},
+// OriginBuiltIn is the Origin of the schemas compiled into sockscope.
+const OriginBuiltIn = "built-in"
+
+// healthSchema is always built in: nearly every server has health, so
+// answering it says nothing about the rest of its API, and it is never
+// chosen by probing, only by --schema.
+var healthSchema = Schema{
+	Name:        "grpc.health.v1",
+	Description: "the standard gRPC health service alone",
+	Origin:      OriginBuiltIn,
+	files: func() ([]protoreflect.FileDescriptor, error) {
+		return []protoreflect.FileDescriptor{healthpb.File_grpc_health_v1_health_proto}, nil
 	},
 }
 
-// Schemas lists the built-in schemas, for --schema list.
-func Schemas() []Schema {
-	return append([]Schema(nil), builtinSchemas...)
+// Schemas lists every schema in the order they are tried: the user's
+// first, so a user can override a built-in one, then the built-in daemon
+// APIs, then grpc.health.v1. Problems reading the user's schema directory
+// are returned beside the schemas that could be read.
+func Schemas() ([]Schema, []error) {
+	user, errs := userSchemas(UserSchemaDir())
+	all := user
+	overridden := map[string]bool{}
+	for _, s := range user {
+		overridden[s.Name] = true
+	}
+	for _, s := range append(daemonSchemas, healthSchema) {
+		if !overridden[s.Name] {
+			all = append(all, s)
+		}
+	}
+	return all, errs
 }
 
 func findSchema(name string) (Schema, error) {
+	all, errs := Schemas()
 	var names []string
-	for _, s := range builtinSchemas {
+	for _, s := range all {
 		if s.Name == name {
 			return s, nil
 		}
 		names = append(names, s.Name)
 	}
-	return Schema{}, fmt.Errorf("no built-in schema %q (there are: %s)", name, strings.Join(names, ", "))
+	msg := fmt.Sprintf("no schema %q (there are: %s)", name, strings.Join(names, ", "))
+	if len(errs) > 0 {
+		msg += "; " + errors.Join(errs...).Error()
+	}
+	return Schema{}, errors.New(msg)
 }
 
 func (s Schema) registry() (*protoresolve.Registry, error) {
+	files, err := s.files()
+	if err != nil {
+		return nil, fmt.Errorf("schema %s: %w", s.Name, err)
+	}
 	reg := &protoresolve.Registry{}
-	for _, fd := range s.files() {
+	for _, fd := range files {
 		if err := registerRecursive(reg, fd); err != nil {
 			return nil, fmt.Errorf("schema %s: %w", s.Name, err)
 		}
@@ -123,12 +106,22 @@ func (s Schema) registry() (*protoresolve.Registry, error) {
 
 // matchesSocket tells whether path looks like this daemon's socket.
 func (s Schema) matchesSocket(path string) bool {
-	for _, n := range s.socketNames {
-		if strings.HasSuffix(n, "/") {
-			if strings.Contains(filepath.ToSlash(path), "/"+n) {
+	slashed := filepath.ToSlash(path)
+	base := filepath.Base(path)
+	for _, p := range s.socketPatterns {
+		switch {
+		case strings.HasSuffix(p, "/"):
+			if strings.Contains(slashed, "/"+p) {
 				return true
 			}
-		} else if filepath.Base(path) == n {
+		case strings.ContainsAny(p, "*?["):
+			if ok, _ := filepath.Match(p, base); ok {
+				return true
+			}
+			if ok, _ := filepath.Match(p, slashed); ok {
+				return true
+			}
+		case base == p:
 			return true
 		}
 	}
@@ -143,19 +136,55 @@ func (s Schema) answers(ctx context.Context, conn grpc.ClientConnInterface) bool
 	return code != codes.Unimplemented && code != codes.Unavailable && code != codes.DeadlineExceeded && code != codes.Canceled
 }
 
-// chooseSchema picks a built-in schema for a server without reflection: by
-// the socket's name first, then by asking each API's probe method. It
-// returns the schema and why it was chosen, or ok false.
+// chooseSchema picks a schema for a server without reflection: by the
+// socket's name first, then by asking each API's probe method. It returns
+// the schema and why it was chosen, or ok false.
 func chooseSchema(ctx context.Context, conn grpc.ClientConnInterface, socketPath string) (Schema, string, bool) {
-	for _, s := range builtinSchemas {
+	all, _ := Schemas()
+	for _, s := range all {
 		if socketPath != "" && s.matchesSocket(socketPath) {
 			return s, "the socket's name looks like " + s.Name + "'s", true
 		}
 	}
-	for _, s := range builtinSchemas {
+	for _, s := range all {
 		if s.probe != "" && s.answers(ctx, conn) {
 			return s, "the server answers " + strings.TrimPrefix(s.probe, "/"), true
 		}
 	}
 	return Schema{}, "", false
+}
+
+// ChooseSchema tells which schema a server without reflection
+// speaks, and why: by the socket's name, else by asking each API's probe
+// method on conn. ok is false when none fits. ctx bounds the asking.
+func ChooseSchema(ctx context.Context, conn grpc.ClientConnInterface, socketPath string) (name, reason string, ok bool) {
+	s, why, ok := chooseSchema(ctx, conn, socketPath)
+	return s.Name, why, ok
+}
+
+// Services names the schema's services, sorted; none when its files do
+// not load.
+func (s Schema) Services() []string {
+	var names []string
+	files, _ := s.files()
+	for _, fd := range files {
+		for i := 0; i < fd.Services().Len(); i++ {
+			names = append(names, string(fd.Services().Get(i).FullName()))
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// SocketPatterns are the socket names, directories and globs that
+// identify the daemon.
+func (s Schema) SocketPatterns() []string { return append([]string(nil), s.socketPatterns...) }
+
+// Probe is the read-only method called to recognise the API, or "".
+func (s Schema) Probe() string { return strings.TrimPrefix(s.probe, "/") }
+
+// LookupSchema returns the schema with that name, the user's or built in.
+func LookupSchema(name string) (Schema, bool) {
+	s, err := findSchema(name)
+	return s, err == nil
 }

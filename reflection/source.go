@@ -79,6 +79,7 @@ type Source struct {
 	reflErr      error
 	schemaName   string
 	schemaReason string
+	schemaOrigin string
 }
 
 // Open loads the schema files and, when conn is non-nil, prepares a
@@ -94,7 +95,11 @@ func Open(ctx context.Context, conn grpc.ClientConnInterface, opts Options) (*So
 		s.files = files
 	}
 	if opts.Schema != "" {
-		s.schemaName, s.schemaReason = opts.Schema, "--schema "+opts.Schema
+		schema, err := findSchema(opts.Schema)
+		if err != nil {
+			return nil, err
+		}
+		s.schemaName, s.schemaReason, s.schemaOrigin = schema.Name, "--schema "+opts.Schema, schema.Origin
 	}
 	s.autoSchema = s.files == nil
 	return s, nil
@@ -107,12 +112,21 @@ func (s *Source) registry() *protoresolve.Registry {
 	return s.files
 }
 
-// Schema names the built-in schema in use and why it was chosen; empty when
-// none is (the server has reflection, or files were given).
+// Schema names the schema in use (built in or the user's) and why it was
+// chosen; empty when none is (the server has reflection, or files were
+// given).
 func (s *Source) Schema() (name, reason string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.schemaName, s.schemaReason
+}
+
+// SchemaOrigin is "built-in" or the user schema's file or directory, for
+// the schema Schema names.
+func (s *Source) SchemaOrigin() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.schemaOrigin
 }
 
 // Close ends the reflection stream, if one was opened.
@@ -191,7 +205,7 @@ func (s *Source) reflect(op func(*grpcreflect.Client) error) (used bool, err err
 			if err != nil {
 				return false, err
 			}
-			s.files, s.schemaName, s.schemaReason = reg, schema.Name, why
+			s.files, s.schemaName, s.schemaReason, s.schemaOrigin = reg, schema.Name, why, schema.Origin
 		}
 	}
 	if s.files == nil {
@@ -364,7 +378,7 @@ func (s *Source) find(_ context.Context, name protoreflect.FullName) (protorefle
 			return d, nil
 		}
 		if schema, why := s.Schema(); schema != "" && s.Reflection() == ReflectionNone {
-			return nil, fmt.Errorf("symbol %q %w in the built-in %s schema (chosen because %s; the server has no reflection: give its schema with --proto or --protoset)", name, ErrNotFound, schema, why)
+			return nil, fmt.Errorf("symbol %q %w in the %s schema (chosen because %s; the server has no reflection: give its schema with --proto or --protoset)", name, ErrNotFound, schema, why)
 		}
 		return nil, fmt.Errorf("symbol %q %w", name, ErrNotFound)
 	}
@@ -450,32 +464,25 @@ func loadFiles(ctx context.Context, opts Options) (*protoresolve.Registry, error
 		if err != nil {
 			return nil, err
 		}
-		for _, fd := range schema.files() {
+		files, err := schema.files()
+		if err != nil {
+			return nil, fmt.Errorf("schema %s: %w", schema.Name, err)
+		}
+		for _, fd := range files {
 			if err := register(fd); err != nil {
 				return nil, fmt.Errorf("schema %s: %w", schema.Name, err)
 			}
 		}
 	}
 	for _, path := range opts.Protosets {
-		b, err := os.ReadFile(path)
+		files, err := readProtoset(path)
 		if err != nil {
-			return nil, fmt.Errorf("protoset: %w", err)
+			return nil, err
 		}
-		var set descriptorpb.FileDescriptorSet
-		if err := proto.Unmarshal(b, &set); err != nil {
-			return nil, fmt.Errorf("protoset %s: not a FileDescriptorSet: %w", path, err)
-		}
-		files, err := protodesc.NewFiles(&set)
-		if err != nil {
-			return nil, fmt.Errorf("protoset %s: %w", path, err)
-		}
-		var regErr error
-		files.RangeFiles(func(fd protoreflect.FileDescriptor) bool {
-			regErr = register(fd)
-			return regErr == nil
-		})
-		if regErr != nil {
-			return nil, fmt.Errorf("protoset %s: %w", path, regErr)
+		for _, fd := range files {
+			if err := register(fd); err != nil {
+				return nil, fmt.Errorf("protoset %s: %w", path, err)
+			}
 		}
 	}
 	if len(opts.ProtoFiles) == 0 {
@@ -485,6 +492,43 @@ func loadFiles(ctx context.Context, opts Options) (*protoresolve.Registry, error
 	if err != nil {
 		return nil, err
 	}
+	compiled, err := compileProtos(ctx, importPaths, names)
+	if err != nil {
+		return nil, err
+	}
+	for _, fd := range compiled {
+		if err := register(fd); err != nil {
+			return nil, fmt.Errorf("proto %s: %w", fd.Path(), err)
+		}
+	}
+	return reg, nil
+}
+
+// readProtoset reads a binary FileDescriptorSet.
+func readProtoset(path string) ([]protoreflect.FileDescriptor, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("protoset: %w", err)
+	}
+	var set descriptorpb.FileDescriptorSet
+	if err := proto.Unmarshal(b, &set); err != nil {
+		return nil, fmt.Errorf("protoset %s: not a FileDescriptorSet: %w", path, err)
+	}
+	files, err := protodesc.NewFiles(&set)
+	if err != nil {
+		return nil, fmt.Errorf("protoset %s: %w", path, err)
+	}
+	var out []protoreflect.FileDescriptor
+	files.RangeFiles(func(fd protoreflect.FileDescriptor) bool {
+		out = append(out, fd)
+		return true
+	})
+	return out, nil
+}
+
+// compileProtos compiles .proto files named relative to importPaths, with
+// google/protobuf/* available without an import path.
+func compileProtos(ctx context.Context, importPaths, names []string) ([]protoreflect.FileDescriptor, error) {
 	compiler := protocompile.Compiler{
 		Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
 			ImportPaths: importPaths,
@@ -498,12 +542,11 @@ func loadFiles(ctx context.Context, opts Options) (*protoresolve.Registry, error
 	if err != nil {
 		return nil, fmt.Errorf("proto: %w", err)
 	}
-	for _, fd := range compiled {
-		if err := register(fd); err != nil {
-			return nil, fmt.Errorf("proto %s: %w", fd.Path(), err)
-		}
+	out := make([]protoreflect.FileDescriptor, len(compiled))
+	for i, fd := range compiled {
+		out[i] = fd
 	}
-	return reg, nil
+	return out, nil
 }
 
 // registerRecursive adds fd and its imports to reg, each once.

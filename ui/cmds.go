@@ -55,8 +55,11 @@ func connectCmd(ctx context.Context, connID int, address string, opts connectOpt
 		if err != nil {
 			return connectedMsg{connID: connID, err: err}
 		}
-		schema, _ := c.source.Schema()
-		return connectedMsg{connID: connID, conn: c, methods: methods, reflection: c.source.Reflection(), schema: schema}
+		schema, why := c.source.Schema()
+		if origin := c.source.SchemaOrigin(); origin != "" && origin != reflection.OriginBuiltIn {
+			why += "; from " + origin
+		}
+		return connectedMsg{connID: connID, conn: c, methods: methods, reflection: c.source.Reflection(), schema: schema, schemaWhy: why}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -402,6 +403,9 @@ func (m Model) handleConnected(msg connectedMsg) (tea.Model, tea.Cmd) {
 	if sel := m.services.selected(); sel != nil {
 		m.switchMethod(nil, sel)
 	}
+	if msg.schema != "" {
+		m.response.showHint(fmt.Sprintf("the server has no reflection; using the %s schema because %s", msg.schema, msg.schemaWhy))
+	}
 	return m, nil
 }
 
@@ -524,6 +528,9 @@ func (m Model) handleCallEvents(msg callEventsMsg) (tea.Model, tea.Cmd) {
 	for _, ev := range msg.events {
 		m.response.apply(ev)
 		done = done || ev.done
+		if ev.done && ev.result.Status != nil {
+			m.offerMetadata(ev.result.Status)
+		}
 	}
 	if done || msg.ch == nil {
 		m.calling = false
@@ -535,6 +542,21 @@ func (m Model) handleCallEvents(msg callEventsMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	return m, waitCallEventsCmd(msg.callID, msg.ch)
+}
+
+// offerMetadata answers a failure that means a known daemon's header is
+// missing: the header goes into the metadata editor, said out loud, so the
+// next ctrl+s sends it. Nothing the user typed is changed.
+func (m *Model) offerMetadata(st *status.Status) {
+	sug, ok := client.SuggestMetadata(st)
+	if !ok {
+		return
+	}
+	if m.request.addMetadata(sug.Key, sug.Line()) {
+		m.response.showHint(fmt.Sprintf("%s: added %q to the metadata; edit it if need be and send again", sug.Why, sug.Line()))
+	} else {
+		m.response.showHint(sug.Why + "; check the " + sug.Key + " line in the metadata")
+	}
 }
 
 // copyCommand shows the request as sockscope and grpcurl command lines and

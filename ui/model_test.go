@@ -21,17 +21,22 @@ import (
 
 func startSample(t *testing.T) string {
 	t.Helper()
+	return startSampleAs(t, "s.sock", sample.ReflectionV1)
+}
+
+func startSampleAs(t *testing.T, name string, mode sample.Reflection) string {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "ssui")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	path := filepath.Join(dir, "s.sock")
+	path := filepath.Join(dir, name)
 	lis, err := sample.Listen(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := sample.NewServer(sample.Options{Reflection: sample.ReflectionV1})
+	srv := sample.NewServer(sample.Options{Reflection: mode})
 	go srv.Serve(lis)
 	t.Cleanup(srv.Stop)
 	return path
@@ -234,6 +239,75 @@ func TestFailShowsDetails(t *testing.T) {
 	}
 	if m.request.body.Value() != `{"code": 5, "message": "gone"}` {
 		t.Errorf("a failed call changed the editor: %q", m.request.body.Value())
+	}
+}
+
+// TestMissingNamespaceOffered: a failure that means containerd's namespace
+// header is missing puts the header in the metadata editor and says so,
+// keeping what the user typed; a second failure does not add it twice.
+func TestMissingNamespaceOffered(t *testing.T) {
+	h := connected(t)
+	h.selectMethod("sample.v1.Echo/Fail")
+	body := `{"code": 9, "message": "namespace is required: failed precondition"}`
+	h.m.request.setBody(body)
+	h.m.request.metadata.SetValue("x-trace: 1")
+	m := h.send(press("ctrl+s"), callDone)
+	if got := m.request.metadata.Value(); got != "x-trace: 1\ncontainerd-namespace: default" {
+		t.Errorf("metadata after the failure: %q", got)
+	}
+	if m.request.body.Value() != body {
+		t.Errorf("the body changed: %q", m.request.body.Value())
+	}
+	if view := ansi.Strip(m.View().Content); !strings.Contains(view, "containerd needs a namespace") {
+		t.Errorf("the response pane does not say what was added:\n%s", view)
+	}
+	m = h.send(press("ctrl+s"), callDone)
+	if got := m.request.metadata.Value(); strings.Count(got, "containerd-namespace") != 1 {
+		t.Errorf("metadata after a second failure: %q", got)
+	}
+}
+
+// TestSchemaChoiceShown: a server without reflection gets a schema, and
+// the explorer says which one and why.
+func TestSchemaChoiceShown(t *testing.T) {
+	config, err := os.MkdirTemp("", "ssuicfg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(config) })
+	t.Setenv("XDG_CONFIG_HOME", config)
+	schemaDir := filepath.Join(config, "sockscope", "schemas", "mine")
+	for _, name := range sample.ProtoFiles {
+		b, err := sample.ReadProto(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(schemaDir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(schemaDir, "schema.conf"), []byte("socket mine.sock\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	h := newHarness(t, New(Options{Address: startSampleAs(t, "mine.sock", sample.ReflectionNone)}))
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 30}, nil)
+	m := h.send(h.m.Init(), func(m Model) bool { return m.conn != nil || m.services.err != nil })
+	if m.conn == nil {
+		t.Fatalf("not connected: %v", m.services.err)
+	}
+	view := ansi.Strip(m.View().Content)
+	for _, want := range []string{"(schema mine)", "using the mine schema"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("view lacks %q:\n%s", want, view)
+		}
+	}
+	if want := "because the socket's name looks like mine's; from " + schemaDir; !strings.Contains(m.response.hint, want) {
+		t.Errorf("hint %q lacks %q", m.response.hint, want)
 	}
 }
 

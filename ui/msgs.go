@@ -15,7 +15,8 @@ type connectedMsg struct {
 	conn       *connection
 	methods    []protoreflect.MethodDescriptor
 	reflection string
-	schema     string // the built-in schema in use, when the server has no reflection
+	schema     string // the schema in use, when the server has no reflection
+	schemaWhy  string // why that schema was chosen, and where it comes from
 	err        error
 }
 

@@ -152,6 +152,22 @@ func (p *requestPane) validate() {
 	}
 }
 
+// addMetadata appends line to the metadata editor unless a line already
+// sets key; it reports whether it added it.
+func (p *requestPane) addMetadata(key, line string) bool {
+	current := p.metadata.Value()
+	for _, l := range strings.Split(current, "\n") {
+		if k, _, ok := strings.Cut(l, ":"); ok && strings.EqualFold(strings.TrimSpace(k), key) {
+			return false
+		}
+	}
+	if strings.TrimSpace(current) != "" && !strings.HasSuffix(current, "\n") {
+		current += "\n"
+	}
+	p.metadata.SetValue(current + line)
+	return true
+}
+
 // request builds what ctrl+s sends: the message, the metadata and the deadline.
 // Errors name the field at fault; nothing typed is changed.
 func (p requestPane) request() (proto.Message, metadata.MD, time.Duration, error) {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"github.com/charmbracelet/x/ansi"
 	"sort"
 	"strings"
 	"time"
@@ -54,6 +55,7 @@ type responsePane struct {
 	failure         string // local failure: never reached the server, or bad input
 	describe        string
 	sent            int
+	hint            string // what to change before sending again, when known
 }
 
 func newResponsePane(keys keyMap, st styles, keep int) responsePane {
@@ -84,6 +86,12 @@ func (p *responsePane) begin(method string, streaming bool, now time.Time) {
 func (p *responsePane) clear() {
 	*p = responsePane{keys: p.keys, styles: p.styles, width: p.width, height: p.height, info: p.info, keep: p.keep,
 		log: newStreamLog(p.keep)}
+	p.refreshInfo()
+}
+
+// showHint adds a line above the error details saying what to change.
+func (p *responsePane) showHint(text string) {
+	p.hint = text
 	p.refreshInfo()
 }
 
@@ -146,6 +154,10 @@ func (p *responsePane) refreshInfo() {
 			}
 			b.WriteString(colorJSON(p.styles, text))
 			b.WriteString("\n")
+		}
+		if p.hint != "" {
+			// Wrapped at word boundaries here: the viewport's soft wrap cuts words.
+			b.WriteString(ansi.Wordwrap(p.styles.Title.Render("hint")+" "+p.hint, max(p.width, 20), "") + "\n")
 		}
 		if p.statusJSON != "" {
 			b.WriteString(p.styles.Error.Render("error details") + "\n")
