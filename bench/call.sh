@@ -30,14 +30,16 @@ for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
 ss() { "$work/sockscope" "$@"; }
 gc() { "$work/bin/grpcurl" "$@"; }
 
-now_ns() { date +%s%N; }
-# time_ms CMD... : runs CMD with stdout discarded and prints its wall time in ms
-time_ms() {
+# time_us CMD... : runs CMD with stdout discarded and prints its wall time in
+# microseconds. EPOCHREALTIME is read inside bash: a `date` process per
+# reading would add the same few milliseconds to both tools and hide the
+# difference between them.
+time_us() {
   local start end
-  start=$(now_ns)
+  start=${EPOCHREALTIME/[.,]/}
   "$@" >/dev/null
-  end=$(now_ns)
-  echo $(( (end - start) / 1000 ))
+  end=${EPOCHREALTIME/[.,]/}
+  echo $(( end - start ))
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f", m/1000}'; }
@@ -53,10 +55,10 @@ ss_n=$(ss --call sample.v1.Echo/Count -d "$stream_data" --format jsonl "$sock" |
 
 : >"$work/ss_unary"; : >"$work/gc_unary"; : >"$work/ss_stream"; : >"$work/gc_stream"
 for i in $(seq "$rounds"); do
-  time_ms ss --call sample.v1.Echo/Echo -d "$unary_data" "$sock" >>"$work/ss_unary"
-  time_ms gc -plaintext -unix -d "$unary_data" "$sock" sample.v1.Echo/Echo >>"$work/gc_unary"
-  time_ms ss --call sample.v1.Echo/Count -d "$stream_data" --format jsonl "$sock" >>"$work/ss_stream"
-  time_ms gc -plaintext -unix -d "$stream_data" "$sock" sample.v1.Echo/Count >>"$work/gc_stream"
+  time_us ss --call sample.v1.Echo/Echo -d "$unary_data" "$sock" >>"$work/ss_unary"
+  time_us gc -plaintext -unix -d "$unary_data" "$sock" sample.v1.Echo/Echo >>"$work/gc_unary"
+  time_us ss --call sample.v1.Echo/Count -d "$stream_data" --format jsonl "$sock" >>"$work/ss_stream"
+  time_us gc -plaintext -unix -d "$stream_data" "$sock" sample.v1.Echo/Count >>"$work/gc_stream"
   echo "round $i/$rounds done" >&2
 done
 

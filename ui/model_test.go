@@ -311,6 +311,48 @@ func TestSchemaChoiceShown(t *testing.T) {
 	}
 }
 
+var (
+	clockTime = regexp.MustCompile(`\d\d:\d\d:\d\d\.\d\d\d`)
+	duration  = regexp.MustCompile(`\b\d+(\.\d+)?(ns|µs|ms|s)\b`)
+)
+
+// goldenView is the view with colours stripped and what differs on every
+// run (the socket path, arrival times, durations) masked to the same width.
+func goldenView(m Model) string {
+	view := ansi.Strip(m.View().Content)
+	if shown := m.services.shownTitle(); shown != "" {
+		view = strings.Replace(view, shown, fmt.Sprintf("%-*s", ansi.StringWidth(shown), "SOCKET"), 1)
+	}
+	view = clockTime.ReplaceAllString(view, "hh:mm:ss.mmm")
+	view = duration.ReplaceAllStringFunc(view, func(d string) string {
+		if d == "30s" { // the deadline field's default, not a measurement
+			return d
+		}
+		return strings.Repeat("#", len([]rune(d)))
+	})
+	return view
+}
+
+// TestGoldenServerStream: a finished stream lists each message with its
+// index and arrival time, and the count.
+func TestGoldenServerStream(t *testing.T) {
+	h := connected(t)
+	h.selectMethod("sample.v1.Echo/Count")
+	h.m.request.setBody(`{"count": 5}`)
+	m := h.send(press("ctrl+s"), callDone)
+	golden.RequireEqual(t, []byte(goldenView(m)))
+}
+
+// TestGoldenFailure: a failed call shows its code, message and decoded
+// details.
+func TestGoldenFailure(t *testing.T) {
+	h := connected(t)
+	h.selectMethod("sample.v1.Echo/Fail")
+	h.m.request.setBody(`{"code": 5, "message": "no such workload"}`)
+	m := h.send(press("ctrl+s"), callDone)
+	golden.RequireEqual(t, []byte(goldenView(m)))
+}
+
 func TestCancelSleep(t *testing.T) {
 	h := connected(t)
 	h.selectMethod("sample.v1.Echo/Sleep")
