@@ -2,10 +2,12 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -243,18 +245,81 @@ func detail(s *sockets.Socket) string {
 		}
 	}
 	switch {
+	case s.Schema != nil:
+		parts = append(parts, fmt.Sprintf("no reflection, schema %s (%s): %s",
+			s.Schema.Name, s.Schema.Reason, strings.Join(services, ", ")))
 	case len(services) > 0:
 		parts = append(parts, strings.Join(services, ", "))
 	case s.Reflection == sockets.ReflectionNone:
 		parts = append(parts, "(no reflection)")
 	}
-	if h, ok := s.Health[""]; ok {
-		parts = append(parts, "health "+h)
+	if h := healthSummary(s.Health); h != "" {
+		parts = append(parts, h)
 	}
 	if s.Hint != "" {
 		parts = append(parts, s.Hint)
 	}
 	return strings.Join(parts, "; ")
+}
+
+// healthSummary is the health of the server as a whole, then how many of
+// its services have each status, naming those that are neither SERVING nor
+// unknown to the health server: "health SERVING (services: 3 SERVING,
+// NOT_SERVING a.B)".
+func healthSummary(health map[string]string) string {
+	if len(health) == 0 {
+		return ""
+	}
+	const shownNames = 3
+	overall, ok := health[""]
+	if !ok {
+		overall = "-"
+	}
+	byStatus := make(map[string][]string)
+	for name, st := range health {
+		if name != "" {
+			byStatus[st] = append(byStatus[st], name)
+		}
+	}
+	if len(byStatus) == 0 {
+		return "health " + overall
+	}
+	statuses := make([]string, 0, len(byStatus))
+	for st := range byStatus {
+		statuses = append(statuses, st)
+	}
+	// SERVING first, SERVICE_UNKNOWN next, then the ones worth naming.
+	rank := func(st string) int {
+		switch st {
+		case "SERVING":
+			return 0
+		case "SERVICE_UNKNOWN":
+			return 1
+		}
+		return 2
+	}
+	slices.SortFunc(statuses, func(a, b string) int {
+		if c := cmp.Compare(rank(a), rank(b)); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	var per []string
+	for _, st := range statuses {
+		names := byStatus[st]
+		if rank(st) < 2 {
+			per = append(per, fmt.Sprintf("%d %s", len(names), st))
+			continue
+		}
+		slices.Sort(names)
+		shown := names[:min(len(names), shownNames)]
+		entry := st + " " + strings.Join(shown, " ")
+		if len(names) > shownNames {
+			entry += fmt.Sprintf(" +%d more", len(names)-shownNames)
+		}
+		per = append(per, entry)
+	}
+	return "health " + overall + " (services: " + strings.Join(per, ", ") + ")"
 }
 
 func owner(s *sockets.Socket) string {

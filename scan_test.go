@@ -119,7 +119,7 @@ func TestScanJSON(t *testing.T) {
 	}
 	byPath := make(map[string]map[string]any)
 	fields := []string{"path", "abstract", "kind", "reflection", "services", "health", "hint", "listening",
-		"socket_type", "owner", "process", "probe_ms", "error"}
+		"socket_type", "owner", "process", "probe_ms", "error", "schema"}
 	for _, r := range rows {
 		for _, f := range fields {
 			if _, ok := r[f]; !ok {

@@ -60,7 +60,9 @@ func sampleWithoutReflection(t *testing.T, name string) string {
 	return path
 }
 
-type csiIdentity struct{ csi.UnimplementedIdentityServer }
+type csiIdentity struct {
+	csi.UnimplementedIdentityServer
+}
 
 func (csiIdentity) GetPluginInfo(context.Context, *csi.GetPluginInfoRequest) (*csi.GetPluginInfoResponse, error) {
 	return &csi.GetPluginInfoResponse{Name: "test.csi.example", VendorVersion: "1.0"}, nil

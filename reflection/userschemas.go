@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
@@ -43,6 +44,42 @@ func userSchemas(dir string) ([]Schema, []error) {
 	if dir == "" {
 		return nil, nil
 	}
+	// A scan asks once per gRPC socket without reflection: reading the
+	// directory again is cheap, compiling its files again is not, so the
+	// result is kept while the directory is unchanged.
+	info, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err == nil {
+		userSchemaCache.Lock()
+		defer userSchemaCache.Unlock()
+		c := userSchemaCache.entries[dir]
+		if c != nil && c.modTime.Equal(info.ModTime()) {
+			return c.schemas, c.errs
+		}
+		schemas, errs := readUserSchemas(dir)
+		if userSchemaCache.entries == nil {
+			userSchemaCache.entries = map[string]*cachedSchemas{}
+		}
+		userSchemaCache.entries[dir] = &cachedSchemas{modTime: info.ModTime(), schemas: schemas, errs: errs}
+		return schemas, errs
+	}
+	return readUserSchemas(dir)
+}
+
+type cachedSchemas struct {
+	modTime time.Time
+	schemas []Schema
+	errs    []error
+}
+
+var userSchemaCache struct {
+	sync.Mutex
+	entries map[string]*cachedSchemas
+}
+
+func readUserSchemas(dir string) ([]Schema, []error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil

@@ -142,6 +142,7 @@ func discover(ctx context.Context, opts Options, withProcesses bool) (*Scan, err
 			applyProc(&s, sum)
 		}
 		s.Kind, s.Hint = initialKind(s, opts.NoProbe)
+		applyNameHint(&s)
 		scan.Sockets = append(scan.Sockets, s)
 	}
 	var abstract []Socket
@@ -153,6 +154,7 @@ func discover(ctx context.Context, opts Options, withProcesses bool) (*Scan, err
 		s := Socket{Path: path, Abstract: true}
 		applyProc(&s, sum)
 		s.Kind, s.Hint = initialKind(s, opts.NoProbe)
+		applyNameHint(&s)
 		abstract = append(abstract, s)
 	}
 	sort.Slice(abstract, func(i, j int) bool { return abstract[i].Path < abstract[j].Path })

@@ -35,10 +35,16 @@ const healthCheckPath = "/grpc.health.v1.Health/Check"
 // Probe classifies one socket: it connects, sends the HTTP/2 preface and a
 // SETTINGS frame and judges the answer. A peer that answers in HTTP/2 gets
 // one grpc.health.v1 check (for the server as a whole) on the same
-// connection; a gRPC server is then asked for its service names over
-// reflection. Nothing else is ever written. Datagram sockets are returned
-// unchanged. timeout bounds each stage of the probe (0 means
-// DefaultProbeTimeout); failures land in the result, never as an error.
+// connection. A gRPC server is then asked, on one gRPC connection, for its
+// service names over reflection; without reflection, a built-in schema is
+// chosen for it by the socket's name or by calling each candidate API's
+// one cheap, read-only probe method (reflection.ChooseSchema); and, when it
+// serves health, for the health of each service (see Socket.Health).
+// Nothing else is ever written. Datagram sockets are returned unchanged.
+// Sockets whose name tells the daemon behind them (containerd's ttrpc
+// socket, docker.sock) get a hint saying what it speaks. timeout bounds each
+// stage of the probe (0 means DefaultProbeTimeout); failures land in the
+// result, never as an error.
 func Probe(ctx context.Context, s Socket, timeout time.Duration) Socket {
 	s = s.clone()
 	if s.Kind == KindNotStream {
@@ -48,18 +54,21 @@ func Probe(ctx context.Context, s Socket, timeout time.Duration) Socket {
 		timeout = DefaultProbeTimeout
 	}
 	start := time.Now()
-	probeRaw(ctx, &s, timeout)
+	healthServed := probeRaw(ctx, &s, timeout)
 	if s.Kind == KindGRPC {
-		addGRPCDetails(ctx, &s, timeout)
+		addGRPCDetails(ctx, &s, timeout, healthServed)
 	}
+	applyNameHint(&s)
 	s.ProbeTime = Millis(time.Since(start))
 	return s
 }
 
 // probeRaw connects and classifies the socket by its answer to the preface.
-func probeRaw(ctx context.Context, s *Socket, timeout time.Duration) {
+// healthServed tells that a gRPC server answered the health check with a
+// status (even NotFound), so checking its services' health is worthwhile.
+func probeRaw(ctx context.Context, s *Socket, timeout time.Duration) (healthServed bool) {
 	s.Kind, s.Hint, s.Err = KindPending, "", ""
-	s.Reflection, s.Services, s.Health, s.Process = "", nil, nil, nil
+	s.Reflection, s.Services, s.Schema, s.Health, s.Process = "", nil, nil, nil, nil
 	dialer := net.Dialer{Timeout: timeout}
 	conn, err := dialer.DialContext(ctx, "unix", s.Path)
 	if err != nil {
@@ -98,12 +107,13 @@ func probeRaw(ctx context.Context, s *Socket, timeout time.Duration) {
 		}
 	case KindHTTP2:
 		conn.SetDeadline(time.Now().Add(timeout))
-		checkGRPC(s, conn, answer)
+		return checkGRPC(s, conn, answer)
 	case KindSilent:
 		s.Kind, s.Hint = KindSilent, fmt.Sprintf("accepted the connection but said nothing in %s", timeout)
 	default:
 		s.Kind, s.Hint = KindOther, describeOther(answer)
 	}
+	return false
 }
 
 func classifyConnectError(ctx context.Context, s *Socket, err error) {
@@ -233,8 +243,9 @@ func describeOther(answer []byte) string {
 
 // checkGRPC sends one grpc.health.v1 Check for the whole server on the
 // HTTP/2 connection the probe opened and reads the reply: a grpc-status,
-// even Unimplemented, proves a gRPC server.
-func checkGRPC(s *Socket, conn net.Conn, alreadyRead []byte) {
+// even Unimplemented, proves a gRPC server. It reports whether the server
+// has the health service.
+func checkGRPC(s *Socket, conn net.Conn, alreadyRead []byte) (healthServed bool) {
 	s.Kind = KindHTTP2
 	r := bufio.NewReader(io.MultiReader(bytes.NewReader(alreadyRead), conn))
 	fr := http2.NewFramer(conn, r)
@@ -256,7 +267,7 @@ func checkGRPC(s *Socket, conn net.Conn, alreadyRead []byte) {
 	}
 	if err != nil {
 		s.Hint = "HTTP/2 server closed the connection before the gRPC health check"
-		return
+		return false
 	}
 
 	reply := readStream1(fr)
@@ -264,16 +275,24 @@ func checkGRPC(s *Socket, conn net.Conn, alreadyRead []byte) {
 	switch {
 	case grpcStatus == "":
 		s.Hint = reply.describeNonGRPC()
-		return
+		return false
 	case grpcStatus == "0":
 		s.Kind = KindGRPC
 		s.Health = map[string]string{"": decodeHealth(reply.body)}
+		return true
+	case grpcStatus == "5":
+		// NotFound: a health server that keeps no status for the server as a
+		// whole may still keep one per service.
+		s.Kind = KindGRPC
+		s.Health = map[string]string{"": serviceUnknown}
+		return true
 	case grpcStatus == "12": // Unimplemented: no health service, still gRPC
 		s.Kind = KindGRPC
 	default:
 		s.Kind = KindGRPC
 		s.Hint = fmt.Sprintf("health check failed: grpc-status %s %s", grpcStatus, reply.header("grpc-message"))
 	}
+	return false
 }
 
 // stream1Reply is what came back on the probe's one stream.

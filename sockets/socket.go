@@ -75,11 +75,18 @@ type Socket struct {
 	Kind     Kind   `json:"kind"`
 	// Reflection is "v1", "v1alpha" or "none" for a gRPC socket, else empty.
 	Reflection string `json:"reflection"`
-	// Services are the full service names reflection listed, sorted.
+	// Services are the full service names reflection listed, sorted; for a
+	// server without reflection, those of the Schema chosen for it.
 	Services []string `json:"services"`
+	// Schema is the built-in schema chosen for a gRPC server without
+	// reflection, and why; nil when it has reflection or none fits.
+	Schema *SchemaChoice `json:"schema"`
 	// Health maps a service name to its grpc.health.v1 serving status when
-	// the server has the health service. The probe makes one check, for the
-	// server as a whole, so the only key it fills is "".
+	// the server has the health service: "" is the server as a whole, then
+	// each of the first MaxHealthChecks Services (the reflection and health
+	// services themselves left out). A service the health server does not
+	// know (NotFound) is "SERVICE_UNKNOWN"; one whose check failed otherwise,
+	// or was not made, is absent.
 	Health map[string]string `json:"health"`
 	// Hint says, in one line, what to make of the result.
 	Hint string `json:"hint"`
@@ -104,6 +111,16 @@ type Socket struct {
 	procListening *bool
 	// fileID tells a re-created file from the one seen before.
 	fileID fileID
+}
+
+// SchemaChoice names the schema sockscope would use for a server that
+// serves no reflection (see reflection.ChooseSchema).
+type SchemaChoice struct {
+	// Name is what --schema takes.
+	Name string `json:"name"`
+	// Reason says how it was chosen: by the socket's name, or because the
+	// server answered one of the schema's methods.
+	Reason string `json:"reason"`
 }
 
 // Owner is the socket file's owner and permissions.
@@ -146,6 +163,10 @@ func (s Socket) clone() Socket {
 		for k, v := range s.Health {
 			c.Health[k] = v
 		}
+	}
+	if s.Schema != nil {
+		sc := *s.Schema
+		c.Schema = &sc
 	}
 	c.inodes = append([]uint64(nil), s.inodes...)
 	if s.Listening != nil {

@@ -393,7 +393,10 @@ func (d socketDelegate) Render(w io.Writer, m list.Model, index int, item list.I
 	}
 	fmt.Fprintf(w, "%s%s %s\n", cursor, badge, path)
 
+	// Short facts first (what it is, who owns it, who serves it), then the
+	// long service list or hint, which the row's width may cut.
 	var detail []string
+	var long string
 	switch {
 	case len(s.Services) > 0:
 		// Reflection is how the list was learned, not something to call.
@@ -403,11 +406,19 @@ func (d socketDelegate) Render(w io.Writer, m list.Model, index int, item list.I
 				names = append(names, name)
 			}
 		}
-		detail = append(detail, fmt.Sprintf("%d services: %s", len(names), strings.Join(names, ", ")))
+		summary := fmt.Sprintf("%d services", len(names))
+		if s.Schema != nil {
+			summary = "no reflection, schema " + s.Schema.Name + ", " + summary
+		}
+		detail = append(detail, summary)
+		if h := healthSummary(s.Health); h != "" {
+			detail = append(detail, h)
+		}
+		long = strings.Join(names, ", ")
 	case s.Hint != "":
-		detail = append(detail, s.Hint)
+		long = s.Hint
 	case s.Err != "":
-		detail = append(detail, s.Err)
+		long = s.Err
 	}
 	if s.Owner != nil {
 		o := s.Owner.User + " " + s.Owner.Mode
@@ -419,5 +430,32 @@ func (d socketDelegate) Render(w io.Writer, m list.Model, index int, item list.I
 	if s.Process != nil {
 		detail = append(detail, fmt.Sprintf("pid %d %s", s.Process.PID, s.Process.Comm))
 	}
+	if long != "" {
+		detail = append(detail, long)
+	}
 	fmt.Fprint(w, "             "+st.Dim.Render(truncate(strings.Join(detail, " · "), width-13)))
+}
+
+// healthSummary is the grpc.health.v1 answer in a few words: "serving"
+// when the server and every service checked are, else what is not; empty
+// when the server has no health service.
+func healthSummary(health map[string]string) string {
+	if len(health) == 0 {
+		return ""
+	}
+	var parts, notServing []string
+	if h, ok := health[""]; ok && h != "SERVING" && h != "SERVICE_UNKNOWN" {
+		parts = append(parts, "health "+h)
+	}
+	for name, h := range health {
+		if name != "" && h != "SERVING" && h != "SERVICE_UNKNOWN" {
+			notServing = append(notServing, name+" "+h)
+		}
+	}
+	sort.Strings(notServing)
+	parts = append(parts, notServing...)
+	if len(parts) == 0 {
+		return "serving"
+	}
+	return strings.Join(parts, ", ")
 }

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	ctrversion "github.com/containerd/containerd/api/services/version/v1"
+	"github.com/containerd/ttrpc"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	"google.golang.org/grpc/health/grpc_health_v1"
+	grpcreflection "google.golang.org/grpc/reflection"
+	"google.golang.org/protobuf/types/known/emptypb"
+
+	"sockscope/sockets"
+)
+
+// versionServer answers containerd's Version/Version, the method that
+// identifies the containerd schema when the socket's name does not.
+type versionServer struct {
+	ctrversion.UnimplementedVersionServer
+}
+
+func (versionServer) Version(context.Context, *emptypb.Empty) (*ctrversion.VersionResponse, error) {
+	return &ctrversion.VersionResponse{Version: "v0.0.0-test"}, nil
+}
+
+// serveDaemon serves gRPC health plus what register adds, with v1
+// reflection when withReflection, and returns the health server.
+func serveDaemon(t *testing.T, path string, withReflection bool, register func(*grpc.Server)) *health.Server {
+	t.Helper()
+	l := scanListen(t, path)
+	srv := grpc.NewServer()
+	hs := health.NewServer()
+	grpc_health_v1.RegisterHealthServer(srv, hs)
+	if register != nil {
+		register(srv)
+	}
+	if withReflection {
+		grpcreflection.RegisterV1(srv)
+	}
+	go srv.Serve(l)
+	t.Cleanup(srv.Stop)
+	return hs
+}
+
+// daemonFixture is a scan root with stand-ins for real daemons: gRPC
+// without reflection found by name and by asking, per-service health,
+// containerd's ttrpc socket and docker.sock.
+func daemonFixture(t *testing.T) string {
+	t.Helper()
+	root := shortDir(t)
+	serveDaemon(t, filepath.Join(root, "containerd.sock"), false, nil)
+	serveDaemon(t, filepath.Join(root, "daemon.sock"), false, func(srv *grpc.Server) {
+		ctrversion.RegisterVersionServer(srv, versionServer{})
+	})
+	hs := serveDaemon(t, filepath.Join(root, "health.sock"), true, func(srv *grpc.Server) {
+		ctrversion.RegisterVersionServer(srv, versionServer{})
+		srv.RegisterService(&grpc.ServiceDesc{ServiceName: "test.v1.Down", HandlerType: (*any)(nil)}, struct{}{})
+	})
+	hs.SetServingStatus("containerd.services.version.v1.Version", grpc_health_v1.HealthCheckResponse_SERVING)
+	hs.SetServingStatus("test.v1.Down", grpc_health_v1.HealthCheckResponse_NOT_SERVING)
+
+	tl := scanListen(t, filepath.Join(root, "x.sock.ttrpc"))
+	tsrv, err := ttrpc.NewServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctrversion.RegisterTTRPCVersionService(tsrv, versionServer{})
+	go tsrv.Serve(context.Background(), tl)
+	t.Cleanup(func() { tsrv.Close() })
+
+	hl := scanListen(t, filepath.Join(root, "docker.sock"))
+	httpSrv := &http.Server{Handler: http.NotFoundHandler()}
+	go httpSrv.Serve(hl)
+	t.Cleanup(func() { httpSrv.Close() })
+	return root
+}
+
+// scanJSONByName runs --scan --json on root and returns the rows by base name.
+func scanJSONByName(t *testing.T, root string) map[string]map[string]any {
+	t.Helper()
+	opts := scanOpts(root)
+	opts.json = true
+	code, stdout, stderr := runScanCapture(t, opts)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(stdout), &rows); err != nil {
+		t.Fatalf("not a JSON array: %v\n%s", err, stdout)
+	}
+	byName := make(map[string]map[string]any)
+	for _, r := range rows {
+		if _, ok := r["schema"]; !ok {
+			t.Errorf("%v: no schema field", r["path"])
+		}
+		byName[filepath.Base(r["path"].(string))] = r
+	}
+	return byName
+}
+
+func TestScanDaemonsJSON(t *testing.T) {
+	rows := scanJSONByName(t, daemonFixture(t))
+
+	for name, reason := range map[string]string{
+		"containerd.sock": "the socket's name looks like containerd's",
+		"daemon.sock":     "the server answers containerd.services.version.v1.Version/Version",
+	} {
+		r := rows[name]
+		schema, _ := r["schema"].(map[string]any)
+		if r["kind"] != "grpc" || r["reflection"] != "none" || schema["name"] != "containerd" || schema["reason"] != reason {
+			t.Errorf("%s: kind %v reflection %v schema %v, want grpc, none, containerd because %q", name, r["kind"], r["reflection"], r["schema"], reason)
+		}
+		if services, _ := r["services"].([]any); !containsAny(services, "containerd.services.version.v1.Version") {
+			t.Errorf("%s: services %v, want the containerd schema's", name, r["services"])
+		}
+	}
+
+	h := rows["health.sock"]
+	if h["schema"] != nil {
+		t.Errorf("health.sock has reflection, yet schema %v", h["schema"])
+	}
+	health, _ := h["health"].(map[string]any)
+	for svc, want := range map[string]string{
+		"": "SERVING", "containerd.services.version.v1.Version": "SERVING", "test.v1.Down": "NOT_SERVING",
+	} {
+		if health[svc] != want {
+			t.Errorf("health.sock: health[%q] = %v, want %s (all: %v)", svc, health[svc], want, health)
+		}
+	}
+	if _, ok := health["grpc.reflection.v1.ServerReflection"]; ok {
+		t.Errorf("health.sock: reflection's own health checked: %v", health)
+	}
+
+	if r := rows["x.sock.ttrpc"]; !strings.HasPrefix(r["hint"].(string), sockets.TTRPCHint) {
+		t.Errorf("x.sock.ttrpc: kind %v hint %v, want the ttrpc hint", r["kind"], r["hint"])
+	}
+	if r := rows["docker.sock"]; r["kind"] != "http1" || !strings.Contains(r["hint"].(string), "Docker Engine API, REST over HTTP/1.1") {
+		t.Errorf("docker.sock: kind %v hint %v, want http1 with the Docker hint", r["kind"], r["hint"])
+	}
+}
+
+func TestScanDaemonsTable(t *testing.T) {
+	root := daemonFixture(t)
+	code, stdout, stderr := runScanCapture(t, scanOpts(root))
+	if code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	rows := make(map[string]string)
+	for _, line := range strings.Split(stdout, "\n") {
+		if f := strings.Fields(line); len(f) > 0 && strings.HasPrefix(f[0], root) {
+			rows[filepath.Base(f[0])] = line
+		}
+	}
+	for name, want := range map[string]string{
+		"containerd.sock": "no reflection, schema containerd (the socket's name looks like containerd's): containerd.services.",
+		"daemon.sock":     "schema containerd (the server answers containerd.services.version.v1.Version/Version)",
+		"health.sock":     "health SERVING (services: 1 SERVING, NOT_SERVING test.v1.Down)",
+		"x.sock.ttrpc":    sockets.TTRPCHint,
+		"docker.sock":     "Docker Engine API",
+	} {
+		if !strings.Contains(rows[name], want) {
+			t.Errorf("%s row lacks %q:\n%s", name, want, rows[name])
+		}
+	}
+	if !strings.Contains(rows["containerd.sock"], "SERVICE_UNKNOWN)") {
+		t.Errorf("containerd.sock row does not count the services unknown to health:\n%s", rows["containerd.sock"])
+	}
+}
+
+func TestHealthSummary(t *testing.T) {
+	for _, c := range []struct {
+		health map[string]string
+		want   string
+	}{
+		{nil, ""},
+		{map[string]string{"": "SERVING"}, "health SERVING"},
+		{map[string]string{"": "SERVING", "a.A": "SERVING", "b.B": "SERVICE_UNKNOWN", "c.C": "NOT_SERVING", "d.D": "NOT_SERVING"},
+			"health SERVING (services: 1 SERVING, 1 SERVICE_UNKNOWN, NOT_SERVING c.C d.D)"},
+		{map[string]string{"a.A": "NOT_SERVING", "b.B": "NOT_SERVING", "c.C": "NOT_SERVING", "d.D": "NOT_SERVING", "e.E": "UNKNOWN"},
+			"health - (services: NOT_SERVING a.A b.B c.C +1 more, UNKNOWN e.E)"},
+	} {
+		if got := healthSummary(c.health); got != c.want {
+			t.Errorf("healthSummary(%v) = %q, want %q", c.health, got, c.want)
+		}
+	}
+}
+
+// TestScanContainerd scans a real containerd's directory: its gRPC socket
+// gets the containerd schema by name, its ttrpc socket the ttrpc hint.
+func TestScanContainerd(t *testing.T) {
+	sock := startContainerd(t)
+	rows := scanJSONByName(t, filepath.Dir(sock))
+
+	r := rows[filepath.Base(sock)]
+	schema, _ := r["schema"].(map[string]any)
+	if r["kind"] != "grpc" || r["reflection"] != "none" || schema["name"] != "containerd" ||
+		!strings.Contains(schema["reason"].(string), "name") {
+		t.Errorf("containerd.sock: kind %v reflection %v schema %v, want grpc, none, containerd by name (hint %v, error %v)",
+			r["kind"], r["reflection"], r["schema"], r["hint"], r["error"])
+	}
+	if services, _ := r["services"].([]any); !containsAny(services, "containerd.services.version.v1.Version") {
+		t.Errorf("containerd.sock: services %v", r["services"])
+	}
+	if health, _ := r["health"].(map[string]any); health[""] != "SERVING" {
+		t.Errorf("containerd.sock: health %v, want the server SERVING", r["health"])
+	}
+
+	tr := rows[filepath.Base(sock)+".ttrpc"]
+	if hint, _ := tr["hint"].(string); !strings.HasPrefix(hint, sockets.TTRPCHint) {
+		t.Errorf("containerd.sock.ttrpc: kind %v hint %v, want the ttrpc hint", tr["kind"], tr["hint"])
+	}
+}
