@@ -206,6 +206,14 @@ func (env *runEnv) listMethods() int {
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s -> %s\n", name, rpcKind(md), md.Input().FullName(), md.Output().FullName())
 	}
+	// The rest is listed, but a script must not take the list as complete.
+	if left := s.source.LeftOut(); len(left) > 0 {
+		w.Flush()
+		for _, err := range left {
+			fmt.Fprintf(env.stderr, "sockscope: left out %v\n", err)
+		}
+		return exitFailure
+	}
 	return exitOK
 }
 

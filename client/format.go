@@ -18,14 +18,27 @@ type ReplyFormat struct {
 	// EmitDefaults prints fields that hold their zero value.
 	EmitDefaults bool
 	// Resolver finds the types of Any fields; nil means the global registry.
+	// An Any whose type it does not know (or whose value does not decode)
+	// prints as {"@type": URL, "value": BASE64} instead of failing the message.
 	Resolver TypeResolver
 
 	buf bytes.Buffer
 }
 
-// Marshal renders m. The returned slice is valid until the next call.
+// Marshal renders m. The returned slice is valid until the next call. An Any
+// that Resolver cannot decode is printed as its type URL and base64 value
+// rather than failing m; the error is for what no such fallback covers.
 func (f *ReplyFormat) Marshal(m proto.Message) ([]byte, error) {
-	b, err := protojson.MarshalOptions{EmitUnpopulated: f.EmitDefaults, Resolver: f.Resolver}.Marshal(m)
+	opts := protojson.MarshalOptions{EmitUnpopulated: f.EmitDefaults, Resolver: f.Resolver}
+	b, err := opts.Marshal(m)
+	if err != nil {
+		// Only a failed message is searched for Anys of unknown types, so
+		// replies that print cost nothing more.
+		if patched, resolver, ok := withUndecodedAnys(m, f.Resolver); ok {
+			opts.Resolver = resolver
+			b, err = opts.Marshal(patched)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("format %s as JSON: %w", m.ProtoReflect().Descriptor().FullName(), err)
 	}

@@ -80,6 +80,7 @@ type Source struct {
 	schemaName   string
 	schemaReason string
 	schemaOrigin string
+	leftOut      []error // services the last Services call could not resolve
 }
 
 // Open loads the schema files and, when conn is non-nil, prepares a
@@ -175,10 +176,10 @@ func (s *Source) reflect(op func(*grpcreflect.Client) error) (used bool, err err
 		client  func() *grpcreflect.Client
 	}{
 		{ReflectionV1, func() *grpcreflect.Client {
-			return grpcreflect.NewClientV1(s.ctx, refv1.NewServerReflectionClient(s.conn), opts...)
+			return grpcreflect.NewClientV1(s.ctx, repairingV1(refv1.NewServerReflectionClient(s.conn)), opts...)
 		}},
 		{ReflectionV1Alpha, func() *grpcreflect.Client {
-			return grpcreflect.NewClientV1Alpha(s.ctx, refv1alpha.NewServerReflectionClient(s.conn), opts...)
+			return grpcreflect.NewClientV1Alpha(s.ctx, repairingV1Alpha(refv1alpha.NewServerReflectionClient(s.conn)), opts...)
 		}},
 	}
 	for _, c := range candidates {
@@ -226,10 +227,13 @@ func (s *Source) detectedClient() *grpcreflect.Client {
 }
 
 // Services lists the services in the schema files and those the server
-// lists through reflection, sorted by name; reflection's own are left out.
+// lists through reflection, sorted by name; reflection's own are left out,
+// and so are services whose malformed reflection cannot be repaired (see
+// LeftOut).
 func (s *Source) Services(ctx context.Context) ([]protoreflect.ServiceDescriptor, error) {
 	byName := map[protoreflect.FullName]protoreflect.ServiceDescriptor{}
 	var names []protoreflect.FullName
+	var left []error
 	used, err := s.reflect(func(c *grpcreflect.Client) error {
 		var err error
 		names, err = c.ListServices()
@@ -257,6 +261,11 @@ func (s *Source) Services(ctx context.Context) ([]protoreflect.ServiceDescriptor
 				continue
 			}
 			d, err := s.find(ctx, name)
+			if errors.Is(err, ErrMalformedReflection) {
+				// One service the repair cannot save should not hide the others.
+				left = append(left, fmt.Errorf("service %s: %w", name, err))
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("service %s: %w", name, err)
 			}
@@ -265,6 +274,9 @@ func (s *Source) Services(ctx context.Context) ([]protoreflect.ServiceDescriptor
 			}
 		}
 	}
+	s.mu.Lock()
+	s.leftOut = left
+	s.mu.Unlock()
 	out := make([]protoreflect.ServiceDescriptor, 0, len(byName))
 	for _, sd := range byName {
 		if strings.HasPrefix(string(sd.FullName()), "grpc.reflection.") {
@@ -274,6 +286,14 @@ func (s *Source) Services(ctx context.Context) ([]protoreflect.ServiceDescriptor
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].FullName() < out[j].FullName() })
 	return out, nil
+}
+
+// LeftOut says which services the last Services (or Methods) call left
+// out because the server's reflection for them is malformed beyond repair.
+func (s *Source) LeftOut() []error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]error(nil), s.leftOut...)
 }
 
 // Methods returns every method of every service, sorted by "pkg.Service/Method".

@@ -59,7 +59,7 @@ func connectCmd(ctx context.Context, connID int, address string, opts connectOpt
 		if origin := c.source.SchemaOrigin(); origin != "" && origin != reflection.OriginBuiltIn {
 			why += "; from " + origin
 		}
-		return connectedMsg{connID: connID, conn: c, methods: methods, reflection: c.source.Reflection(), schema: schema, schemaWhy: why}
+		return connectedMsg{connID: connID, conn: c, methods: methods, reflection: c.source.Reflection(), schema: schema, schemaWhy: why, leftOut: c.source.LeftOut()}
 	}
 }
 

@@ -403,8 +403,15 @@ func (m Model) handleConnected(msg connectedMsg) (tea.Model, tea.Cmd) {
 	if sel := m.services.selected(); sel != nil {
 		m.switchMethod(nil, sel)
 	}
+	var hints []string
 	if msg.schema != "" {
-		m.response.showHint(fmt.Sprintf("the server has no reflection; using the %s schema because %s", msg.schema, msg.schemaWhy))
+		hints = append(hints, fmt.Sprintf("the server has no reflection; using the %s schema because %s", msg.schema, msg.schemaWhy))
+	}
+	for _, err := range msg.leftOut {
+		hints = append(hints, "left out "+err.Error())
+	}
+	if len(hints) > 0 {
+		m.response.showHint(strings.Join(hints, "\n"))
 	}
 	return m, nil
 }

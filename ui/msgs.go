@@ -15,8 +15,9 @@ type connectedMsg struct {
 	conn       *connection
 	methods    []protoreflect.MethodDescriptor
 	reflection string
-	schema     string // the schema in use, when the server has no reflection
-	schemaWhy  string // why that schema was chosen, and where it comes from
+	schema     string  // the schema in use, when the server has no reflection
+	schemaWhy  string  // why that schema was chosen, and where it comes from
+	leftOut    []error // services whose malformed reflection could not be repaired
 	err        error
 }
 
