@@ -24,13 +24,14 @@ grep -q ready "$work/fixture.out" || { echo "fixture did not start" >&2; exit 1;
 ss_cmd=()
 command -v ss >/dev/null 2>&1 && ss_cmd=(ss -xlp)
 
-now_ns() { date +%s%N; }
+# Wall time in microseconds from bash's own clock: a `date` process per
+# reading would add its start-up to every figure.
 time_us() {
   local start end
-  start=$(now_ns)
+  start=${EPOCHREALTIME/[.,]/}
   "$@" >/dev/null 2>&1 || true
-  end=$(now_ns)
-  echo $(( (end - start) / 1000 ))
+  end=${EPOCHREALTIME/[.,]/}
+  echo $(( end - start ))
 }
 median_ms() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f", m/1000}'; }
 
