@@ -247,9 +247,9 @@ func detail(s *sockets.Socket) string {
 	switch {
 	case s.Schema != nil:
 		parts = append(parts, fmt.Sprintf("no reflection, schema %s (%s): %s",
-			s.Schema.Name, s.Schema.Reason, strings.Join(services, ", ")))
+			s.Schema.Name, s.Schema.Reason, serviceList(services)))
 	case len(services) > 0:
-		parts = append(parts, strings.Join(services, ", "))
+		parts = append(parts, serviceList(services))
 	case s.Reflection == sockets.ReflectionNone:
 		parts = append(parts, "(no reflection)")
 	}
@@ -266,6 +266,15 @@ func detail(s *sockets.Socket) string {
 // its services have each status, naming those that are neither SERVING nor
 // unknown to the health server: "health SERVING (services: 3 SERVING,
 // NOT_SERVING a.B)".
+// serviceList names a few services and counts the rest; --json has them all.
+func serviceList(services []string) string {
+	const shown = 3
+	if len(services) <= shown+1 {
+		return strings.Join(services, ", ")
+	}
+	return fmt.Sprintf("%s +%d more", strings.Join(services[:shown], ", "), len(services)-shown)
+}
+
 func healthSummary(health map[string]string) string {
 	if len(health) == 0 {
 		return ""
@@ -304,11 +313,12 @@ func healthSummary(health map[string]string) string {
 		}
 		return strings.Compare(a, b)
 	})
+	// Serving services and those the health server does not track are the
+	// normal case: only the others are worth the row's width.
 	var per []string
 	for _, st := range statuses {
 		names := byStatus[st]
 		if rank(st) < 2 {
-			per = append(per, fmt.Sprintf("%d %s", len(names), st))
 			continue
 		}
 		slices.Sort(names)
@@ -319,7 +329,10 @@ func healthSummary(health map[string]string) string {
 		}
 		per = append(per, entry)
 	}
-	return "health " + overall + " (services: " + strings.Join(per, ", ") + ")"
+	if len(per) == 0 {
+		return "health " + overall
+	}
+	return "health " + overall + " (" + strings.Join(per, ", ") + ")"
 }
 
 func owner(s *sockets.Socket) string {
