@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -83,13 +84,24 @@ func Dial(ctx context.Context, t Target, opts DialOptions) (*grpc.ClientConn, er
 	}
 	dialer := &net.Dialer{Timeout: timeout}
 
-	if err := probe(ctx, dialer, t); err != nil {
+	first, err := connectOnce(ctx, dialer, t)
+	if err != nil {
 		return nil, err
 	}
-
+	// The connection that told a live listener from the failures above is
+	// the one gRPC's first dial gets: a second connect would cost time, and
+	// an empty connection shows up in some daemons' logs as an error.
+	var handOver sync.Mutex
 	grpcOpts := []grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
+			handOver.Lock()
+			c := first
+			first = nil
+			handOver.Unlock()
+			if c != nil {
+				return c, nil
+			}
 			return dialer.DialContext(ctx, t.Network, t.Address)
 		}),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxRecv)),
@@ -104,6 +116,7 @@ func Dial(ctx context.Context, t Target, opts DialOptions) (*grpc.ClientConn, er
 	}
 	conn, err := grpc.NewClient("passthrough:///"+endpoint, grpcOpts...)
 	if err != nil {
+		first.Close()
 		return nil, fmt.Errorf("dial %s: %w", t, err)
 	}
 	// Start the HTTP/2 handshake now, so it overlaps whatever the caller
@@ -112,17 +125,17 @@ func Dial(ctx context.Context, t Target, opts DialOptions) (*grpc.ClientConn, er
 	return conn, nil
 }
 
-// probe makes one connection to classify failures, then closes it.
-func probe(ctx context.Context, dialer *net.Dialer, t Target) error {
+// connectOnce makes the first connection, classifying why it failed.
+func connectOnce(ctx context.Context, dialer *net.Dialer, t Target) (net.Conn, error) {
 	limit := dialer.Timeout
 	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < limit {
 		limit = time.Until(deadline).Round(time.Millisecond)
 	}
 	conn, err := dialer.DialContext(ctx, t.Network, t.Address)
 	if err != nil {
-		return classifyDialError(ctx, t, limit, err)
+		return nil, classifyDialError(ctx, t, limit, err)
 	}
-	return conn.Close()
+	return conn, nil
 }
 
 func classifyDialError(ctx context.Context, t Target, limit time.Duration, err error) error {
