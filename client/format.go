@@ -29,7 +29,10 @@ type ReplyFormat struct {
 // that Resolver cannot decode is printed as its type URL and base64 value
 // rather than failing m; the error is for what no such fallback covers.
 func (f *ReplyFormat) Marshal(m proto.Message) ([]byte, error) {
-	opts := protojson.MarshalOptions{EmitUnpopulated: f.EmitDefaults, Resolver: f.Resolver}
+	// AllowPartial: a proto2 reply missing required fields is shown as it
+	// came (the codec accepted it so), and the check costs a reflective walk
+	// of every message.
+	opts := protojson.MarshalOptions{EmitUnpopulated: f.EmitDefaults, Resolver: f.Resolver, AllowPartial: true}
 	b, err := opts.Marshal(m)
 	if err != nil {
 		// Only a failed message is searched for Anys of unknown types, so

@@ -3,6 +3,8 @@ package client
 import (
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/known/structpb"
 )
 
@@ -28,5 +30,19 @@ func TestReplyFormatStableSpacing(t *testing.T) {
 	want = "{\n  \"n\": 1,\n  \"text\": \"a \\\"quoted\\\" \\\\ value, with: spaces\"\n}"
 	if string(got) != want {
 		t.Errorf("indented:\n got %s\nwant %s", got, want)
+	}
+}
+
+// TestReplyMissingRequiredFieldsShown: a proto2 reply without its required
+// fields is printed as it came, as the codec accepts it, not refused.
+func TestReplyMissingRequiredFieldsShown(t *testing.T) {
+	var f ReplyFormat
+	// NamePart's name_part and is_extension are both required.
+	b, err := f.Marshal(&descriptorpb.UninterpretedOption_NamePart{NamePart: proto.String("x")})
+	if err != nil {
+		t.Fatalf("a reply missing a required field: %v", err)
+	}
+	if string(b) != `{"namePart":"x"}` {
+		t.Errorf("reply %s", b)
 	}
 }
