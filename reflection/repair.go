@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/apipb"
@@ -245,15 +246,19 @@ func (v1Protocol) withFiles(r *refv1.ServerReflectionResponse, files [][]byte) *
 	}
 }
 
-// canonicalFiles are protobuf-go's own well-known files. A served file under
-// one of these names is replaced by it, and their types are never taken from
-// the server: some stacks serve them with other field names.
-var canonicalFiles = sync.OnceValue(func() *canonicalSet {
-	c := &canonicalSet{
-		files: map[string]*descriptorpb.FileDescriptorProto{},
-		raw:   map[string][]byte{},
-		defs:  map[protoreflect.FullName]definition{},
-	}
+// wellKnownFiles are protobuf-go's own well-known files, by path. A served
+// file under one of these names is replaced by protobuf-go's, and their
+// types are never taken from the server: some stacks serve them with other
+// field names.
+var wellKnownFiles = map[string]protoreflect.FileDescriptor{}
+
+// canonicalFiles builds each well-known file's descriptor proto and bytes
+// the first time it is needed: most calls need a few of them, and building
+// them all (descriptor.proto above all) would cost every short-lived call
+// more than its reflection round trip.
+var canonicalFiles = map[string]func() canonicalFile{}
+
+func init() {
 	for _, fd := range []protoreflect.FileDescriptor{
 		anypb.File_google_protobuf_any_proto, apipb.File_google_protobuf_api_proto,
 		descriptorpb.File_google_protobuf_descriptor_proto, durationpb.File_google_protobuf_duration_proto,
@@ -262,36 +267,70 @@ var canonicalFiles = sync.OnceValue(func() *canonicalSet {
 		timestamppb.File_google_protobuf_timestamp_proto, typepb.File_google_protobuf_type_proto,
 		wrapperspb.File_google_protobuf_wrappers_proto,
 	} {
-		fdp := protodesc.ToFileDescriptorProto(fd)
-		raw, err := proto.Marshal(fdp)
-		if err != nil {
-			panic(fmt.Sprintf("marshal %s: %v", fd.Path(), err)) // a generated descriptor always marshals
-		}
-		c.files[fd.Path()], c.raw[fd.Path()] = fdp, raw
-		indexFile(fdp, func(n protoreflect.FullName, k defKind) {
-			c.defs[n] = definition{file: fd.Path(), kind: k}
+		wellKnownFiles[fd.Path()] = fd
+		canonicalFiles[fd.Path()] = sync.OnceValue(func() canonicalFile {
+			fdp := protodesc.ToFileDescriptorProto(fd)
+			raw, err := proto.Marshal(fdp)
+			if err != nil {
+				panic(fmt.Sprintf("marshal %s: %v", fd.Path(), err)) // a generated descriptor always marshals
+			}
+			return canonicalFile{fd: fdp, raw: raw}
 		})
 	}
-	return c
-})
+}
 
-type canonicalSet struct {
-	files map[string]*descriptorpb.FileDescriptorProto
-	raw   map[string][]byte
-	defs  map[protoreflect.FullName]definition
+type canonicalFile struct {
+	fd  *descriptorpb.FileDescriptorProto
+	raw []byte
+}
+
+// canonical is protobuf-go's own copy of the well-known file at path.
+func canonical(path string) (canonicalFile, bool) {
+	build, ok := canonicalFiles[path]
+	if !ok {
+		return canonicalFile{}, false
+	}
+	return build(), true
+}
+
+func isWellKnownFile(path string) bool {
+	_, ok := wellKnownFiles[path]
+	return ok
+}
+
+// canonicalDef finds a name the well-known files define, asking
+// protobuf-go's registry rather than indexing every file.
+func canonicalDef(n protoreflect.FullName) (definition, bool) {
+	if !strings.HasPrefix(string(n), "google.protobuf.") {
+		return definition{}, false
+	}
+	d, err := protoregistry.GlobalFiles.FindDescriptorByName(n)
+	if err != nil || !isWellKnownFile(d.ParentFile().Path()) {
+		return definition{}, false
+	}
+	kind := defOther
+	switch d.(type) {
+	case protoreflect.MessageDescriptor:
+		kind = defMessage
+	case protoreflect.EnumDescriptor:
+		kind = defEnum
+	case protoreflect.ServiceDescriptor:
+		kind = defService
+	}
+	return definition{file: d.ParentFile().Path(), kind: kind}, true
 }
 
 // canonicalAnswer is the answer to req from the well-known files, or nil.
 func canonicalAnswer(req reflectionRequest) [][]byte {
-	c := canonicalFiles()
 	switch req.kind {
 	case askFile:
-		if raw, ok := c.raw[req.name]; ok {
-			return [][]byte{raw}
+		if cf, ok := canonical(req.name); ok {
+			return [][]byte{cf.raw}
 		}
 	case askSymbol:
-		if d, ok := c.defs[protoreflect.FullName(req.name)]; ok {
-			return [][]byte{c.raw[d.file]}
+		if d, ok := canonicalDef(protoreflect.FullName(req.name)); ok {
+			cf, _ := canonical(d.file)
+			return [][]byte{cf.raw}
 		}
 	}
 	return nil
@@ -489,17 +528,17 @@ func (b *batch) add(raw []byte) *batchFile {
 	if name, ok := b.r.served[key]; ok {
 		return b.addHanded(name)
 	}
-	c := canonicalFiles()
-	if want, ok := c.files[fd.GetName()]; ok {
+	if isWellKnownFile(fd.GetName()) {
 		if f := b.byName[fd.GetName()]; f != nil {
 			return f
 		}
 		if _, ok := b.r.files[fd.GetName()]; ok {
 			return b.addHanded(fd.GetName())
 		}
-		f := &batchFile{name: fd.GetName(), fd: want, raw: raw, key: key, canonical: true}
-		if !proto.Equal(fd, want) {
-			f.raw = c.raw[fd.GetName()]
+		want, _ := canonical(fd.GetName())
+		f := &batchFile{name: fd.GetName(), fd: want.fd, raw: raw, key: key, canonical: true}
+		if !proto.Equal(fd, want.fd) {
+			f.raw = want.raw
 		}
 		b.insert(f)
 		return f
@@ -536,14 +575,13 @@ func (b *batch) addCanonical(name string) {
 	if b.byName[name] != nil || b.r.files[name] != nil {
 		return
 	}
-	c := canonicalFiles()
-	fd, ok := c.files[name]
+	cf, ok := canonical(name)
 	if !ok {
 		return
 	}
-	f := &batchFile{name: name, fd: fd, raw: c.raw[name], canonical: true}
+	f := &batchFile{name: name, fd: cf.fd, raw: cf.raw, canonical: true}
 	b.insert(f)
-	for _, dep := range fd.GetDependency() {
+	for _, dep := range cf.fd.GetDependency() {
 		b.addCanonical(dep)
 	}
 }
@@ -563,8 +601,7 @@ func (b *batch) insert(f *batchFile) {
 func (b *batch) freeName(served, pkg string) string {
 	taken := func(n string) bool {
 		_, handed := b.r.files[n]
-		_, canonical := canonicalFiles().files[n]
-		return handed || canonical || b.byName[n] != nil
+		return handed || isWellKnownFile(n) || b.byName[n] != nil
 	}
 	base := served
 	if base == "" {
@@ -626,7 +663,7 @@ func dropKnown[T interface{ GetName() string }](in []T, known func(string) bool)
 // lookupDef finds a definition in the batch, in what was handed on before,
 // or among the well-known types.
 func (b *batch) lookupDef(n protoreflect.FullName) (definition, bool) {
-	if d, ok := canonicalFiles().defs[n]; ok {
+	if d, ok := canonicalDef(n); ok {
 		return d, true
 	}
 	if d, ok := b.r.defs[n]; ok {
@@ -639,8 +676,7 @@ func (b *batch) lookupDef(n protoreflect.FullName) (definition, bool) {
 // seenFile tells whether a file of that name is available to depend on.
 func (b *batch) seenFile(name string) bool {
 	_, handed := b.r.files[name]
-	_, canonical := canonicalFiles().files[name]
-	return handed || canonical || b.byName[name] != nil
+	return handed || isWellKnownFile(name) || b.byName[name] != nil
 }
 
 // typeRef is one type name in a file: a field's type, an extendee, or a
@@ -982,8 +1018,8 @@ func (b *batch) messageProto(n protoreflect.FullName) *descriptorpb.DescriptorPr
 		fd = f.fd
 	} else if h := b.r.files[d.file]; h != nil {
 		fd = h.fd
-	} else if c := canonicalFiles().files[d.file]; c != nil {
-		fd = c
+	} else if cf, ok := canonical(d.file); ok {
+		fd = cf.fd
 	} else {
 		return nil
 	}
@@ -1298,7 +1334,10 @@ func (b *batch) fileProto(name string) *descriptorpb.FileDescriptorProto {
 	if h := b.r.files[name]; h != nil {
 		return h.fd
 	}
-	return canonicalFiles().files[name]
+	if cf, ok := canonical(name); ok {
+		return cf.fd
+	}
+	return nil
 }
 
 // primary is the file that answers req; grpcreflect looks at the files of

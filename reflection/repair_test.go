@@ -756,7 +756,7 @@ func TestRepairLeavesWellFormedFilesAlone(t *testing.T) {
 				// grpcreflect need not ask for them.
 				var fd descriptorpb.FileDescriptorProto
 				_ = proto.Unmarshal(raw, &fd)
-				if _, ok := canonicalFiles().files[fd.GetName()]; !ok || string(raw) != string(canonicalFiles().raw[fd.GetName()]) {
+				if cf, ok := canonical(fd.GetName()); !ok || string(raw) != string(cf.raw) {
 					t.Errorf("%s was changed", fd.GetName())
 				}
 			}
