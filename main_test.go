@@ -344,18 +344,8 @@ func TestSchemaSources(t *testing.T) {
 func writeSampleProtos(t *testing.T) string {
 	t.Helper()
 	dir := shortDir(t)
-	for _, name := range sample.ProtoFiles {
-		b, err := sample.ReadProto(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dst := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(dst, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
+	if err := os.CopyFS(dir, sample.ProtoTree()); err != nil {
+		t.Fatal(err)
 	}
 	return dir
 }
@@ -534,5 +524,18 @@ func TestUserSchemaDirectory(t *testing.T) {
 	}
 	if strings.Index(r.stdout, "mysample") > strings.Index(r.stdout, "grpc.health.v1") {
 		t.Errorf("user schemas are tried first, so they are listed first:\n%s", r.stdout)
+	}
+
+	// A broken schema.conf is named by file and line; the rest still list.
+	broken := filepath.Join(config, "sockscope", "schemas", "broken")
+	if err := os.Mkdir(broken, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(broken, "schema.conf"), []byte("socket x.sock\nprobe nope\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(t, nil, "--schema", "list").want(t, exitOK)
+	if !strings.Contains(r.stderr, filepath.Join(broken, "schema.conf")+`:2: probe "nope" is not pkg.Service/Method`) || !strings.Contains(r.stdout, "mysample") {
+		t.Errorf("--schema list with a broken schema.conf:\nstdout %s\nstderr %s", r.stdout, r.stderr)
 	}
 }

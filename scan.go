@@ -2,12 +2,10 @@ package main
 
 import (
 	"bufio"
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -253,7 +251,7 @@ func detail(s *sockets.Socket) string {
 	case s.Reflection == sockets.ReflectionNone:
 		parts = append(parts, "(no reflection)")
 	}
-	if h := healthSummary(s.Health); h != "" {
+	if h := sockets.HealthSummary(s.Health); h != "" {
 		parts = append(parts, h)
 	}
 	if s.Hint != "" {
@@ -262,10 +260,6 @@ func detail(s *sockets.Socket) string {
 	return strings.Join(parts, "; ")
 }
 
-// healthSummary is the health of the server as a whole, then how many of
-// its services have each status, naming those that are neither SERVING nor
-// unknown to the health server: "health SERVING (services: 3 SERVING,
-// NOT_SERVING a.B)".
 // serviceList names a few services and counts the rest; --json has them all.
 func serviceList(services []string) string {
 	const shown = 3
@@ -273,66 +267,6 @@ func serviceList(services []string) string {
 		return strings.Join(services, ", ")
 	}
 	return fmt.Sprintf("%s +%d more", strings.Join(services[:shown], ", "), len(services)-shown)
-}
-
-func healthSummary(health map[string]string) string {
-	if len(health) == 0 {
-		return ""
-	}
-	const shownNames = 3
-	overall, ok := health[""]
-	if !ok {
-		overall = "-"
-	}
-	byStatus := make(map[string][]string)
-	for name, st := range health {
-		if name != "" {
-			byStatus[st] = append(byStatus[st], name)
-		}
-	}
-	if len(byStatus) == 0 {
-		return "health " + overall
-	}
-	statuses := make([]string, 0, len(byStatus))
-	for st := range byStatus {
-		statuses = append(statuses, st)
-	}
-	// SERVING first, SERVICE_UNKNOWN next, then the ones worth naming.
-	rank := func(st string) int {
-		switch st {
-		case "SERVING":
-			return 0
-		case "SERVICE_UNKNOWN":
-			return 1
-		}
-		return 2
-	}
-	slices.SortFunc(statuses, func(a, b string) int {
-		if c := cmp.Compare(rank(a), rank(b)); c != 0 {
-			return c
-		}
-		return strings.Compare(a, b)
-	})
-	// Serving services and those the health server does not track are the
-	// normal case: only the others are worth the row's width.
-	var per []string
-	for _, st := range statuses {
-		names := byStatus[st]
-		if rank(st) < 2 {
-			continue
-		}
-		slices.Sort(names)
-		shown := names[:min(len(names), shownNames)]
-		entry := st + " " + strings.Join(shown, " ")
-		if len(names) > shownNames {
-			entry += fmt.Sprintf(" +%d more", len(names)-shownNames)
-		}
-		per = append(per, entry)
-	}
-	if len(per) == 0 {
-		return "health " + overall
-	}
-	return "health " + overall + " (" + strings.Join(per, ", ") + ")"
 }
 
 func owner(s *sockets.Socket) string {

@@ -188,8 +188,8 @@ func TestHealthSummary(t *testing.T) {
 			"health - (NOT_SERVING a.A b.B c.C +1 more, UNKNOWN e.E)"},
 		{map[string]string{"": "SERVING", "a.A": "SERVING", "b.B": "SERVICE_UNKNOWN"}, "health SERVING"},
 	} {
-		if got := healthSummary(c.health); got != c.want {
-			t.Errorf("healthSummary(%v) = %q, want %q", c.health, got, c.want)
+		if got := sockets.HealthSummary(c.health); got != c.want {
+			t.Errorf("HealthSummary(%v) = %q, want %q", c.health, got, c.want)
 		}
 	}
 }

@@ -154,12 +154,11 @@ func chooseSchema(ctx context.Context, conn grpc.ClientConnInterface, socketPath
 	return Schema{}, "", false
 }
 
-// ChooseSchema tells which schema a server without reflection
-// speaks, and why: by the socket's name, else by asking each API's probe
-// method on conn. ok is false when none fits. ctx bounds the asking.
-func ChooseSchema(ctx context.Context, conn grpc.ClientConnInterface, socketPath string) (name, reason string, ok bool) {
-	s, why, ok := chooseSchema(ctx, conn, socketPath)
-	return s.Name, why, ok
+// ChooseSchema tells which schema a server without reflection speaks, and
+// why: by the socket's name, else by asking each API's probe method on
+// conn. ok is false when none fits. ctx bounds the asking.
+func ChooseSchema(ctx context.Context, conn grpc.ClientConnInterface, socketPath string) (schema Schema, reason string, ok bool) {
+	return chooseSchema(ctx, conn, socketPath)
 }
 
 // Services names the schema's services, sorted; none when its files do

@@ -88,19 +88,21 @@ type Source struct {
 // Which reflection API the server has is learned on first use.
 func Open(ctx context.Context, conn grpc.ClientConnInterface, opts Options) (*Source, error) {
 	s := &Source{conn: conn, ctx: ctx, socketPath: opts.SocketPath}
-	if len(opts.ProtoFiles) > 0 || len(opts.Protosets) > 0 || opts.Schema != "" {
-		files, err := loadFiles(ctx, opts)
-		if err != nil {
-			return nil, err
-		}
-		s.files = files
-	}
+	var forced *Schema
 	if opts.Schema != "" {
 		schema, err := findSchema(opts.Schema)
 		if err != nil {
 			return nil, err
 		}
+		forced = &schema
 		s.schemaName, s.schemaReason, s.schemaOrigin = schema.Name, "--schema "+opts.Schema, schema.Origin
+	}
+	if len(opts.ProtoFiles) > 0 || len(opts.Protosets) > 0 || forced != nil {
+		files, err := loadFiles(ctx, opts, forced)
+		if err != nil {
+			return nil, err
+		}
+		s.files = files
 	}
 	s.autoSchema = s.files == nil
 	return s, nil
@@ -475,15 +477,12 @@ func (r typeResolver) FindExtensionByNumber(message protoreflect.FullName, field
 	return protoregistry.GlobalTypes.FindExtensionByNumber(message, field)
 }
 
-// loadFiles compiles the .proto files and reads the protosets into one registry.
-func loadFiles(ctx context.Context, opts Options) (*protoresolve.Registry, error) {
+// loadFiles puts the forced schema's files (when schema is not nil), the
+// protosets and the compiled .proto files into one registry.
+func loadFiles(ctx context.Context, opts Options, schema *Schema) (*protoresolve.Registry, error) {
 	reg := &protoresolve.Registry{}
 	register := func(fd protoreflect.FileDescriptor) error { return registerRecursive(reg, fd) }
-	if opts.Schema != "" {
-		schema, err := findSchema(opts.Schema)
-		if err != nil {
-			return nil, err
-		}
+	if schema != nil {
 		files, err := schema.files()
 		if err != nil {
 			return nil, fmt.Errorf("schema %s: %w", schema.Name, err)

@@ -52,18 +52,8 @@ func tableServer(t *testing.T, mode sample.Reflection) *grpc.ClientConn {
 func tableProtoDir(t *testing.T) string {
 	t.Helper()
 	dir := tableTempDir(t)
-	for _, name := range sample.ProtoFiles {
-		b, err := sample.ReadProto(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dst := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(dst, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
+	if err := os.CopyFS(dir, sample.ProtoTree()); err != nil {
+		t.Fatal(err)
 	}
 	return dir
 }

@@ -24,6 +24,16 @@ const ProtoRoot = "proto"
 // ProtoFiles lists the sample's .proto files relative to ProtoRoot.
 var ProtoFiles = []string{"sample/v1/echo.proto", "sample/v1/workloads.proto"}
 
+// ProtoTree is the .proto tree rooted at the import path, for copying it
+// out (os.CopyFS) where a tool wants files on disk.
+func ProtoTree() fs.FS {
+	root, err := fs.Sub(ProtoFS, ProtoRoot)
+	if err != nil {
+		panic(err) // ProtoRoot is a constant, valid path
+	}
+	return root
+}
+
 // ReadProto returns the source of one of ProtoFiles.
 func ReadProto(name string) ([]byte, error) {
 	return ProtoFS.ReadFile(ProtoRoot + "/" + name)
@@ -33,10 +43,7 @@ func ReadProto(name string) ([]byte, error) {
 // reflection can hand out the comments; protoc-gen-go strips them from the
 // descriptors it embeds in generated code.
 var compiledFiles = sync.OnceValues(func() (*protoregistry.Files, error) {
-	root, err := fs.Sub(ProtoFS, ProtoRoot)
-	if err != nil {
-		return nil, err
-	}
+	root := ProtoTree()
 	compiler := protocompile.Compiler{
 		Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
 			Accessor: func(path string) (io.ReadCloser, error) { return root.Open(path) },

@@ -60,14 +60,12 @@ func addGRPCDetails(ctx context.Context, s *Socket, timeout time.Duration, healt
 // chooseSchema picks the built-in schema for a server without reflection,
 // the same one a call to it would use, and lists that schema's services.
 func chooseSchema(ctx context.Context, conn grpc.ClientConnInterface, s *Socket) {
-	name, reason, ok := reflection.ChooseSchema(ctx, conn, s.Path)
+	schema, reason, ok := reflection.ChooseSchema(ctx, conn, s.Path)
 	if !ok {
 		return
 	}
-	s.Schema = &SchemaChoice{Name: name, Reason: reason}
-	if schema, ok := reflection.LookupSchema(name); ok {
-		s.Services = schema.Services()
-	}
+	s.Schema = &SchemaChoice{Name: schema.Name, Reason: reason}
+	s.Services = schema.Services()
 }
 
 // MaxHealthChecks bounds how many services the probe checks the health of,

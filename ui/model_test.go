@@ -277,18 +277,8 @@ func TestSchemaChoiceShown(t *testing.T) {
 	t.Cleanup(func() { os.RemoveAll(config) })
 	t.Setenv("XDG_CONFIG_HOME", config)
 	schemaDir := filepath.Join(config, "sockscope", "schemas", "mine")
-	for _, name := range sample.ProtoFiles {
-		b, err := sample.ReadProto(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dst := filepath.Join(schemaDir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(dst, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
+	if err := os.CopyFS(schemaDir, sample.ProtoTree()); err != nil {
+		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(schemaDir, "schema.conf"), []byte("socket mine.sock\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -471,7 +461,7 @@ func TestSocketsListToExplorer(t *testing.T) {
 		return false
 	})
 	view := ansi.Strip(m.View().Content)
-	if !strings.Contains(view, "grpc") || !strings.Contains(view, "3 services · serving") {
+	if !strings.Contains(view, "grpc") || !strings.Contains(view, "3 services · health SERVING") {
 		t.Errorf("the sockets list does not show the gRPC socket and its services:\n%s", view)
 	}
 	m = h.send(press("enter"), func(m Model) bool { return m.conn != nil || m.services.err != nil })

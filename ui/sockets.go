@@ -411,7 +411,7 @@ func (d socketDelegate) Render(w io.Writer, m list.Model, index int, item list.I
 			summary = "no reflection, schema " + s.Schema.Name + ", " + summary
 		}
 		detail = append(detail, summary)
-		if h := healthSummary(s.Health); h != "" {
+		if h := sockets.HealthSummary(s.Health); h != "" {
 			detail = append(detail, h)
 		}
 		long = strings.Join(names, ", ")
@@ -434,28 +434,4 @@ func (d socketDelegate) Render(w io.Writer, m list.Model, index int, item list.I
 		detail = append(detail, long)
 	}
 	fmt.Fprint(w, "             "+st.Dim.Render(truncate(strings.Join(detail, " · "), width-13)))
-}
-
-// healthSummary is the grpc.health.v1 answer in a few words: "serving"
-// when the server and every service checked are, else what is not; empty
-// when the server has no health service.
-func healthSummary(health map[string]string) string {
-	if len(health) == 0 {
-		return ""
-	}
-	var parts, notServing []string
-	if h, ok := health[""]; ok && h != "SERVING" && h != "SERVICE_UNKNOWN" {
-		parts = append(parts, "health "+h)
-	}
-	for name, h := range health {
-		if name != "" && h != "SERVING" && h != "SERVICE_UNKNOWN" {
-			notServing = append(notServing, name+" "+h)
-		}
-	}
-	sort.Strings(notServing)
-	parts = append(parts, notServing...)
-	if len(parts) == 0 {
-		return "serving"
-	}
-	return strings.Join(parts, ", ")
 }
