@@ -9,14 +9,11 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"sockscope/reflection"
 )
 
 // startContainerd runs Debian's containerd with its root, state and sockets
 // in a private directory and the CRI plugin off, and returns its socket.
 func startContainerd(t *testing.T) string {
-	needDaemonSchemas(t)
 	t.Helper()
 	bin, err := exec.LookPath("containerd")
 	if err != nil {
@@ -125,14 +122,5 @@ func TestContainerd(t *testing.T) {
 
 	if r := runCLI(t, nil, "--schema", "list"); !strings.Contains(r.stdout, "containerd") {
 		t.Errorf("--schema list: %s", r.stdout)
-	}
-}
-
-// needDaemonSchemas skips a test that needs the built-in daemon schemas in a
-// build that leaves them out.
-func needDaemonSchemas(t *testing.T) {
-	t.Helper()
-	if _, ok := reflection.LookupSchema("containerd"); !ok {
-		t.Skip("built with sockscope_nodaemons: the built-in daemon schemas this test needs are left out")
 	}
 }

@@ -105,7 +105,6 @@ func scanJSONByName(t *testing.T, root string) map[string]map[string]any {
 }
 
 func TestScanDaemonsJSON(t *testing.T) {
-	needDaemonSchemas(t)
 	rows := scanJSONByName(t, daemonFixture(t))
 
 	for name, reason := range map[string]string{
@@ -147,7 +146,6 @@ func TestScanDaemonsJSON(t *testing.T) {
 }
 
 func TestScanDaemonsTable(t *testing.T) {
-	needDaemonSchemas(t)
 	root := daemonFixture(t)
 	code, stdout, stderr := runScanCapture(t, scanOpts(root))
 	if code != 0 {

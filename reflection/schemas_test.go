@@ -106,7 +106,6 @@ func wantSchema(t *testing.T, src *Source, services []string, name, reasonPart, 
 }
 
 func TestSchemaChosenBySocketName(t *testing.T) {
-	needDaemonSchemas(t)
 	t.Setenv("XDG_CONFIG_HOME", tableTempDir(t)) // no user schemas
 	for _, tc := range []struct{ socket, schema, service string }{
 		{"containerd.sock", "containerd", "containerd.services.tasks.v1.Tasks"},
@@ -127,7 +126,6 @@ func TestSchemaChosenBySocketName(t *testing.T) {
 }
 
 func TestSchemaChosenByDirectory(t *testing.T) {
-	needDaemonSchemas(t)
 	t.Setenv("XDG_CONFIG_HOME", tableTempDir(t))
 	root := tableTempDir(t)
 	for _, tc := range []struct{ dir, schema, service string }{
@@ -151,7 +149,6 @@ func TestSchemaChosenByDirectory(t *testing.T) {
 }
 
 func TestSchemaChosenByProbing(t *testing.T) {
-	needDaemonSchemas(t)
 	t.Setenv("XDG_CONFIG_HOME", tableTempDir(t))
 	srv := grpc.NewServer()
 	csi.RegisterIdentityServer(srv, csiIdentity{})
@@ -186,7 +183,6 @@ func TestSchemaNotGuessed(t *testing.T) {
 }
 
 func TestSchemaForced(t *testing.T) {
-	needDaemonSchemas(t)
 	t.Setenv("XDG_CONFIG_HOME", tableTempDir(t))
 	path := bareServer(t, "mystery.sock")
 	src, services := openSchemaSource(t, path, Options{Schema: "kubelet-device-plugin"})
@@ -317,14 +313,5 @@ func TestUserSchemaThatDoesNotCompile(t *testing.T) {
 	_, err := Open(context.Background(), nil, Options{Schema: "bad"})
 	if err == nil || !strings.Contains(err.Error(), "bad.proto:2:") {
 		t.Errorf("a schema that does not compile: %v, want the file and line", err)
-	}
-}
-
-// needDaemonSchemas skips a test that needs the built-in daemon schemas in a
-// build that leaves them out.
-func needDaemonSchemas(t *testing.T) {
-	t.Helper()
-	if len(daemonSchemas) == 0 {
-		t.Skip("built with sockscope_nodaemons: the built-in daemon schemas this test needs are left out")
 	}
 }

@@ -25,11 +25,8 @@ import (
 	refv1 "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	refv1alpha "google.golang.org/grpc/reflection/grpc_reflection_v1alpha"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
-	"google.golang.org/protobuf/types/descriptorpb"
 )
 
 // ErrNoReflection means the server answered Unimplemented to both reflection
@@ -521,28 +518,6 @@ func loadFiles(ctx context.Context, opts Options, schema *Schema) (*protoresolve
 		}
 	}
 	return reg, nil
-}
-
-// readProtoset reads a binary FileDescriptorSet.
-func readProtoset(path string) ([]protoreflect.FileDescriptor, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("protoset: %w", err)
-	}
-	var set descriptorpb.FileDescriptorSet
-	if err := proto.Unmarshal(b, &set); err != nil {
-		return nil, fmt.Errorf("protoset %s: not a FileDescriptorSet: %w", path, err)
-	}
-	files, err := protodesc.NewFiles(&set)
-	if err != nil {
-		return nil, fmt.Errorf("protoset %s: %w", path, err)
-	}
-	var out []protoreflect.FileDescriptor
-	files.RangeFiles(func(fd protoreflect.FileDescriptor) bool {
-		out = append(out, fd)
-		return true
-	})
-	return out, nil
 }
 
 // compileProtos compiles .proto files named relative to importPaths, with

@@ -17,7 +17,6 @@ import (
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
-	schemas "sockscope/reflection"
 )
 
 // versionServer answers containerd's Version/Version, the method the
@@ -56,7 +55,6 @@ func startDaemon(t *testing.T, path string, withReflection bool, register func(*
 }
 
 func TestSchemaChosenForServerWithoutReflection(t *testing.T) {
-	needDaemonSchemas(t)
 	dir := newRoot(t)
 	startDaemon(t, join(dir, "containerd.sock"), false, nil)
 	startDaemon(t, join(dir, "daemon.sock"), false, func(srv *grpc.Server) {
@@ -94,7 +92,6 @@ func TestSchemaChosenForServerWithoutReflection(t *testing.T) {
 }
 
 func TestHealthPerService(t *testing.T) {
-	needDaemonSchemas(t)
 	dir := newRoot(t)
 	hs := startDaemon(t, join(dir, "health.sock"), true, func(srv *grpc.Server) {
 		ctrversion.RegisterVersionServer(srv, versionServer{})
@@ -235,14 +232,5 @@ func TestNameHintPaths(t *testing.T) {
 		if got, _ := nameHint(path); got != want {
 			t.Errorf("nameHint(%q) = %q, want %q", path, got, want)
 		}
-	}
-}
-
-// needDaemonSchemas skips a test that needs the built-in daemon schemas in a
-// build that leaves them out.
-func needDaemonSchemas(t *testing.T) {
-	t.Helper()
-	if _, ok := schemas.LookupSchema("containerd"); !ok {
-		t.Skip("built with sockscope_nodaemons: the built-in daemon schemas this test needs are left out")
 	}
 }

@@ -1,0 +1,112 @@
+package reflection
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/descriptorpb"
+)
+
+// readProtoset reads a binary FileDescriptorSet file.
+func readProtoset(path string) ([]protoreflect.FileDescriptor, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("protoset: %w", err)
+	}
+	files, err := parseProtoset(b)
+	if err != nil {
+		return nil, fmt.Errorf("protoset %s: %w", path, err)
+	}
+	return files, nil
+}
+
+// parseProtoset builds the files of a binary FileDescriptorSet, in the
+// set's order. Imports the set does not hold may be well-known or
+// google.rpc files: those come from the copies linked into sockscope, so a
+// set written without them (protoc without --include_imports, or the
+// built-in schemas) still builds.
+func parseProtoset(b []byte) ([]protoreflect.FileDescriptor, error) {
+	var set descriptorpb.FileDescriptorSet
+	if err := proto.Unmarshal(b, &set); err != nil {
+		return nil, fmt.Errorf("not a FileDescriptorSet: %w", err)
+	}
+	byPath := make(map[string]*descriptorpb.FileDescriptorProto, len(set.File))
+	for _, fdp := range set.File {
+		if _, dup := byPath[fdp.GetName()]; dup {
+			return nil, fmt.Errorf("file %q appears twice", fdp.GetName())
+		}
+		byPath[fdp.GetName()] = fdp
+	}
+	built := &protoregistry.Files{}
+	resolver := withBuiltins{built}
+	building := map[string]bool{}
+	var build func(path string, importedBy string) error
+	build = func(path, importedBy string) error {
+		if _, err := built.FindFileByPath(path); err == nil {
+			return nil
+		}
+		fdp, ok := byPath[path]
+		if !ok {
+			if _, err := resolver.FindFileByPath(path); err == nil {
+				return nil
+			}
+			return fmt.Errorf("%s imports %q, which the set does not hold", importedBy, path)
+		}
+		if building[path] {
+			return fmt.Errorf("import cycle through %q", path)
+		}
+		building[path] = true
+		for _, dep := range fdp.GetDependency() {
+			if err := build(dep, path); err != nil {
+				return err
+			}
+		}
+		fd, err := protodesc.NewFile(fdp, resolver)
+		if err != nil {
+			return err
+		}
+		return built.RegisterFile(fd)
+	}
+	out := make([]protoreflect.FileDescriptor, 0, len(set.File))
+	for _, fdp := range set.File {
+		if err := build(fdp.GetName(), "the set"); err != nil {
+			return nil, err
+		}
+		fd, err := built.FindFileByPath(fdp.GetName())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fd)
+	}
+	return out, nil
+}
+
+// withBuiltins resolves from files first, then from the well-known and
+// google.rpc files linked into sockscope; nothing else linked in (the
+// sample's API, say) leaks into a schema.
+type withBuiltins struct{ files *protoregistry.Files }
+
+func (r withBuiltins) FindFileByPath(path string) (protoreflect.FileDescriptor, error) {
+	if fd, err := r.files.FindFileByPath(path); err == nil {
+		return fd, nil
+	}
+	if strings.HasPrefix(path, "google/protobuf/") || strings.HasPrefix(path, "google/rpc/") {
+		return protoregistry.GlobalFiles.FindFileByPath(path)
+	}
+	return nil, protoregistry.NotFound
+}
+
+func (r withBuiltins) FindDescriptorByName(name protoreflect.FullName) (protoreflect.Descriptor, error) {
+	if d, err := r.files.FindDescriptorByName(name); err == nil {
+		return d, nil
+	}
+	if d, err := protoregistry.GlobalFiles.FindDescriptorByName(name); err == nil && isBuiltin(d) {
+		return d, nil
+	}
+	return nil, protoregistry.NotFound
+}
