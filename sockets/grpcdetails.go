@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"sync"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/health/grpc_health_v1"
 	reflectionv1 "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
 
@@ -68,65 +66,21 @@ func chooseSchema(ctx context.Context, conn grpc.ClientConnInterface, s *Socket)
 	s.Services = schema.Services()
 }
 
-// MaxHealthChecks bounds how many services the probe checks the health of,
-// so that a server with hundreds of services costs no more than a few RPCs'
-// time.
-const MaxHealthChecks = 32
+// MaxHealthChecks bounds how many services the probe checks the health of.
+const MaxHealthChecks = client.MaxHealthChecks
 
-// serviceUnknown is the status of a service the health server does not know:
-// grpc.health.v1 has the value for Watch, and Check answers NotFound.
-var serviceUnknown = grpc_health_v1.HealthCheckResponse_SERVICE_UNKNOWN.String()
-
-// notHealthChecked are services whose own health says nothing: the health
-// service itself, and reflection, which is how the others were found.
-var notHealthChecked = map[string]bool{
-	"grpc.health.v1.Health":                    true,
-	"grpc.reflection.v1.ServerReflection":      true,
-	"grpc.reflection.v1alpha.ServerReflection": true,
-}
-
-// checkServicesHealth checks the health of up to MaxHealthChecks of the
-// socket's services, all at once on conn, and adds them to s.Health.
+// checkServicesHealth checks the health of the socket's services (see
+// client.ServicesHealth) and adds them to s.Health.
 func checkServicesHealth(ctx context.Context, conn grpc.ClientConnInterface, s *Socket) {
-	var names []string
-	for _, name := range s.Services {
-		if !notHealthChecked[name] && len(names) < MaxHealthChecks {
-			names = append(names, name)
-		}
+	statuses, failed, err := client.ServicesHealth(ctx, conn, s.Services)
+	if len(statuses) > 0 && s.Health == nil {
+		s.Health = make(map[string]string, len(statuses)+1)
 	}
-	if len(names) == 0 {
-		return
-	}
-	statuses := make([]string, len(names))
-	errs := make([]error, len(names))
-	var wg sync.WaitGroup
-	for i, name := range names {
-		wg.Go(func() {
-			statuses[i], errs[i] = client.Health(ctx, conn, name)
-			if status.Code(errs[i]) == codes.NotFound {
-				statuses[i], errs[i] = serviceUnknown, nil
-			}
-		})
-	}
-	wg.Wait()
-
-	if s.Health == nil {
-		s.Health = make(map[string]string, len(names)+1)
-	}
-	failed := 0
-	var firstErr error
-	for i, name := range names {
-		if errs[i] != nil {
-			failed++
-			if firstErr == nil {
-				firstErr = errs[i]
-			}
-			continue
-		}
-		s.Health[name] = statuses[i]
+	for name, st := range statuses {
+		s.Health[name] = st
 	}
 	if failed > 0 && s.Err == "" {
-		s.Err = fmt.Sprintf("health of %d of %d services unknown: %v", failed, len(names), firstErr)
+		s.Err = fmt.Sprintf("health of %d of %d services unknown: %v", failed, failed+len(statuses), err)
 	}
 }
 

@@ -17,6 +17,8 @@ import (
 	"golang.org/x/net/http2/hpack"
 	"google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/proto"
+
+	"sockscope/client"
 )
 
 // http2Preface is the client connection preface followed by an empty
@@ -284,7 +286,7 @@ func checkGRPC(s *Socket, conn net.Conn, alreadyRead []byte) (healthServed bool)
 		// NotFound: a health server that keeps no status for the server as a
 		// whole may still keep one per service.
 		s.Kind = KindGRPC
-		s.Health = map[string]string{"": serviceUnknown}
+		s.Health = map[string]string{"": client.ServiceUnknown}
 		return true
 	case grpcStatus == "12": // Unimplemented: no health service, still gRPC
 		s.Kind = KindGRPC

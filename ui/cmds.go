@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -99,6 +100,25 @@ func connect(ctx context.Context, address string, opts connectOptions) (*connect
 		return nil, nil, err
 	}
 	return c, methods, nil
+}
+
+// healthTimeout bounds asking a server how its services are doing: the
+// answer decorates the services tree and is never waited for.
+const healthTimeout = 2 * time.Second
+
+// healthCmd asks the server's health service how each of services is
+// doing. A server without one (Unimplemented for the server as a whole)
+// is asked nothing more; closing the connection ends the checks.
+func healthCmd(connID int, c *connection, services []string) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), healthTimeout)
+		defer cancel()
+		if _, err := client.Health(ctx, c.conn, ""); err != nil && status.Code(err) != codes.NotFound {
+			return healthMsg{connID: connID}
+		}
+		statuses, _, _ := client.ServicesHealth(ctx, c.conn, services)
+		return healthMsg{connID: connID, statuses: statuses}
+	}
 }
 
 func closeConnectionCmd(c *connection) tea.Cmd {

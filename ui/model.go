@@ -166,6 +166,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.handleWheel(msg)
 	case connectedMsg:
 		return m.handleConnected(msg)
+	case healthMsg:
+		if msg.connID == m.connID {
+			m.services.health = msg.statuses
+		}
+		return m, nil
 	case callEventsMsg:
 		return m.handleCallEvents(msg)
 	case editorClosedMsg:
@@ -412,6 +417,9 @@ func (m Model) handleConnected(msg connectedMsg) (tea.Model, tea.Cmd) {
 	}
 	if len(hints) > 0 {
 		m.response.showHint(strings.Join(hints, "\n"))
+	}
+	if names := m.services.serviceNames(); len(names) > 0 {
+		return m, healthCmd(m.connID, m.conn, names)
 	}
 	return m, nil
 }

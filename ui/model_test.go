@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,9 +14,15 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	grpcreflection "google.golang.org/grpc/reflection"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"sockscope/sample"
+	"sockscope/sample/samplepb"
 	"sockscope/sockets"
 )
 
@@ -533,5 +540,105 @@ func TestHelpToggleAndQuitKeys(t *testing.T) {
 		if _, quit := cmd().(tea.QuitMsg); quit {
 			t.Error("q quit while typing in the editor")
 		}
+	}
+}
+
+// serveHealth serves the sample's Echo API (unimplemented: only its listing
+// matters) with reflection and, when statuses is not nil, a health service
+// keeping those statuses.
+func serveHealth(t *testing.T, statuses map[string]healthpb.HealthCheckResponse_ServingStatus) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "ssui")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	lis, err := net.Listen("unix", filepath.Join(dir, "h.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	samplepb.RegisterEchoServer(srv, samplepb.UnimplementedEchoServer{})
+	samplepb.RegisterWorkloadsServer(srv, samplepb.UnimplementedWorkloadsServer{})
+	if statuses != nil {
+		hs := health.NewServer()
+		for name, st := range statuses {
+			hs.SetServingStatus(name, st)
+		}
+		healthpb.RegisterHealthServer(srv, hs)
+	}
+	grpcreflection.Register(srv)
+	go srv.Serve(lis)
+	t.Cleanup(srv.Stop)
+	return lis.Addr().String()
+}
+
+func TestServicesTreeShowsHealth(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		statuses map[string]healthpb.HealthCheckResponse_ServingStatus
+		want     map[string]string // service heading line → status shown after it ("" for none)
+	}{
+		{"one not serving", map[string]healthpb.HealthCheckResponse_ServingStatus{
+			"": healthpb.HealthCheckResponse_SERVING, "sample.v1.Workloads": healthpb.HealthCheckResponse_NOT_SERVING,
+			"sample.v1.Echo": healthpb.HealthCheckResponse_SERVING,
+		}, map[string]string{"sample.v1.Workloads": "NOT_SERVING", "sample.v1.Echo": ""}},
+		// Per-service statuses only: the server as a whole answers NotFound,
+		// and a service it keeps nothing for is not flagged.
+		{"no overall status", map[string]healthpb.HealthCheckResponse_ServingStatus{
+			"sample.v1.Echo": healthpb.HealthCheckResponse_NOT_SERVING,
+		}, map[string]string{"sample.v1.Echo": "NOT_SERVING", "sample.v1.Workloads": ""}},
+		{"no health service", nil, map[string]string{"sample.v1.Echo": "", "sample.v1.Workloads": ""}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, New(Options{Address: serveHealth(t, tc.statuses)}))
+			// Wide enough for a heading and its status side by side; a
+			// narrower pane shortens the name, not the status.
+			h.send(tea.WindowSizeMsg{Width: 160, Height: 40}, nil)
+			var answered bool
+			h.send(h.m.Init(), func(m Model) bool { return m.services.err != nil || m.conn != nil })
+			if h.m.conn == nil {
+				t.Fatalf("not connected: %v", h.m.services.err)
+			}
+			// The health answer comes after the tree, as its own message.
+			m := h.send(nil, func(m Model) bool { answered = m.services.health != nil; return answered || tc.statuses == nil })
+			if tc.statuses == nil {
+				m = h.send(nil, nil) // let the health command finish: it must add nothing
+			}
+			lines := strings.Split(ansi.Strip(m.services.View()), "\n")
+			for service, status := range tc.want {
+				found := false
+				for _, line := range lines {
+					if strings.HasPrefix(line, service) {
+						found = true
+						if got := strings.TrimSpace(strings.TrimPrefix(line, service)); got != status {
+							t.Errorf("heading %q shows %q, want %q", service, got, status)
+						}
+					}
+				}
+				if !found {
+					t.Errorf("no heading for %s in\n%s", service, strings.Join(lines, "\n"))
+				}
+			}
+		})
+	}
+}
+
+func TestNarrowServicesPaneKeepsHealth(t *testing.T) {
+	p := newServicesPane(defaultKeyMap(), newStyles(true))
+	p.SetSize(20, 40)
+	var methods []protoreflect.MethodDescriptor
+	for _, fd := range []protoreflect.FileDescriptor{samplepb.File_sample_v1_echo_proto, samplepb.File_sample_v1_workloads_proto} {
+		for i := 0; i < fd.Services().Len(); i++ {
+			for j := 0; j < fd.Services().Get(i).Methods().Len(); j++ {
+				methods = append(methods, fd.Services().Get(i).Methods().Get(j))
+			}
+		}
+	}
+	p.setMethods(methods)
+	p.health = map[string]string{"sample.v1.Workloads": "NOT_SERVING", "sample.v1.Echo": "SERVING"}
+	view := ansi.Strip(p.View())
+	if !strings.Contains(view, "sample.… NOT_SERVING") {
+		t.Errorf("a narrow pane should shorten the name and keep the status:\n%s", view)
 	}
 }

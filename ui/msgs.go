@@ -21,6 +21,13 @@ type connectedMsg struct {
 	err        error
 }
 
+// healthMsg answers healthCmd: each listed service's grpc.health.v1 status,
+// nil when the server has no health service.
+type healthMsg struct {
+	connID   int
+	statuses map[string]string
+}
+
 // callEventsMsg carries what a call produced since the last one, batched so a
 // fast stream costs one Update per batch rather than per message.
 type callEventsMsg struct {

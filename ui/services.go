@@ -9,6 +9,8 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"sockscope/client"
 )
 
 // servicesPane is the tree of services and their methods on one socket.
@@ -23,6 +25,9 @@ type servicesPane struct {
 	loading bool
 	err     error
 	title   string
+	// health maps a service to its grpc.health.v1 status, once the server
+	// has answered; only what is not SERVING is shown.
+	health map[string]string
 }
 
 // serviceRow is a service heading (method nil) or one of its methods.
@@ -42,6 +47,7 @@ func (p *servicesPane) SetSize(w, h int) {
 
 func (p *servicesPane) setMethods(methods []protoreflect.MethodDescriptor) {
 	p.rows = p.rows[:0]
+	p.health = nil
 	last := ""
 	for _, md := range methods {
 		svc := string(md.Parent().FullName())
@@ -55,6 +61,17 @@ func (p *servicesPane) setMethods(methods []protoreflect.MethodDescriptor) {
 	p.moveCursor(1, true)
 	p.offset = 0
 	p.clampOffset()
+}
+
+// serviceNames are the services in the tree, in order.
+func (p servicesPane) serviceNames() []string {
+	var names []string
+	for _, r := range p.rows {
+		if r.method == nil {
+			names = append(names, r.service)
+		}
+	}
+	return names
 }
 
 // selected is the method under the cursor, or nil.
@@ -154,7 +171,7 @@ func (p servicesPane) View() string {
 		r := p.rows[i]
 		b.WriteByte('\n')
 		if r.method == nil {
-			b.WriteString(p.styles.Dim.Render(truncate(r.service, p.width)))
+			b.WriteString(p.serviceHeading(r.service))
 			continue
 		}
 		kind := kindBadge(r.method)
@@ -166,6 +183,18 @@ func (p servicesPane) View() string {
 		b.WriteString(line)
 	}
 	return b.String()
+}
+
+// serviceHeading is the service's name, followed by its health when that
+// is worth a look: anything but SERVING, and but the health server keeping
+// no status for it.
+func (p servicesPane) serviceHeading(service string) string {
+	st := p.health[service]
+	if st == "" || st == "SERVING" || st == client.ServiceUnknown {
+		return p.styles.Dim.Render(truncate(service, p.width))
+	}
+	name := truncate(service, p.width-len(st)-1)
+	return p.styles.Dim.Render(name) + " " + p.styles.Error.Render(st)
 }
 
 func (p servicesPane) help() bindings {
