@@ -200,12 +200,12 @@ func (env *runEnv) listMethods() int {
 	w := bufio.NewWriter(env.stdout)
 	defer w.Flush()
 	for _, md := range methods {
-		name := methodName(md)
+		name := reflection.MethodName(md)
 		if !env.opts.long {
 			fmt.Fprintln(w, name)
 			continue
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s -> %s\n", name, rpcKind(md), md.Input().FullName(), md.Output().FullName())
+		fmt.Fprintf(w, "%s\t%s\t%s -> %s\n", name, reflection.RPCKind(md), md.Input().FullName(), md.Output().FullName())
 	}
 	// The rest is listed, but a script must not take the list as complete.
 	if left := s.source.LeftOut(); len(left) > 0 {
@@ -218,7 +218,8 @@ func (env *runEnv) listMethods() int {
 	return exitOK
 }
 
-func (env *runEnv) describeSymbol() int {
+// withSymbol finds name in the schema and prints what render makes of it.
+func (env *runEnv) withSymbol(name string, render func(protoreflect.Descriptor) (string, error)) int {
 	ctx, cancel := env.baseContext()
 	defer cancel()
 	s, err := env.open(ctx)
@@ -226,11 +227,11 @@ func (env *runEnv) describeSymbol() int {
 		return env.fail(err)
 	}
 	defer s.close()
-	d, err := s.source.FindSymbol(ctx, env.opts.describe)
+	d, err := s.source.FindSymbol(ctx, name)
 	if err != nil {
 		return env.fail(err)
 	}
-	text, err := reflection.Describe(d)
+	text, err := render(d)
 	if err != nil {
 		return env.fail(err)
 	}
@@ -238,33 +239,24 @@ func (env *runEnv) describeSymbol() int {
 	return exitOK
 }
 
+func (env *runEnv) describeSymbol() int {
+	return env.withSymbol(env.opts.describe, reflection.Describe)
+}
+
 func (env *runEnv) templateSymbol() int {
-	ctx, cancel := env.baseContext()
-	defer cancel()
-	s, err := env.open(ctx)
-	if err != nil {
-		return env.fail(err)
-	}
-	defer s.close()
-	d, err := s.source.FindSymbol(ctx, env.opts.template)
-	if err != nil {
-		return env.fail(err)
-	}
-	var msg protoreflect.MessageDescriptor
-	switch d := d.(type) {
-	case protoreflect.MethodDescriptor:
-		msg = d.Input()
-	case protoreflect.MessageDescriptor:
-		msg = d
-	default:
-		return env.fail(usageError("%s is a %s; --template takes a method or a message", d.FullName(), descriptorKind(d)))
-	}
-	out, err := reflection.Template(msg)
-	if err != nil {
-		return env.fail(err)
-	}
-	fmt.Fprint(env.stdout, strings.TrimRight(string(out), "\n")+"\n")
-	return exitOK
+	return env.withSymbol(env.opts.template, func(d protoreflect.Descriptor) (string, error) {
+		var msg protoreflect.MessageDescriptor
+		switch d := d.(type) {
+		case protoreflect.MethodDescriptor:
+			msg = d.Input()
+		case protoreflect.MessageDescriptor:
+			msg = d
+		default:
+			return "", usageError("%s is a %s; --template takes a method or a message", d.FullName(), reflection.KindName(d))
+		}
+		out, err := reflection.Template(msg)
+		return string(out), err
+	})
 }
 
 // maxQueuedReplyBytes bounds the replies received but not yet printed.
@@ -516,40 +508,6 @@ func (r *replyWriter) Close() {
 	}
 	r.closed = true
 	r.w.Flush()
-}
-
-func methodName(md protoreflect.MethodDescriptor) string {
-	return string(md.Parent().FullName()) + "/" + string(md.Name())
-}
-
-func rpcKind(md protoreflect.MethodDescriptor) string {
-	switch {
-	case md.IsStreamingClient() && md.IsStreamingServer():
-		return "bidi-stream"
-	case md.IsStreamingClient():
-		return "client-stream"
-	case md.IsStreamingServer():
-		return "server-stream"
-	default:
-		return "unary"
-	}
-}
-
-func descriptorKind(d protoreflect.Descriptor) string {
-	switch d.(type) {
-	case protoreflect.ServiceDescriptor:
-		return "service"
-	case protoreflect.EnumDescriptor:
-		return "enum"
-	case protoreflect.FieldDescriptor:
-		return "field"
-	case protoreflect.EnumValueDescriptor:
-		return "enum value"
-	case protoreflect.FileDescriptor:
-		return "file"
-	default:
-		return "symbol"
-	}
 }
 
 func (env *runEnv) scanSockets() int {

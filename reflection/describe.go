@@ -17,7 +17,7 @@ func Describe(d protoreflect.Descriptor) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("describe %s: %w", d.FullName(), err)
 	}
-	header := fmt.Sprintf("// %s is a %s in %s\n", d.FullName(), kindName(d), d.ParentFile().Path())
+	header := fmt.Sprintf("// %s is a %s in %s\n", d.FullName(), KindName(d), d.ParentFile().Path())
 	md, ok := d.(protoreflect.MethodDescriptor)
 	if !ok {
 		return header + text, nil
@@ -34,20 +34,14 @@ func Describe(d protoreflect.Descriptor) (string, error) {
 	return b.String(), nil
 }
 
-func kindName(d protoreflect.Descriptor) string {
+// KindName says what d is in a few words: "service", "unary method",
+// "bidi-stream method", "message", "enum value", ….
+func KindName(d protoreflect.Descriptor) string {
 	switch d := d.(type) {
 	case protoreflect.ServiceDescriptor:
 		return "service"
 	case protoreflect.MethodDescriptor:
-		switch {
-		case d.IsStreamingClient() && d.IsStreamingServer():
-			return "bidi-streaming method"
-		case d.IsStreamingClient():
-			return "client-streaming method"
-		case d.IsStreamingServer():
-			return "server-streaming method"
-		}
-		return "unary method"
+		return RPCKind(d) + " method"
 	case protoreflect.MessageDescriptor:
 		return "message"
 	case protoreflect.EnumDescriptor:
@@ -56,6 +50,27 @@ func kindName(d protoreflect.Descriptor) string {
 		return "field"
 	case protoreflect.EnumValueDescriptor:
 		return "enum value"
+	case protoreflect.FileDescriptor:
+		return "file"
 	}
 	return "symbol"
+}
+
+// RPCKind names a method's kind as --list --long and the TUI show it:
+// "unary", "server-stream", "client-stream" or "bidi-stream".
+func RPCKind(md protoreflect.MethodDescriptor) string {
+	switch {
+	case md.IsStreamingClient() && md.IsStreamingServer():
+		return "bidi-stream"
+	case md.IsStreamingClient():
+		return "client-stream"
+	case md.IsStreamingServer():
+		return "server-stream"
+	}
+	return "unary"
+}
+
+// MethodName is "pkg.Service/Method", the form --call takes.
+func MethodName(md protoreflect.MethodDescriptor) string {
+	return string(md.Parent().FullName()) + "/" + string(md.Name())
 }

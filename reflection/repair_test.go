@@ -531,7 +531,7 @@ func checkRepairedSample(t *testing.T, ctx context.Context, src *Source, conn gr
 	}
 	var names []string
 	for _, md := range methods {
-		names = append(names, methodName(md))
+		names = append(names, MethodName(md))
 	}
 	for _, want := range []string{"sample.v1.Echo/Echo", "sample.v1.Workloads/ListWorkloads", "sample.v1.Workloads/WatchEvents"} {
 		if !contains(names, want) {

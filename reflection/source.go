@@ -307,12 +307,8 @@ func (s *Source) Methods(ctx context.Context) ([]protoreflect.MethodDescriptor, 
 			out = append(out, sd.Methods().Get(i))
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return methodName(out[i]) < methodName(out[j]) })
+	sort.SliceStable(out, func(i, j int) bool { return MethodName(out[i]) < MethodName(out[j]) })
 	return out, nil
-}
-
-func methodName(md protoreflect.MethodDescriptor) string {
-	return string(md.Parent().FullName()) + "/" + string(md.Name())
 }
 
 // FindMethod accepts "pkg.Service/Method", "pkg.Service.Method" and "/pkg.Service/Method".

@@ -108,7 +108,7 @@ func TestSourcesTable(t *testing.T) {
 			}
 			var names []string
 			for _, md := range methods {
-				names = append(names, methodName(md))
+				names = append(names, MethodName(md))
 			}
 			joined := strings.Join(names, " ")
 			for _, want := range []string{"sample.v1.Echo/Echo", "sample.v1.Echo/Chat", "sample.v1.Workloads/WatchEvents"} {

@@ -177,7 +177,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.err != nil {
 			m.flash = "editor: " + msg.err.Error()
 		}
-		if sel := m.services.selected(); sel != nil && methodFQN(sel) == msg.method {
+		if sel := m.services.selected(); sel != nil && reflection.MethodName(sel) == msg.method {
 			m.request.setBody(msg.text)
 		}
 		return m, nil
@@ -260,7 +260,7 @@ func (m Model) handleExplorerKey(msg tea.KeyPressMsg, typing bool) (tea.Model, t
 		m.callSends = nil
 		return m, nil
 	case key.Matches(msg, m.keys.Editor) && m.services.selected() != nil:
-		return m, openEditorCmd(methodFQN(m.services.selected()), m.request.body.Value())
+		return m, openEditorCmd(reflection.MethodName(m.services.selected()), m.request.body.Value())
 	case !typing && key.Matches(msg, m.keys.CopyCommand):
 		return m.copyCommand()
 	}
@@ -428,7 +428,7 @@ func (m Model) savedKey(method string) string { return m.address + "\x00" + meth
 
 func (m *Model) saveCurrent() {
 	if m.request.method != nil {
-		m.saved[m.savedKey(methodFQN(m.request.method))] = m.request.saved()
+		m.saved[m.savedKey(reflection.MethodName(m.request.method))] = m.request.saved()
 	}
 }
 
@@ -444,13 +444,13 @@ func (m *Model) switchMethod(from, to protoreflect.MethodDescriptor) {
 	}
 	m.response.clear()
 	if from != nil && m.request.method != nil {
-		m.saved[m.savedKey(methodFQN(m.request.method))] = m.request.saved()
+		m.saved[m.savedKey(reflection.MethodName(m.request.method))] = m.request.saved()
 	}
 	if to == nil {
 		m.request.method = nil
 		return
 	}
-	saved, ok := m.saved[m.savedKey(methodFQN(to))]
+	saved, ok := m.saved[m.savedKey(reflection.MethodName(to))]
 	if !ok {
 		saved = savedRequest{deadline: defaultDeadline}
 		if tmpl, err := reflection.Template(to.Input()); err == nil {
@@ -519,7 +519,7 @@ func (m Model) send() (tea.Model, tea.Cmd) {
 		m.callSends = sends
 		spec.sends = sends
 	}
-	m.response.begin(methodFQN(md), md.IsStreamingServer() || md.IsStreamingClient(), time.Now())
+	m.response.begin(reflection.MethodName(md), md.IsStreamingServer() || md.IsStreamingClient(), time.Now())
 	m.response.sent = 1
 	return m, tea.Batch(startCallCmd(ctx, spec), tickCmd(m.callID))
 }
@@ -582,7 +582,7 @@ func (m Model) copyCommand() (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	saved := m.request.saved()
-	ours, theirs := commandLines(m.address, methodFQN(md), saved)
+	ours, theirs := commandLines(m.address, reflection.MethodName(md), saved)
 	m.response.showDescribe("sockscope:\n" + ours + "\n\ngrpcurl:\n" + theirs + "\n\n(the sockscope line is on the clipboard)")
 	return m, tea.SetClipboard(ours)
 }

@@ -21,6 +21,7 @@ import (
 	grpcreflection "google.golang.org/grpc/reflection"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"sockscope/reflection"
 	"sockscope/sample"
 	"sockscope/sample/samplepb"
 	"sockscope/sockets"
@@ -144,7 +145,7 @@ func (h *harness) selectMethod(method string) {
 	h.t.Helper()
 	h.send(press("g"), nil)
 	for i := 0; i < 40; i++ {
-		if sel := h.m.services.selected(); sel != nil && methodFQN(sel) == method {
+		if sel := h.m.services.selected(); sel != nil && reflection.MethodName(sel) == method {
 			return
 		}
 		h.send(press("j"), nil)

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"sockscope/client"
+	"sockscope/reflection"
 )
 
 // servicesPane is the tree of services and their methods on one socket.
@@ -174,7 +175,7 @@ func (p servicesPane) View() string {
 			b.WriteString(p.serviceHeading(r.service))
 			continue
 		}
-		kind := kindBadge(r.method)
+		kind := reflection.RPCKind(r.method)
 		name := truncate(string(r.method.Name()), p.width-lipgloss.Width(kind)-3)
 		line := fmt.Sprintf("  %s %s", name, p.styles.RPCKind.Render(kind))
 		if i == p.cursor {
@@ -200,24 +201,6 @@ func (p servicesPane) serviceHeading(service string) string {
 func (p servicesPane) help() bindings {
 	short := []key.Binding{p.keys.Up, p.keys.Down, p.keys.Select, p.keys.Describe, p.keys.CopyCommand, p.keys.Back}
 	return bindings{short: short, full: [][]key.Binding{short, {p.keys.Top, p.keys.Bottom, p.keys.NextPane, p.keys.PrevPane}}}
-}
-
-// kindBadge marks the RPC kind in a few characters.
-func kindBadge(md protoreflect.MethodDescriptor) string {
-	switch {
-	case md.IsStreamingClient() && md.IsStreamingServer():
-		return "bidi"
-	case md.IsStreamingClient():
-		return "client-stream"
-	case md.IsStreamingServer():
-		return "server-stream"
-	default:
-		return "unary"
-	}
-}
-
-func methodFQN(md protoreflect.MethodDescriptor) string {
-	return string(md.Parent().FullName()) + "/" + string(md.Name())
 }
 
 // truncate cuts plain text s to width cells, marking the cut.
