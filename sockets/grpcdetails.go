@@ -31,10 +31,10 @@ func addGRPCDetails(ctx context.Context, s *Socket, timeout time.Duration, healt
 	}
 	defer conn.Close()
 
-	services, err := listServicesV1(ctx, conn)
+	services, err := listServices(ctx, conn, reflectionV1Method)
 	s.Reflection = ReflectionV1
 	if status.Code(err) == codes.Unimplemented {
-		services, err = listServicesV1Alpha(ctx, conn)
+		services, err = listServices(ctx, conn, reflectionV1AlphaMethod)
 		s.Reflection = ReflectionV1Alpha
 	}
 	switch {
@@ -84,8 +84,17 @@ func checkServicesHealth(ctx context.Context, conn grpc.ClientConnInterface, s *
 	}
 }
 
-func listServicesV1(ctx context.Context, conn grpc.ClientConnInterface) ([]string, error) {
-	stream, err := reflectionv1.NewServerReflectionClient(conn).ServerReflectionInfo(ctx)
+// Reflection's full method names. v1alpha's messages are v1's, field for
+// field, so both are spoken with v1's types.
+const (
+	reflectionV1Method      = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"
+	reflectionV1AlphaMethod = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"
+)
+
+// listServices asks the reflection service at method for the server's
+// service names.
+func listServices(ctx context.Context, conn grpc.ClientConnInterface, method string) ([]string, error) {
+	stream, err := conn.NewStream(ctx, &grpc.StreamDesc{ClientStreams: true, ServerStreams: true}, method)
 	if err != nil {
 		return nil, err
 	}
@@ -93,12 +102,12 @@ func listServicesV1(ctx context.Context, conn grpc.ClientConnInterface) ([]strin
 	req := &reflectionv1.ServerReflectionRequest{
 		MessageRequest: &reflectionv1.ServerReflectionRequest_ListServices{ListServices: "*"},
 	}
-	if err := stream.Send(req); err != nil {
-		_, err = stream.Recv() // the status explains a failed send
-		return nil, err
+	if err := stream.SendMsg(req); err != nil {
+		// The status explains a failed send.
+		return nil, stream.RecvMsg(&reflectionv1.ServerReflectionResponse{})
 	}
-	resp, err := stream.Recv()
-	if err != nil {
+	resp := &reflectionv1.ServerReflectionResponse{}
+	if err := stream.RecvMsg(resp); err != nil {
 		return nil, err
 	}
 	if e := resp.GetErrorResponse(); e != nil {
