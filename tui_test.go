@@ -55,6 +55,18 @@ func (s *tmuxSession) screen() string {
 	return string(out)
 }
 
+// waitForExit waits until the program has ended and its session with it.
+func (s *tmuxSession) waitForExit() {
+	s.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for exec.Command("tmux", "-S", s.socket, "has-session", "-t", s.name).Run() == nil {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("the program did not end; it shows:\n%s", s.screen())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // waitFor polls the screen until it contains want; the deadline only guards
 // against a hang, it is not a speed assertion.
 func (s *tmuxSession) waitFor(want string) string {
@@ -86,7 +98,10 @@ func TestDemoInTmux(t *testing.T) {
 	if err := os.WriteFile(editor, []byte(script), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	tm := startTmux(t, 120, 36, "env", "EDITOR="+editor, bin, "--demo")
+	// The demo's private directory goes under a temp dir of the test's own,
+	// so the test can see it go when the program ends.
+	tmp := shortDir(t)
+	tm := startTmux(t, 120, 36, "env", "EDITOR="+editor, "TMPDIR="+tmp, bin, "--demo")
 	tm.waitFor("sample.v1.Echo")
 
 	selectMethod(tm, "sample.v1.EchoRequest")
@@ -132,6 +147,10 @@ func TestDemoInTmux(t *testing.T) {
 		}
 	}
 	tm.keys("C-c")
+	tm.waitForExit()
+	if left, _ := filepath.Glob(filepath.Join(tmp, "sockscope-demo-*")); len(left) > 0 {
+		t.Errorf("the demo left %v behind", left)
+	}
 }
 
 // selectMethod moves down the services list until the request pane names the
