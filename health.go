@@ -7,6 +7,8 @@ import (
 	"os/signal"
 	"time"
 
+	"google.golang.org/grpc/metadata"
+
 	"sockscope/client"
 )
 
@@ -27,8 +29,17 @@ func (env *runEnv) checkHealth() int {
 		fmt.Fprintf(env.stderr, "sockscope: %v\n", err)
 		return exitHealthUsage
 	}
+	header, err := o.callHeaders()
+	if err != nil {
+		fmt.Fprintf(env.stderr, "sockscope: %v\n", err)
+		return exitHealthUsage
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if len(header) > 0 {
+		// Health servers behind an authenticating interceptor want credentials too.
+		ctx = metadata.NewOutgoingContext(ctx, header)
+	}
 	// A listener that accepts and never answers must not hang a health
 	// check; grpc_health_probe gives the RPC one second by default too.
 	rpcTimeout := o.maxTime

@@ -58,7 +58,9 @@ type options struct {
 	// call
 	data           string
 	dataSet        bool
-	headers        stringList
+	headers        stringList // -H: the call and reflection
+	rpcHeaders     stringList // the call only
+	reflectHeaders stringList // reflection only
 	maxTime        time.Duration
 	connectTimeout time.Duration
 	maxMsgSize     int
@@ -69,6 +71,7 @@ type options struct {
 	// sample server
 	socket     string
 	reflection string
+	token      string
 
 	address string
 }
@@ -149,7 +152,9 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 		o.data, o.dataSet = v, true
 		return nil
 	})
-	fs.Var(&o.headers, "H", "Request metadata `'key: value'` (repeatable); '@file' reads one header a line.")
+	fs.Var(&o.headers, "H", "Request metadata `'key: value'` (repeatable), sent with the call and with reflection requests; '@file' reads one header a line.")
+	fs.Var(&o.rpcHeaders, "rpc-header", "Like -H, for the call only (`'key: value'` or '@file').")
+	fs.Var(&o.reflectHeaders, "reflect-header", "Like -H, for reflection requests only (`'key: value'` or '@file').")
 	fs.DurationVar(&o.maxTime, "max-time", 0, "Give up on the whole call after `DURATION` (e.g. 5s); 0 means no limit.")
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", 3*time.Second, "Give up connecting after `DURATION`.")
 	fs.IntVar(&o.maxMsgSize, "max-msg-size", 64<<20, "Largest reply message accepted, in `BYTES`.")
@@ -159,6 +164,7 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 
 	fs.StringVar(&o.socket, "socket", "", "With --sample-server, listen on this socket `PATH` (default under $XDG_RUNTIME_DIR or the temp dir).")
 	fs.StringVar(&o.reflection, "reflection", "v1", "With --sample-server, serve reflection `API` v1, v1alpha or none.")
+	fs.StringVar(&o.token, "token", "", "With --sample-server, refuse every RPC, reflection included, without 'authorization: Bearer `TOKEN`' (to try -H).")
 
 	fs.Usage = func() { printUsage(output, fs) }
 	return fs
@@ -228,6 +234,8 @@ func (o *options) validate() error {
 		return errors.New("--call needs an ADDRESS (a socket path, unix:…, @abstract or host:port)")
 	case (o.list || o.describe != "" || o.template != "") && o.address == "" && !hasSchema:
 		return errors.New("need an ADDRESS, or --proto/--protoset to read the schema from files")
+	case o.token != "" && !o.sampleServer:
+		return errors.New("--token goes with --sample-server; a client sends credentials with -H 'authorization: Bearer TOKEN'")
 	case o.sampleServer && o.address != "":
 		return fmt.Errorf("--sample-server takes --socket PATH, not an ADDRESS (%s)", o.address)
 	case (o.scan || o.demo) && o.address != "":
@@ -273,7 +281,7 @@ Usage:
   sockscope --template SYMBOL ADDRESS
   sockscope --call METHOD [-d DATA] [-H 'key: value']... ADDRESS
   sockscope --health ADDRESS [SERVICE]
-  sockscope --sample-server [--socket PATH] [--reflection v1|v1alpha|none]
+  sockscope --sample-server [--socket PATH] [--reflection v1|v1alpha|none] [--token TOKEN]
   sockscope --version
 
 ADDRESS is a socket path (/run/x.sock, ./x.sock, anything with a '/'), unix:///abs,
@@ -290,6 +298,7 @@ Examples:
   echo '{"value":1} {"value":2}' | sockscope --call sample.v1.Echo/Sum -d @ ./sample.sock
   sockscope --call sample.v1.Echo/Count -d '{"count":3}' --format jsonl ./sample.sock | jq .n
   sockscope --list --proto api.proto --import-path ./protos ./daemon.sock
+  sockscope --call agent.v1.Admin/Status -H @token.txt /run/agent.sock   # credentials from a file
 
 Exit status: 0 OK; 64 + the gRPC code for a failed call (NotFound is 69);
 2 for usage errors and bad input; 1 for anything else (cannot connect, no schema).

@@ -61,6 +61,10 @@ func usageError(format string, args ...any) error {
 
 func (env *runEnv) fail(err error) int {
 	fmt.Fprintf(env.stderr, "sockscope: %v\n", err)
+	if code := status.Code(err); code == codes.Unauthenticated || code == codes.PermissionDenied {
+		// What fails here is reflection (the call's own status prints elsewhere).
+		fmt.Fprintln(env.stderr, "hint: the server wants credentials for reflection too: -H sends a header with reflection and the call, --reflect-header with reflection only")
+	}
 	var ee *exitError
 	var inputErr *client.InputError
 	switch {
@@ -98,6 +102,10 @@ func (s *session) close() {
 
 func (env *runEnv) open(ctx context.Context) (*session, error) {
 	o := env.opts
+	reflectMD, err := o.reflectionHeaders()
+	if err != nil {
+		return nil, err
+	}
 	var conn *grpc.ClientConn
 	if o.address != "" {
 		target, err := client.ParseAddress(o.address)
@@ -114,6 +122,9 @@ func (env *runEnv) open(ctx context.Context) (*session, error) {
 		}
 	}
 	srcCtx, cancel := context.WithCancel(ctx)
+	if len(reflectMD) > 0 {
+		srcCtx = metadata.NewOutgoingContext(srcCtx, reflectMD)
+	}
 	timer := time.AfterFunc(schemaTimeout, cancel)
 	var stream grpc.ClientConnInterface
 	if conn != nil {
@@ -268,7 +279,7 @@ func (env *runEnv) callMethod() int {
 	// of the time of a 100,000-message stream (bench/call.sh).
 	debug.SetGCPercent(400)
 	o := env.opts
-	header, err := env.requestHeaders()
+	header, err := o.callHeaders()
 	if err != nil {
 		return env.fail(err)
 	}
@@ -409,30 +420,52 @@ func (env *runEnv) printVerbose(r client.Result) {
 	fmt.Fprintln(w)
 }
 
-// requestHeaders gathers -H values; '@file' reads one header a line so that
-// secrets need not appear in the process list or shell history.
-func (env *runEnv) requestHeaders() (metadata.MD, error) {
-	var lines []string
-	for _, h := range env.opts.headers {
-		if !strings.HasPrefix(h, "@") {
-			lines = append(lines, h)
-			continue
-		}
-		b, err := os.ReadFile(h[1:])
-		if err != nil {
-			return nil, usageError("-H %s: %v", h, err)
-		}
-		for _, line := range strings.Split(string(b), "\n") {
-			line = strings.TrimSpace(line)
-			if line == "" || strings.HasPrefix(line, "#") {
+// callHeaders is the call's metadata: -H and --rpc-header.
+func (o *options) callHeaders() (metadata.MD, error) {
+	return readHeaders([]headerFlag{{"-H", o.headers}, {"--rpc-header", o.rpcHeaders}})
+}
+
+// reflectionHeaders is what reflection requests (and the probes that
+// recognise a daemon without reflection) carry: -H and --reflect-header,
+// since a server that checks credentials usually checks them on every RPC.
+func (o *options) reflectionHeaders() (metadata.MD, error) {
+	return readHeaders([]headerFlag{{"-H", o.headers}, {"--reflect-header", o.reflectHeaders}})
+}
+
+type headerFlag struct {
+	name   string
+	values []string
+}
+
+// readHeaders parses 'key: value' flag values; '@file' reads one header a
+// line so that secrets need not appear in the process list or shell
+// history.
+func readHeaders(flags []headerFlag) (metadata.MD, error) {
+	md := metadata.MD{}
+	for _, f := range flags {
+		var lines []string
+		for _, h := range f.values {
+			if !strings.HasPrefix(h, "@") {
+				lines = append(lines, h)
 				continue
 			}
-			lines = append(lines, line)
+			b, err := os.ReadFile(h[1:])
+			if err != nil {
+				return nil, usageError("%s %s: %v", f.name, h, err)
+			}
+			for _, line := range strings.Split(string(b), "\n") {
+				line = strings.TrimSpace(line)
+				if line == "" || strings.HasPrefix(line, "#") {
+					continue
+				}
+				lines = append(lines, line)
+			}
 		}
-	}
-	md, err := client.ParseHeaders(lines)
-	if err != nil {
-		return nil, usageError("-H: %v", err)
+		parsed, err := client.ParseHeaders(lines)
+		if err != nil {
+			return nil, usageError("%s: %v", f.name, err)
+		}
+		md = metadata.Join(md, parsed)
 	}
 	return md, nil
 }

@@ -27,7 +27,7 @@ func (env *runEnv) serveSample() int {
 	if err != nil {
 		return env.fail(err)
 	}
-	srv := sample.NewServer(sample.Options{Reflection: mode})
+	srv := sample.NewServer(sample.Options{Reflection: mode, Token: env.opts.token})
 
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)

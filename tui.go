@@ -62,6 +62,10 @@ func (d *demoServer) close() {
 
 func (env *runEnv) runTUI() int {
 	o := env.opts
+	headers, err := o.startHeaders()
+	if err != nil {
+		return env.fail(err)
+	}
 	demo := &demoServer{}
 	defer demo.close()
 
@@ -72,6 +76,7 @@ func (env *runEnv) runTUI() int {
 		ConnectTimeout: o.connectTimeout,
 		MaxMsgSize:     o.maxMsgSize,
 		StartSample:    demo.start,
+		Headers:        headers,
 	}
 	if o.demo {
 		addr, err := demo.start()
@@ -103,4 +108,23 @@ func (env *runEnv) runTUI() int {
 		return env.fail(fmt.Errorf("terminal: %w", err))
 	}
 	return exitOK
+}
+
+// startHeaders is the TUI's share of -H, --rpc-header and --reflect-header:
+// sent on every socket the user opens, never to those the scan probes.
+func (o *options) startHeaders() (ui.Headers, error) {
+	var h ui.Headers
+	var err error
+	if h.Reflection, err = o.reflectionHeaders(); err != nil {
+		return h, err
+	}
+	if h.Call, err = o.callHeaders(); err != nil {
+		return h, err
+	}
+	for _, f := range []headerFlag{{"-H", o.headers}, {"--rpc-header", o.rpcHeaders}, {"--reflect-header", o.reflectHeaders}} {
+		for _, v := range f.values {
+			h.Args = append(h.Args, f.name, v)
+		}
+	}
+	return h, nil
 }

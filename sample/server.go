@@ -60,6 +60,9 @@ func (r Reflection) String() string {
 // Options configures NewServer.
 type Options struct {
 	Reflection Reflection
+	// Token, when set, makes every RPC (reflection and health too) need
+	// "authorization: Bearer <Token>", to try a client's credentials.
+	Token string
 }
 
 // NewServer returns a gRPC server with Echo, Workloads, grpc.health.v1 (every
@@ -67,7 +70,11 @@ type Options struct {
 // reflection API registered. Reflection serves descriptors compiled from the
 // embedded .proto sources, so clients see the comments too.
 func NewServer(opts Options) *grpc.Server {
-	srv := grpc.NewServer()
+	var serverOpts []grpc.ServerOption
+	if opts.Token != "" {
+		serverOpts = requireToken(opts.Token)
+	}
+	srv := grpc.NewServer(serverOpts...)
 	samplepb.RegisterEchoServer(srv, &echoServer{})
 	samplepb.RegisterWorkloadsServer(srv, newWorkloadsServer())
 

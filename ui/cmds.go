@@ -47,6 +47,7 @@ type connectOptions struct {
 	connectTimeout time.Duration
 	maxMsgSize     int
 	schema         reflection.Options
+	headers        metadata.MD // for reflection requests
 }
 
 // connectCmd dials address and lists its methods. ctx is cancelled by esc.
@@ -75,6 +76,9 @@ func connect(ctx context.Context, address string, opts connectOptions) (*connect
 	}
 	// The reflection stream lives as long as srcCtx, i.e. as long as the connection.
 	srcCtx, cancel := context.WithCancel(context.Background())
+	if len(opts.headers) > 0 {
+		srcCtx = metadata.NewOutgoingContext(srcCtx, opts.headers)
+	}
 	stop := context.AfterFunc(ctx, cancel)
 	timer := time.AfterFunc(schemaLookupTimeout, cancel)
 	schemaOpts := opts.schema
@@ -93,9 +97,14 @@ func connect(ctx context.Context, address string, opts connectOptions) (*connect
 	timer.Stop()
 	stop()
 	if err != nil {
+		// Whether the look-up timed out is read before closing, which ends srcCtx too.
+		timedOut := srcCtx.Err() != nil && ctx.Err() == nil
 		c.close()
-		if srcCtx.Err() != nil && ctx.Err() == nil {
+		if timedOut {
 			return nil, nil, fmt.Errorf("listing methods of %s: no answer within %s", address, schemaLookupTimeout)
+		}
+		if code := status.Code(err); code == codes.Unauthenticated || code == codes.PermissionDenied {
+			return nil, nil, fmt.Errorf("%w (the server wants credentials: start sockscope with -H 'key: value', or -H @file for one header a line)", err)
 		}
 		return nil, nil, err
 	}
@@ -107,12 +116,17 @@ func connect(ctx context.Context, address string, opts connectOptions) (*connect
 const healthTimeout = 2 * time.Second
 
 // healthCmd asks the server's health service how each of services is
-// doing. A server without one (Unimplemented for the server as a whole)
-// is asked nothing more; closing the connection ends the checks.
-func healthCmd(connID int, c *connection, services []string) tea.Cmd {
+// doing, with the calls' start-up metadata (a health server behind an
+// authenticating interceptor wants credentials too). A server without one
+// (Unimplemented for the server as a whole) is asked nothing more; closing
+// the connection ends the checks.
+func healthCmd(connID int, c *connection, services []string, header metadata.MD) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), healthTimeout)
 		defer cancel()
+		if len(header) > 0 {
+			ctx = metadata.NewOutgoingContext(ctx, header)
+		}
 		if _, err := client.Health(ctx, c.conn, ""); err != nil && status.Code(err) != codes.NotFound {
 			return healthMsg{connID: connID}
 		}

@@ -8,7 +8,7 @@ import (
 
 // commandLines renders a request as a sockscope command line and the grpcurl
 // equivalent, so what was explored can be scripted.
-func commandLines(address, method string, req savedRequest) (ours, grpcurl string) {
+func commandLines(address, method string, req savedRequest, headerArgs []string) (ours, grpcurl string) {
 	body := compactJSON(req.body)
 	var headers []string
 	for _, line := range strings.Split(req.metadata, "\n") {
@@ -22,6 +22,9 @@ func commandLines(address, method string, req savedRequest) (ours, grpcurl strin
 	if body != "" && body != "{}" {
 		o = append(o, "-d", shellQuote(body))
 	}
+	for i := 0; i+1 < len(headerArgs); i += 2 {
+		o = append(o, headerArgs[i], shellQuote(headerArgs[i+1]))
+	}
 	for _, h := range headers {
 		o = append(o, "-H", shellQuote(h))
 	}
@@ -33,6 +36,15 @@ func commandLines(address, method string, req savedRequest) (ours, grpcurl strin
 	g := []string{"grpcurl", "-plaintext"}
 	if body != "" {
 		g = append(g, "-d", shellQuote(body))
+	}
+	var unread []string
+	for i := 0; i+1 < len(headerArgs); i += 2 {
+		if strings.HasPrefix(headerArgs[i+1], "@") {
+			// grpcurl takes no header files; the secret stays where it is.
+			unread = append(unread, headerArgs[i]+" "+headerArgs[i+1])
+			continue
+		}
+		g = append(g, "-"+strings.TrimLeft(headerArgs[i], "-"), shellQuote(headerArgs[i+1]))
 	}
 	for _, h := range headers {
 		g = append(g, "-H", shellQuote(h))
@@ -46,7 +58,11 @@ func commandLines(address, method string, req savedRequest) (ours, grpcurl strin
 		g = append(g, shellQuote(address))
 	}
 	g = append(g, method)
-	return strings.Join(o, " "), strings.Join(g, " ")
+	grpcurl = strings.Join(g, " ")
+	if len(unread) > 0 {
+		grpcurl += "  # and the headers of " + strings.Join(unread, ", ") + ": grpcurl reads none from files"
+	}
+	return strings.Join(o, " "), grpcurl
 }
 
 // compactJSON removes the template's indentation so the command line stays one line.

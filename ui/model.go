@@ -13,6 +13,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -40,6 +41,21 @@ type Options struct {
 	StartSample func() (string, error)
 	// Debug, when set, receives one line per message Update handles.
 	Debug io.Writer
+	// Headers are the metadata sockscope was started with (-H and friends).
+	Headers Headers
+}
+
+// Headers is metadata given on the command line, for every connection.
+type Headers struct {
+	// Reflection goes with reflection requests and the probes that
+	// recognise a daemon without reflection.
+	Reflection metadata.MD
+	// Call goes with every call, under the metadata editor's lines: a key
+	// the editor names is replaced by the editor's values.
+	Call metadata.MD
+	// Args are the flags as given ("-H", "@token", "--rpc-header", …), so
+	// that a copied command line does what this session does.
+	Args []string
 }
 
 type screen int
@@ -144,7 +160,7 @@ func (m Model) Init() tea.Cmd {
 }
 
 func (m Model) connectOptions() connectOptions {
-	return connectOptions{connectTimeout: m.opts.ConnectTimeout, maxMsgSize: m.opts.MaxMsgSize, schema: m.opts.Schema}
+	return connectOptions{connectTimeout: m.opts.ConnectTimeout, maxMsgSize: m.opts.MaxMsgSize, schema: m.opts.Schema, headers: m.opts.Headers.Reflection}
 }
 
 // Update implements tea.Model.
@@ -419,7 +435,7 @@ func (m Model) handleConnected(msg connectedMsg) (tea.Model, tea.Cmd) {
 		m.response.showHint(strings.Join(hints, "\n"))
 	}
 	if names := m.services.serviceNames(); len(names) > 0 {
-		return m, healthCmd(m.connID, m.conn, names)
+		return m, healthCmd(m.connID, m.conn, names, m.opts.Headers.Call)
 	}
 	return m, nil
 }
@@ -489,10 +505,14 @@ func (m Model) send() (tea.Model, tea.Cmd) {
 		m.flash = "no method selected"
 		return m, nil
 	}
-	msg, header, deadline, err := m.request.request()
+	msg, edited, deadline, err := m.request.request()
 	if err != nil {
 		m.flash = err.Error()
 		return m, nil
+	}
+	header := m.opts.Headers.Call.Copy()
+	for k, v := range edited {
+		header[k] = v
 	}
 	if m.callSends != nil {
 		select {
@@ -582,7 +602,7 @@ func (m Model) copyCommand() (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	saved := m.request.saved()
-	ours, theirs := commandLines(m.address, reflection.MethodName(md), saved)
+	ours, theirs := commandLines(m.address, reflection.MethodName(md), saved, m.opts.Headers.Args)
 	m.response.showDescribe("sockscope:\n" + ours + "\n\ngrpcurl:\n" + theirs + "\n\n(the sockscope line is on the clipboard)")
 	return m, tea.SetClipboard(ours)
 }

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 	grpcreflection "google.golang.org/grpc/reflection"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -641,5 +642,60 @@ func TestNarrowServicesPaneKeepsHealth(t *testing.T) {
 	view := ansi.Strip(p.View())
 	if !strings.Contains(view, "sample.… NOT_SERVING") {
 		t.Errorf("a narrow pane should shorten the name and keep the status:\n%s", view)
+	}
+}
+
+func TestStartHeaders(t *testing.T) {
+	dir, err := os.MkdirTemp("", "ssui")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	lis, err := sample.Listen(filepath.Join(dir, "s.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := sample.NewServer(sample.Options{Reflection: sample.ReflectionV1, Token: "t"})
+	go srv.Serve(lis)
+	t.Cleanup(srv.Stop)
+	address := lis.Addr().String()
+
+	// Without credentials the services pane says how to give them.
+	h := newHarness(t, New(Options{Address: address}))
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 30}, nil)
+	m := h.send(h.m.Init(), func(m Model) bool { return m.conn != nil || m.services.err != nil })
+	if m.services.err == nil || !strings.Contains(m.services.err.Error(), "start sockscope with -H") {
+		t.Fatalf("no credentials: err %v, want a hint about -H", m.services.err)
+	}
+
+	auth := metadata.Pairs("authorization", "Bearer t")
+	h = newHarness(t, New(Options{Address: address, Headers: Headers{
+		Reflection: auth,
+		Call:       metadata.Join(auth, metadata.Pairs("x-side", "call", "x-kept", "yes")),
+		Args:       []string{"-H", "@/run/secrets/token", "--rpc-header", "x-side: call"},
+	}}))
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 30}, nil)
+	m = h.send(h.m.Init(), func(m Model) bool { return m.conn != nil || m.services.err != nil })
+	if m.conn == nil {
+		t.Fatalf("not connected with the start-up headers: %v", m.services.err)
+	}
+	h.selectMethod("sample.v1.Echo/Echo")
+	h.m.request.metadata.SetValue("x-side: editor")
+	m = h.send(press("ctrl+s"), callDone)
+	reply := m.response.unary
+	for _, want := range []string{`"authorization": "Bearer t"`, `"x-side": "editor"`, `"x-kept": "yes"`} {
+		if !strings.Contains(reply, want) {
+			t.Errorf("the call's metadata lacks %s (the editor's line replaces a start-up header of the same key):\n%s", want, reply)
+		}
+	}
+	m = h.send(press("y"), nil)
+	for _, want := range []string{
+		`-H @/run/secrets/token --rpc-header 'x-side: call' -H 'x-side: editor' --max-time 30s`,
+		`-rpc-header 'x-side: call' -H 'x-side: editor'`,
+		`# and the headers of -H @/run/secrets/token: grpcurl reads none from files`,
+	} {
+		if !strings.Contains(m.response.describe, want) {
+			t.Errorf("command lines lack\n%s\ngot:\n%s", want, m.response.describe)
+		}
 	}
 }

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+
+	"sockscope/sample"
+)
+
+// startGuardedSample serves the sample wanting "authorization: Bearer
+// token" on every RPC, reflection included, as daemons that check
+// credentials in an interceptor do.
+func startGuardedSample(t *testing.T, token string) string {
+	t.Helper()
+	path := filepath.Join(shortDir(t), "s.sock")
+	lis, err := sample.Listen(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := sample.NewServer(sample.Options{Reflection: sample.ReflectionV1, Token: token})
+	go srv.Serve(lis)
+	t.Cleanup(srv.Stop)
+	return path
+}
+
+func TestHeadersReachReflection(t *testing.T) {
+	sock := startGuardedSample(t, "t")
+	r := runCLI(t, nil, "--list", sock)
+	if r.code == 0 || !strings.Contains(r.stderr, "Unauthenticated") || !strings.Contains(r.stderr, "hint: the server wants credentials") {
+		t.Errorf("--list without credentials: exit %d, stderr %q; want the server's Unauthenticated and a hint", r.code, r.stderr)
+	}
+	runCLI(t, nil, "--list", "-H", "authorization: Bearer t", sock).want(t, 0)
+	runCLI(t, nil, "--describe", "sample.v1.Echo", "-H", "authorization: Bearer t", sock).want(t, 0)
+	runCLI(t, nil, "--template", "sample.v1.Echo/Echo", "-H", "authorization: Bearer t", sock).want(t, 0)
+	r = runCLI(t, nil, "--call", "sample.v1.Echo/Echo", "-d", `{"message":"hi"}`, "-H", "authorization: Bearer t", sock).want(t, 0)
+	if got := decodeJSON(t, r.stdout)["metadata"].(map[string]any)["authorization"]; got != "Bearer t" {
+		t.Errorf("the call carried authorization %v, want Bearer t once", got)
+	}
+
+	file := filepath.Join(shortDir(t), "token")
+	if err := os.WriteFile(file, []byte("# the token\nauthorization: Bearer t\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runCLI(t, nil, "--call", "sample.v1.Echo/Echo", "-H", "@"+file, sock).want(t, 0)
+	runCLI(t, nil, "--health", "-H", "@"+file, sock).want(t, exitHealthServing)
+	runCLI(t, nil, "--health", sock).want(t, exitHealthRPC)
+}
+
+func TestReflectAndRPCHeadersApart(t *testing.T) {
+	sock := startGuardedSample(t, "t")
+	auth := "authorization: Bearer t"
+	r := runCLI(t, nil, "--call", "sample.v1.Echo/Echo", sock,
+		"--reflect-header", auth, "--reflect-header", "x-side: reflection",
+		"--rpc-header", auth, "--rpc-header", "x-side: call").want(t, 0)
+	got := decodeJSON(t, r.stdout)["metadata"].(map[string]any)
+	if got["x-side"] != "call" || got["authorization"] != "Bearer t" {
+		t.Errorf("the call carried %v, want only the --rpc-header values", got)
+	}
+	// Each flag alone is not enough: the other side is refused.
+	r = runCLI(t, nil, "--call", "sample.v1.Echo/Echo", sock, "--rpc-header", auth)
+	if r.code != exitFailure || !strings.Contains(r.stderr, "list services") && !strings.Contains(r.stderr, "reflection") {
+		t.Errorf("without --reflect-header: exit %d, stderr %q; want reflection refused", r.code, r.stderr)
+	}
+	r = runCLI(t, nil, "--call", "sample.v1.Echo/Echo", sock, "--reflect-header", auth)
+	if r.code != exitRPCBase+int(codes.Unauthenticated) {
+		t.Errorf("without --rpc-header: exit %d, stderr %q; want the call's Unauthenticated (%d)", r.code, r.stderr, exitRPCBase+int(codes.Unauthenticated))
+	}
+	runCLI(t, nil, "--call", "sample.v1.Echo/Echo", sock, "--rpc-header", "no colon here").want(t, exitUsage)
+	runCLI(t, nil, "--list", sock, "--token", "t").want(t, exitUsage)
+}
