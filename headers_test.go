@@ -72,3 +72,25 @@ func TestReflectAndRPCHeadersApart(t *testing.T) {
 	runCLI(t, nil, "--call", "sample.v1.Echo/Echo", sock, "--rpc-header", "no colon here").want(t, exitUsage)
 	runCLI(t, nil, "--list", sock, "--token", "t").want(t, exitUsage)
 }
+
+func TestAuthorityAndUnknownFields(t *testing.T) {
+	sock := startSample(t, sample.ReflectionV1)
+	r := runCLI(t, nil, "--call", "sample.v1.Echo/Echo", "--authority", "agent.internal", sock).want(t, 0)
+	if got := decodeJSON(t, r.stdout)["metadata"].(map[string]any)[":authority"]; got != "agent.internal" {
+		t.Errorf(":authority %v, want agent.internal", got)
+	}
+	r = runCLI(t, nil, "--call", "sample.v1.Echo/Echo", sock).want(t, 0)
+	if got := decodeJSON(t, r.stdout)["metadata"].(map[string]any)[":authority"]; got != "localhost" {
+		t.Errorf("default :authority %v, want localhost", got)
+	}
+
+	newer := `{"message": "hi", "added_later": 1}`
+	r = runCLI(t, nil, "--call", "sample.v1.Echo/Echo", "-d", newer, sock).want(t, exitUsage)
+	if !strings.Contains(r.stderr, "added_later") {
+		t.Errorf("an unknown field should be named: %s", r.stderr)
+	}
+	r = runCLI(t, nil, "--call", "sample.v1.Echo/Echo", "-d", newer, "--allow-unknown-fields", sock).want(t, 0)
+	if decodeJSON(t, r.stdout)["message"] != "hi" {
+		t.Errorf("with --allow-unknown-fields the known fields still go: %s", r.stdout)
+	}
+}

@@ -46,7 +46,7 @@ func (env *runEnv) checkHealth() int {
 	if rpcTimeout == 0 {
 		rpcTimeout = time.Second
 	}
-	conn, err := client.Dial(ctx, target, client.DialOptions{ConnectTimeout: o.connectTimeout})
+	conn, err := client.Dial(ctx, target, client.DialOptions{ConnectTimeout: o.connectTimeout, Authority: o.authority})
 	if err != nil {
 		fmt.Fprintf(env.stderr, "sockscope: %v\n", err)
 		return exitHealthConnect

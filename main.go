@@ -63,6 +63,8 @@ type options struct {
 	reflectHeaders stringList // reflection only
 	maxTime        time.Duration
 	connectTimeout time.Duration
+	authority      string
+	allowUnknown   bool
 	maxMsgSize     int
 	format         string
 	emitDefaults   bool
@@ -157,6 +159,8 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 	fs.Var(&o.reflectHeaders, "reflect-header", "Like -H, for reflection requests only (`'key: value'` or '@file').")
 	fs.DurationVar(&o.maxTime, "max-time", 0, "Give up on the whole call after `DURATION` (e.g. 5s); 0 means no limit.")
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", 3*time.Second, "Give up connecting after `DURATION`.")
+	fs.StringVar(&o.authority, "authority", "", "Send `NAME` as :authority (default: localhost for unix sockets, host:port for TCP).")
+	fs.BoolVar(&o.allowUnknown, "allow-unknown-fields", false, "Skip request fields the schema does not know instead of rejecting them.")
 	fs.IntVar(&o.maxMsgSize, "max-msg-size", 64<<20, "Largest reply message accepted, in `BYTES`.")
 	fs.StringVar(&o.format, "format", "json", "Reply output: 'json' (indented) or 'jsonl' (one compact object a line, for jq).")
 	fs.BoolVar(&o.emitDefaults, "emit-defaults", false, "Print fields that hold their zero value.")

@@ -115,7 +115,7 @@ func (env *runEnv) open(ctx context.Context) (*session, error) {
 		start := time.Now()
 		// --max-msg-size limits the call's replies only (see callMethod);
 		// reflection answers on the same connection keep the default limit.
-		conn, err = client.Dial(ctx, target, client.DialOptions{ConnectTimeout: o.connectTimeout})
+		conn, err = client.Dial(ctx, target, client.DialOptions{ConnectTimeout: o.connectTimeout, Authority: o.authority})
 		env.measure("dial", start)
 		if err != nil {
 			return nil, err
@@ -310,6 +310,9 @@ func (env *runEnv) callMethod() int {
 	defer out.Close()
 	format := &client.ReplyFormat{Indent: o.format == "json", EmitDefaults: o.emitDefaults, Resolver: resolver}
 	requests := client.NewRequestReader(input, md.Input(), resolver)
+	if o.allowUnknown {
+		requests.AllowUnknownFields()
+	}
 
 	// Replies are formatted on their own goroutine, so receiving the next
 	// one overlaps formatting this one: a tenth off a long stream of small

@@ -77,6 +77,7 @@ func (env *runEnv) runTUI() int {
 		MaxMsgSize:     o.maxMsgSize,
 		StartSample:    demo.start,
 		Headers:        headers,
+		Authority:      o.authority,
 	}
 	if o.demo {
 		addr, err := demo.start()

@@ -20,6 +20,9 @@ import (
 type DialOptions struct {
 	ConnectTimeout time.Duration // default 3s when zero
 	MaxRecvMsgSize int           // default 64 MiB when zero
+	// Authority is sent as :authority; empty means "localhost" for unix
+	// sockets and host:port for TCP.
+	Authority string
 }
 
 // DefaultConnectTimeout and DefaultMaxRecvMsgSize apply when the matching
@@ -110,9 +113,15 @@ func Dial(ctx context.Context, t Target, opts DialOptions) (*grpc.ClientConn, er
 	// ignores it. Socket paths may hold characters a target URL cannot, so unix
 	// targets use a fixed, harmless name.
 	endpoint := t.Address
+	authority := opts.Authority
 	if t.Network == "unix" {
 		endpoint = "localhost"
-		grpcOpts = append(grpcOpts, grpc.WithAuthority("localhost"))
+		if authority == "" {
+			authority = "localhost"
+		}
+	}
+	if authority != "" {
+		grpcOpts = append(grpcOpts, grpc.WithAuthority(authority))
 	}
 	conn, err := grpc.NewClient("passthrough:///"+endpoint, grpcOpts...)
 	if err != nil {

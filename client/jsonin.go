@@ -69,6 +69,11 @@ func NewRequestReader(r io.Reader, md protoreflect.MessageDescriptor, resolver T
 	}
 }
 
+// AllowUnknownFields makes fields the schema does not know be skipped
+// rather than rejected, as grpcurl's -allow-unknown-fields does: for a
+// request written against a newer schema than the server's.
+func (rr *RequestReader) AllowUnknownFields() { rr.unmarsh.DiscardUnknown = true }
+
 // Next returns the next request, io.EOF after the last one, or an *InputError.
 // After an error every later call returns the same error.
 func (rr *RequestReader) Next() (proto.Message, error) {

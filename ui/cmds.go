@@ -48,6 +48,7 @@ type connectOptions struct {
 	maxMsgSize     int
 	schema         reflection.Options
 	headers        metadata.MD // for reflection requests
+	authority      string
 }
 
 // connectCmd dials address and lists its methods. ctx is cancelled by esc.
@@ -70,7 +71,7 @@ func connect(ctx context.Context, address string, opts connectOptions) (*connect
 	if err != nil {
 		return nil, nil, err
 	}
-	conn, err := client.Dial(ctx, target, client.DialOptions{ConnectTimeout: opts.connectTimeout})
+	conn, err := client.Dial(ctx, target, client.DialOptions{ConnectTimeout: opts.connectTimeout, Authority: opts.authority})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -8,7 +8,7 @@ import (
 
 // commandLines renders a request as a sockscope command line and the grpcurl
 // equivalent, so what was explored can be scripted.
-func commandLines(address, method string, req savedRequest, headerArgs []string) (ours, grpcurl string) {
+func commandLines(address, method string, req savedRequest, headerArgs []string, authority string) (ours, grpcurl string) {
 	body := compactJSON(req.body)
 	var headers []string
 	for _, line := range strings.Split(req.metadata, "\n") {
@@ -31,6 +31,9 @@ func commandLines(address, method string, req savedRequest, headerArgs []string)
 	if deadline != "" && deadline != "none" {
 		o = append(o, "--max-time", deadline)
 	}
+	if authority != "" {
+		o = append(o, "--authority", shellQuote(authority))
+	}
 	o = append(o, shellQuote(address))
 
 	g := []string{"grpcurl", "-plaintext"}
@@ -51,6 +54,9 @@ func commandLines(address, method string, req savedRequest, headerArgs []string)
 	}
 	if deadline != "" && deadline != "none" {
 		g = append(g, "-max-time", deadline)
+	}
+	if authority != "" {
+		g = append(g, "-authority", shellQuote(authority))
 	}
 	if t, err := client.ParseAddress(address); err == nil && t.Network == "unix" {
 		g = append(g, "-unix", shellQuote(t.Address))

@@ -43,6 +43,9 @@ type Options struct {
 	Debug io.Writer
 	// Headers are the metadata sockscope was started with (-H and friends).
 	Headers Headers
+	// Authority is sent as :authority on every socket opened; empty means
+	// the default (localhost on unix sockets).
+	Authority string
 }
 
 // Headers is metadata given on the command line, for every connection.
@@ -160,7 +163,7 @@ func (m Model) Init() tea.Cmd {
 }
 
 func (m Model) connectOptions() connectOptions {
-	return connectOptions{connectTimeout: m.opts.ConnectTimeout, maxMsgSize: m.opts.MaxMsgSize, schema: m.opts.Schema, headers: m.opts.Headers.Reflection}
+	return connectOptions{connectTimeout: m.opts.ConnectTimeout, maxMsgSize: m.opts.MaxMsgSize, schema: m.opts.Schema, headers: m.opts.Headers.Reflection, authority: m.opts.Authority}
 }
 
 // Update implements tea.Model.
@@ -602,7 +605,7 @@ func (m Model) copyCommand() (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	saved := m.request.saved()
-	ours, theirs := commandLines(m.address, reflection.MethodName(md), saved, m.opts.Headers.Args)
+	ours, theirs := commandLines(m.address, reflection.MethodName(md), saved, m.opts.Headers.Args, m.opts.Authority)
 	m.response.showDescribe("sockscope:\n" + ours + "\n\ngrpcurl:\n" + theirs + "\n\n(the sockscope line is on the clipboard)")
 	return m, tea.SetClipboard(ours)
 }

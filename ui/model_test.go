@@ -673,7 +673,7 @@ func TestStartHeaders(t *testing.T) {
 		Reflection: auth,
 		Call:       metadata.Join(auth, metadata.Pairs("x-side", "call", "x-kept", "yes")),
 		Args:       []string{"-H", "@/run/secrets/token", "--rpc-header", "x-side: call"},
-	}}))
+	}, Authority: "agent.internal"}))
 	h.send(tea.WindowSizeMsg{Width: 100, Height: 30}, nil)
 	m = h.send(h.m.Init(), func(m Model) bool { return m.conn != nil || m.services.err != nil })
 	if m.conn == nil {
@@ -683,14 +683,14 @@ func TestStartHeaders(t *testing.T) {
 	h.m.request.metadata.SetValue("x-side: editor")
 	m = h.send(press("ctrl+s"), callDone)
 	reply := m.response.unary
-	for _, want := range []string{`"authorization": "Bearer t"`, `"x-side": "editor"`, `"x-kept": "yes"`} {
+	for _, want := range []string{`"authorization": "Bearer t"`, `"x-side": "editor"`, `"x-kept": "yes"`, `":authority": "agent.internal"`} {
 		if !strings.Contains(reply, want) {
 			t.Errorf("the call's metadata lacks %s (the editor's line replaces a start-up header of the same key):\n%s", want, reply)
 		}
 	}
 	m = h.send(press("y"), nil)
 	for _, want := range []string{
-		`-H @/run/secrets/token --rpc-header 'x-side: call' -H 'x-side: editor' --max-time 30s`,
+		`-H @/run/secrets/token --rpc-header 'x-side: call' -H 'x-side: editor' --max-time 30s --authority agent.internal`,
 		`-rpc-header 'x-side: call' -H 'x-side: editor'`,
 		`# and the headers of -H @/run/secrets/token: grpcurl reads none from files`,
 	} {
