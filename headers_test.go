@@ -94,3 +94,27 @@ func TestAuthorityAndUnknownFields(t *testing.T) {
 		t.Errorf("with --allow-unknown-fields the known fields still go: %s", r.stdout)
 	}
 }
+
+func TestProtosetOut(t *testing.T) {
+	sock := startSample(t, sample.ReflectionV1)
+	dir := shortDir(t)
+	listed := runCLI(t, nil, "--list", "--long", sock).want(t, 0).stdout
+
+	all := filepath.Join(dir, "all.protoset")
+	runCLI(t, nil, "--list", "--long", "--protoset-out", all, sock).want(t, 0)
+	if got := runCLI(t, nil, "--list", "--long", "--protoset", all).want(t, 0).stdout; got != listed {
+		t.Errorf("the written protoset lists\n%s\nthe server lists\n%s", got, listed)
+	}
+
+	echo := filepath.Join(dir, "echo.protoset")
+	runCLI(t, nil, "--describe", "sample.v1.Echo", "--protoset-out", echo, sock).want(t, 0)
+	d := runCLI(t, nil, "--describe", "sample.v1.Echo.Echo", "--protoset", echo).want(t, 0).stdout
+	if !strings.Contains(d, "returns the message and the request metadata") {
+		t.Errorf("the protoset lost the schema's comments:\n%s", d)
+	}
+	if r := runCLI(t, nil, "--list", "--protoset", echo).want(t, 0); strings.Contains(r.stdout, "Workloads") {
+		t.Errorf("describing Echo wrote Workloads too:\n%s", r.stdout)
+	}
+	runCLI(t, nil, "--call", "sample.v1.Echo/Echo", "--protoset-out", echo, sock).want(t, exitUsage)
+	runCLI(t, nil, "--list", "--protoset-out", filepath.Join(dir, "no", "such", "dir", "x"), sock).want(t, exitFailure)
+}

@@ -54,6 +54,7 @@ type options struct {
 	// schema sources
 	protoFiles, importPaths, protosets stringList
 	schema                             string
+	protosetOut                        string
 
 	// call
 	data           string
@@ -148,6 +149,7 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 	fs.Var(&o.protoFiles, "proto", "Read the schema from this .proto `FILE` (repeatable) instead of server reflection.")
 	fs.Var(&o.importPaths, "import-path", "Resolve --proto imports under `DIR` (repeatable).")
 	fs.Var(&o.protosets, "protoset", "Read the schema from this FileDescriptorSet `FILE` (repeatable).")
+	fs.StringVar(&o.protosetOut, "protoset-out", "", "With --list or --describe, also write what was listed or described, and all it imports, to `FILE` as a FileDescriptorSet (for --protoset).")
 	fs.StringVar(&o.schema, "schema", "", "Use the built-in schema `NAME` for a server without reflection; 'list' names them. Without it one is chosen by socket name or by asking the server.")
 
 	fs.Func("d", "Request `DATA` as JSON; '@' or '@-' reads stdin, '@path' reads a file. Streams take a sequence of objects.", func(v string) error {
@@ -238,6 +240,8 @@ func (o *options) validate() error {
 		return errors.New("--call needs an ADDRESS (a socket path, unix:…, @abstract or host:port)")
 	case (o.list || o.describe != "" || o.template != "") && o.address == "" && !hasSchema:
 		return errors.New("need an ADDRESS, or --proto/--protoset to read the schema from files")
+	case o.protosetOut != "" && !o.list && o.describe == "":
+		return errors.New("--protoset-out goes with --list or --describe")
 	case o.token != "" && !o.sampleServer:
 		return errors.New("--token goes with --sample-server; a client sends credentials with -H 'authorization: Bearer TOKEN'")
 	case o.sampleServer && o.address != "":

@@ -208,6 +208,9 @@ func (env *runEnv) listMethods() int {
 	if err != nil {
 		return env.fail(err)
 	}
+	if err := writeProtoset(env.opts.protosetOut, methods); err != nil {
+		return env.fail(err)
+	}
 	w := bufio.NewWriter(env.stdout)
 	defer w.Flush()
 	for _, md := range methods {
@@ -251,7 +254,38 @@ func (env *runEnv) withSymbol(name string, render func(protoreflect.Descriptor) 
 }
 
 func (env *runEnv) describeSymbol() int {
-	return env.withSymbol(env.opts.describe, reflection.Describe)
+	return env.withSymbol(env.opts.describe, func(d protoreflect.Descriptor) (string, error) {
+		if err := writeProtoset(env.opts.protosetOut, []protoreflect.Descriptor{d}); err != nil {
+			return "", err
+		}
+		return reflection.Describe(d)
+	})
+}
+
+// writeProtoset writes the files that define what was listed or described,
+// with all they import, to path (--protoset-out; nothing when empty), as
+// protoc --include_imports does: one self-contained file that --protoset
+// reads back, for when the server is not at hand or has no reflection.
+func writeProtoset[D protoreflect.Descriptor](path string, described []D) error {
+	if path == "" {
+		return nil
+	}
+	var files []protoreflect.FileDescriptor
+	seen := map[string]bool{}
+	for _, d := range described {
+		if fd := d.ParentFile(); !seen[fd.Path()] {
+			seen[fd.Path()] = true
+			files = append(files, fd)
+		}
+	}
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(reflection.FileSet(files, nil))
+	if err != nil {
+		return fmt.Errorf("--protoset-out: %w", err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return fmt.Errorf("--protoset-out: %w", err)
+	}
+	return nil
 }
 
 func (env *runEnv) templateSymbol() int {

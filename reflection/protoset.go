@@ -12,6 +12,32 @@ import (
 	"google.golang.org/protobuf/types/descriptorpb"
 )
 
+// FileSet is files and everything they import, each after its imports, as
+// a FileDescriptorSet (comments included where the schema has them). keep,
+// when not nil, says which files go in: an import left out is still
+// followed for the files it imports.
+func FileSet(files []protoreflect.FileDescriptor, keep func(path string) bool) *descriptorpb.FileDescriptorSet {
+	set := &descriptorpb.FileDescriptorSet{}
+	seen := map[string]bool{}
+	var add func(fd protoreflect.FileDescriptor)
+	add = func(fd protoreflect.FileDescriptor) {
+		if seen[fd.Path()] {
+			return
+		}
+		seen[fd.Path()] = true
+		for i := 0; i < fd.Imports().Len(); i++ {
+			add(fd.Imports().Get(i).FileDescriptor)
+		}
+		if keep == nil || keep(fd.Path()) {
+			set.File = append(set.File, protodesc.ToFileDescriptorProto(fd))
+		}
+	}
+	for _, fd := range files {
+		add(fd)
+	}
+	return set
+}
+
 // readProtoset reads a binary FileDescriptorSet file.
 func readProtoset(path string) ([]protoreflect.FileDescriptor, error) {
 	b, err := os.ReadFile(path)

@@ -29,14 +29,14 @@ import (
 	ctrtransfer "github.com/containerd/containerd/api/services/transfer/v1"
 	ctrversion "github.com/containerd/containerd/api/services/version/v1"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/types/descriptorpb"
 	cri "k8s.io/cri-api/pkg/apis/runtime/v1"
 	deviceplugin "k8s.io/kubelet/pkg/apis/deviceplugin/v1beta1"
 	dra "k8s.io/kubelet/pkg/apis/dra/v1"
 	pluginregistration "k8s.io/kubelet/pkg/apis/pluginregistration/v1"
 	podresources "k8s.io/kubelet/pkg/apis/podresources/v1"
+
+	"sockscope/reflection"
 )
 
 // Roots are, for each built-in schema by name, the files it needs: those
@@ -96,22 +96,7 @@ func Protoset(name string) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("no daemon API %q", name)
 	}
-	set := &descriptorpb.FileDescriptorSet{}
-	seen := map[string]bool{}
-	var add func(fd protoreflect.FileDescriptor)
-	add = func(fd protoreflect.FileDescriptor) {
-		if seen[fd.Path()] || strings.HasPrefix(fd.Path(), "google/protobuf/") {
-			return
-		}
-		seen[fd.Path()] = true
-		for i := 0; i < fd.Imports().Len(); i++ {
-			add(fd.Imports().Get(i).FileDescriptor)
-		}
-		set.File = append(set.File, protodesc.ToFileDescriptorProto(fd))
-	}
-	for _, fd := range roots {
-		add(fd)
-	}
+	set := reflection.FileSet(roots, func(path string) bool { return !strings.HasPrefix(path, "google/protobuf/") })
 	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(set)
 	if err != nil {
 		return nil, fmt.Errorf("daemon API %s: %w", name, err)
