@@ -118,3 +118,21 @@ func TestProtosetOut(t *testing.T) {
 	runCLI(t, nil, "--call", "sample.v1.Echo/Echo", "--protoset-out", echo, sock).want(t, exitUsage)
 	runCLI(t, nil, "--list", "--protoset-out", filepath.Join(dir, "no", "such", "dir", "x"), sock).want(t, exitFailure)
 }
+
+func TestFormatText(t *testing.T) {
+	sock := startSample(t, sample.ReflectionV1)
+	r := runCLI(t, nil, "--call", "sample.v1.Echo/Count", "-d", "count: 3", "--format", "text", sock).want(t, 0)
+	if r.stdout != "n: 1\n\x1en: 2\n\x1en: 3\n" {
+		t.Errorf("Count in text format printed %q", r.stdout)
+	}
+	r = runCLI(t, strings.NewReader("value: 1\x1evalue: 2\n\x1e"), "--call", "sample.v1.Echo/Sum", "-d", "@", "--format", "text", sock).want(t, 0)
+	if r.stdout != "total: 3\ncount: 2\n" {
+		t.Errorf("Sum in text format printed %q", r.stdout)
+	}
+	r = runCLI(t, nil, "--call", "sample.v1.Echo/Sum", "-d", "value: 1\x1e\nnope: 1", "--format", "text", sock).want(t, exitUsage)
+	if !strings.Contains(r.stderr, "request 2: line 2, column 1: unknown field: nope") {
+		t.Errorf("a bad text request should be placed: %s", r.stderr)
+	}
+	runCLI(t, nil, "--call", "sample.v1.Echo/Echo", "-d", "message: \"x\" nope: 1", "--format", "text", "--allow-unknown-fields", sock).want(t, 0)
+	runCLI(t, nil, "--call", "sample.v1.Echo/Echo", "--format", "yaml", sock).want(t, exitUsage)
+}

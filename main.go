@@ -164,7 +164,7 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.authority, "authority", "", "Send `NAME` as :authority (default: localhost for unix sockets, host:port for TCP).")
 	fs.BoolVar(&o.allowUnknown, "allow-unknown-fields", false, "Skip request fields the schema does not know instead of rejecting them.")
 	fs.IntVar(&o.maxMsgSize, "max-msg-size", 64<<20, "Largest reply message accepted, in `BYTES`.")
-	fs.StringVar(&o.format, "format", "json", "Reply output: 'json' (indented) or 'jsonl' (one compact object a line, for jq).")
+	fs.StringVar(&o.format, "format", "json", "Replies as 'json' (indented), 'jsonl' (one compact object a line, for jq) or 'text' (protobuf text format, requests too, messages separated by ASCII RS as grpcurl's).")
 	fs.BoolVar(&o.emitDefaults, "emit-defaults", false, "Print fields that hold their zero value.")
 	fs.BoolVar(&o.verbose, "v", false, "Print response headers, trailers and timings on stderr.")
 
@@ -220,8 +220,8 @@ func (o *options) validate() error {
 	if modes > 1 {
 		return errors.New("choose one of --call, --list, --describe, --template, --health, --scan, --demo and --sample-server")
 	}
-	if o.format != "json" && o.format != "jsonl" {
-		return fmt.Errorf("--format %q: want json or jsonl", o.format)
+	if o.format != "json" && o.format != "jsonl" && o.format != "text" {
+		return fmt.Errorf("--format %q: want json, jsonl or text", o.format)
 	}
 	if o.maxMsgSize <= 0 {
 		return fmt.Errorf("--max-msg-size %d: want a positive number of bytes", o.maxMsgSize)

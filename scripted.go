@@ -304,6 +304,25 @@ func (env *runEnv) templateSymbol() int {
 	})
 }
 
+// requestSource reads the requests of a call, in the --format's syntax.
+type requestSource interface {
+	Next() (proto.Message, error)
+	AllowUnknownFields()
+}
+
+func newRequestSource(o *options, input io.Reader, md protoreflect.MessageDescriptor, resolver client.TypeResolver) requestSource {
+	var src requestSource
+	if o.format == "text" {
+		src = client.NewTextRequestReader(input, md, resolver)
+	} else {
+		src = client.NewRequestReader(input, md, resolver)
+	}
+	if o.allowUnknown {
+		src.AllowUnknownFields()
+	}
+	return src
+}
+
 // maxQueuedReplyBytes bounds the replies received but not yet printed.
 const maxQueuedReplyBytes = 16 << 20
 
@@ -342,11 +361,8 @@ func (env *runEnv) callMethod() int {
 
 	out := newReplyWriter(env.stdout)
 	defer out.Close()
-	format := &client.ReplyFormat{Indent: o.format == "json", EmitDefaults: o.emitDefaults, Resolver: resolver}
-	requests := client.NewRequestReader(input, md.Input(), resolver)
-	if o.allowUnknown {
-		requests.AllowUnknownFields()
-	}
+	format := &client.ReplyFormat{Indent: o.format == "json", Text: o.format == "text", EmitDefaults: o.emitDefaults, Resolver: resolver}
+	requests := newRequestSource(o, input, md.Input(), resolver)
 
 	// Replies are formatted on their own goroutine, so receiving the next
 	// one overlaps formatting this one: a tenth off a long stream of small

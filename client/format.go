@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -15,6 +16,9 @@ import (
 type ReplyFormat struct {
 	// Indent gives two-space indented JSON; otherwise one compact line.
 	Indent bool
+	// Text gives protobuf text format instead of JSON, each message after
+	// the first preceded by RecordSeparator, as grpcurl's -format text.
+	Text bool
 	// EmitDefaults prints fields that hold their zero value.
 	EmitDefaults bool
 	// Resolver finds the types of Any fields; nil means the global registry.
@@ -22,13 +26,17 @@ type ReplyFormat struct {
 	// prints as {"@type": URL, "value": BASE64} instead of failing the message.
 	Resolver TypeResolver
 
-	buf bytes.Buffer
+	buf       bytes.Buffer
+	formatted int
 }
 
 // Marshal renders m. The returned slice is valid until the next call. An Any
 // that Resolver cannot decode is printed as its type URL and base64 value
 // rather than failing m; the error is for what no such fallback covers.
 func (f *ReplyFormat) Marshal(m proto.Message) ([]byte, error) {
+	if f.Text {
+		return f.marshalText(m)
+	}
 	// AllowPartial: a proto2 reply missing required fields is shown as it
 	// came (the codec accepted it so), and the check costs a reflective walk
 	// of every message.
@@ -79,6 +87,57 @@ func compactJSON(b []byte) []byte {
 			continue
 		}
 		out = append(out, c)
+	}
+	return out
+}
+
+// marshalText renders m in protobuf text format. An Any of a type Resolver
+// does not know prints as its type_url and value fields.
+func (f *ReplyFormat) marshalText(m proto.Message) ([]byte, error) {
+	opts := prototext.MarshalOptions{Multiline: true, Indent: "  ", EmitUnknown: true, Resolver: f.Resolver}
+	f.buf.Reset()
+	if f.formatted > 0 {
+		f.buf.WriteByte(RecordSeparator)
+	}
+	b, err := opts.MarshalAppend(f.buf.Bytes(), m)
+	if err != nil {
+		return nil, fmt.Errorf("format %s as text: %w", m.ProtoReflect().Descriptor().FullName(), err)
+	}
+	f.formatted++
+	return steadyText(bytes.TrimSuffix(b, []byte{'\n'})), nil
+}
+
+// steadyText undoes the spacing prototext varies on purpose between
+// builds: in multi-line output, one or two spaces after a field name's
+// colon. Every line starts with its field name (or a closing brace), and
+// strings never span lines, so only that one place on a line is touched.
+func steadyText(b []byte) []byte {
+	out := b[:0]
+	for len(b) > 0 {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i+1], b[i+1:]
+		} else {
+			b = nil
+		}
+		start := len(line) - len(bytes.TrimLeft(line, " \x1e"))
+		end := start
+		if end < len(line) && line[end] == '[' {
+			// An extension or an expanded Any: [pkg.ext] or [type.googleapis.com/pkg.T].
+			if j := bytes.IndexByte(line[end:], ']'); j >= 0 {
+				end += j + 1
+			}
+		} else {
+			for end < len(line) && (line[end] == '_' || line[end] >= 'a' && line[end] <= 'z' || line[end] >= 'A' && line[end] <= 'Z' || line[end] >= '0' && line[end] <= '9') {
+				end++
+			}
+		}
+		if end > start && bytes.HasPrefix(line[end:], []byte(":  ")) {
+			out = append(out, line[:end+2]...)
+			out = append(out, line[end+3:]...)
+			continue
+		}
+		out = append(out, line...)
 	}
 	return out
 }

@@ -1,0 +1,84 @@
+package client
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+
+	"google.golang.org/protobuf/encoding/prototext"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/dynamicpb"
+)
+
+// RecordSeparator (ASCII RS) ends each message of a stream in protobuf
+// text format, in requests and replies, as grpcurl's -format text has it.
+const RecordSeparator = '\x1e'
+
+// TextRequestReader reads requests in protobuf text format, separated by
+// RecordSeparator; each is returned as soon as its separator (or the end of
+// input) has been read. Blank input, or a blank record after the last
+// separator, is no request.
+type TextRequestReader struct {
+	r         *bufio.Reader
+	msgType   protoreflect.MessageType
+	unmarsh   prototext.UnmarshalOptions
+	count     int
+	line, col int // where the next record starts
+	stickErr  error
+}
+
+// NewTextRequestReader returns a reader of md messages from r. A nil
+// resolver means protoregistry.GlobalTypes.
+func NewTextRequestReader(r io.Reader, md protoreflect.MessageDescriptor, resolver TypeResolver) *TextRequestReader {
+	if resolver == nil {
+		resolver = protoregistry.GlobalTypes
+	}
+	return &TextRequestReader{
+		r:       bufio.NewReader(r),
+		msgType: dynamicpb.NewMessageType(md),
+		unmarsh: prototext.UnmarshalOptions{Resolver: resolver},
+		line:    1, col: 1,
+	}
+}
+
+// AllowUnknownFields makes fields the schema does not know be skipped
+// rather than rejected.
+func (tr *TextRequestReader) AllowUnknownFields() { tr.unmarsh.DiscardUnknown = true }
+
+// Next returns the next request, io.EOF after the last one, or an
+// *InputError positioned in the whole input. After an error every later
+// call returns the same error.
+func (tr *TextRequestReader) Next() (proto.Message, error) {
+	if tr.stickErr != nil {
+		return nil, tr.stickErr
+	}
+	msg, err := tr.next()
+	if err != nil {
+		tr.stickErr = err
+	}
+	return msg, err
+}
+
+func (tr *TextRequestReader) next() (proto.Message, error) {
+	record, err := tr.r.ReadBytes(RecordSeparator)
+	if err != nil && err != io.EOF {
+		return nil, fmt.Errorf("reading request %d: %w", tr.count+1, err)
+	}
+	atEnd := err == io.EOF
+	startLine, startCol := tr.line, tr.col
+	tr.line, tr.col = step(tr.line, tr.col, record)
+	record = bytes.TrimSuffix(record, []byte{RecordSeparator})
+	if atEnd && len(bytes.TrimSpace(record)) == 0 {
+		return nil, io.EOF
+	}
+	tr.count++
+	msg := tr.msgType.New().Interface()
+	if err := tr.unmarsh.Unmarshal(record, msg); err != nil {
+		// prototext positions its errors as protojson does, from the record's start.
+		return nil, protojsonError(tr.count, startLine, startCol, err)
+	}
+	return msg, nil
+}
