@@ -136,3 +136,18 @@ func TestFormatText(t *testing.T) {
 	runCLI(t, nil, "--call", "sample.v1.Echo/Echo", "-d", "message: \"x\" nope: 1", "--format", "text", "--allow-unknown-fields", sock).want(t, 0)
 	runCLI(t, nil, "--call", "sample.v1.Echo/Echo", "--format", "yaml", sock).want(t, exitUsage)
 }
+
+func TestExpandHeaders(t *testing.T) {
+	sock := startGuardedSample(t, "from-env")
+	t.Setenv("SOCKSCOPE_TEST_TOKEN", "from-env")
+	r := runCLI(t, nil, "--call", "sample.v1.Echo/Echo", "-H", "authorization: Bearer ${SOCKSCOPE_TEST_TOKEN}", "-H", "x-cost: $5", "--expand-headers", sock).want(t, 0)
+	if got := decodeJSON(t, r.stdout)["metadata"].(map[string]any)["x-cost"]; got != "$5" {
+		t.Errorf("a bare $ should stay: x-cost %v", got)
+	}
+	// Without the flag the reference goes as written, and the server refuses it.
+	runCLI(t, nil, "--call", "sample.v1.Echo/Echo", "-H", "authorization: Bearer ${SOCKSCOPE_TEST_TOKEN}", sock).want(t, exitFailure)
+	r = runCLI(t, nil, "--call", "sample.v1.Echo/Echo", "-H", "authorization: Bearer ${SOCKSCOPE_UNSET_TOKEN}", "--expand-headers", sock).want(t, exitUsage)
+	if !strings.Contains(r.stderr, "SOCKSCOPE_UNSET_TOKEN not set") {
+		t.Errorf("an unset variable should be named: %s", r.stderr)
+	}
+}

@@ -62,6 +62,7 @@ type options struct {
 	headers        stringList // -H: the call and reflection
 	rpcHeaders     stringList // the call only
 	reflectHeaders stringList // reflection only
+	expandHeaders  bool
 	maxTime        time.Duration
 	connectTimeout time.Duration
 	authority      string
@@ -158,6 +159,7 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 	})
 	fs.Var(&o.headers, "H", "Request metadata `'key: value'` (repeatable), sent with the call and with reflection requests; '@file' reads one header a line.")
 	fs.Var(&o.rpcHeaders, "rpc-header", "Like -H, for the call only (`'key: value'` or '@file').")
+	fs.BoolVar(&o.expandHeaders, "expand-headers", false, "Replace ${NAME} in header values with the environment variable NAME (an unset one is an error).")
 	fs.Var(&o.reflectHeaders, "reflect-header", "Like -H, for reflection requests only (`'key: value'` or '@file').")
 	fs.DurationVar(&o.maxTime, "max-time", 0, "Give up on the whole call after `DURATION` (e.g. 5s); 0 means no limit.")
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", 3*time.Second, "Give up connecting after `DURATION`.")

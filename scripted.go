@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -475,14 +476,14 @@ func (env *runEnv) printVerbose(r client.Result) {
 
 // callHeaders is the call's metadata: -H and --rpc-header.
 func (o *options) callHeaders() (metadata.MD, error) {
-	return readHeaders([]headerFlag{{"-H", o.headers}, {"--rpc-header", o.rpcHeaders}})
+	return readHeaders([]headerFlag{{"-H", o.headers}, {"--rpc-header", o.rpcHeaders}}, o.expandHeaders)
 }
 
 // reflectionHeaders is what reflection requests (and the probes that
 // recognise a daemon without reflection) carry: -H and --reflect-header,
 // since a server that checks credentials usually checks them on every RPC.
 func (o *options) reflectionHeaders() (metadata.MD, error) {
-	return readHeaders([]headerFlag{{"-H", o.headers}, {"--reflect-header", o.reflectHeaders}})
+	return readHeaders([]headerFlag{{"-H", o.headers}, {"--reflect-header", o.reflectHeaders}}, o.expandHeaders)
 }
 
 type headerFlag struct {
@@ -492,8 +493,9 @@ type headerFlag struct {
 
 // readHeaders parses 'key: value' flag values; '@file' reads one header a
 // line so that secrets need not appear in the process list or shell
-// history.
-func readHeaders(flags []headerFlag) (metadata.MD, error) {
+// history. With expand, ${NAME} in a header becomes the environment
+// variable's value, for the same reason.
+func readHeaders(flags []headerFlag, expand bool) (metadata.MD, error) {
 	md := metadata.MD{}
 	for _, f := range flags {
 		var lines []string
@@ -514,6 +516,15 @@ func readHeaders(flags []headerFlag) (metadata.MD, error) {
 				lines = append(lines, line)
 			}
 		}
+		if expand {
+			for i, line := range lines {
+				expanded, err := expandEnv(line)
+				if err != nil {
+					return nil, usageError("%s: %v", f.name, err)
+				}
+				lines[i] = expanded
+			}
+		}
 		parsed, err := client.ParseHeaders(lines)
 		if err != nil {
 			return nil, usageError("%s: %v", f.name, err)
@@ -521,6 +532,28 @@ func readHeaders(flags []headerFlag) (metadata.MD, error) {
 		md = metadata.Join(md, parsed)
 	}
 	return md, nil
+}
+
+// envReference is ${NAME}, the one form --expand-headers replaces: a bare
+// $ stays as it is, since tokens may hold one.
+var envReference = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// expandEnv replaces each ${NAME} in s by that environment variable; an
+// unset one is an error rather than an empty credential.
+func expandEnv(s string) (string, error) {
+	var missing []string
+	out := envReference.ReplaceAllStringFunc(s, func(ref string) string {
+		name := ref[2 : len(ref)-1]
+		v, ok := os.LookupEnv(name)
+		if !ok {
+			missing = append(missing, name)
+		}
+		return v
+	})
+	if len(missing) > 0 {
+		return "", fmt.Errorf("--expand-headers: %s not set in the environment", strings.Join(missing, ", "))
+	}
+	return out, nil
 }
 
 // requestData opens the -d source without reading it, so streaming calls can

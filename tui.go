@@ -114,7 +114,7 @@ func (env *runEnv) runTUI() int {
 // startHeaders is the TUI's share of -H, --rpc-header and --reflect-header:
 // sent on every socket the user opens, never to those the scan probes.
 func (o *options) startHeaders() (ui.Headers, error) {
-	var h ui.Headers
+	h := ui.Headers{Expand: o.expandHeaders}
 	var err error
 	if h.Reflection, err = o.reflectionHeaders(); err != nil {
 		return h, err

@@ -8,7 +8,8 @@ import (
 
 // commandLines renders a request as a sockscope command line and the grpcurl
 // equivalent, so what was explored can be scripted.
-func commandLines(address, method string, req savedRequest, headerArgs []string, authority string) (ours, grpcurl string) {
+func commandLines(address, method string, req savedRequest, start Headers, authority string) (ours, grpcurl string) {
+	headerArgs := start.Args
 	body := compactJSON(req.body)
 	var headers []string
 	for _, line := range strings.Split(req.metadata, "\n") {
@@ -24,6 +25,9 @@ func commandLines(address, method string, req savedRequest, headerArgs []string,
 	}
 	for i := 0; i+1 < len(headerArgs); i += 2 {
 		o = append(o, headerArgs[i], shellQuote(headerArgs[i+1]))
+	}
+	if start.Expand {
+		o = append(o, "--expand-headers")
 	}
 	for _, h := range headers {
 		o = append(o, "-H", shellQuote(h))
@@ -48,6 +52,9 @@ func commandLines(address, method string, req savedRequest, headerArgs []string,
 			continue
 		}
 		g = append(g, "-"+strings.TrimLeft(headerArgs[i], "-"), shellQuote(headerArgs[i+1]))
+	}
+	if start.Expand {
+		g = append(g, "-expand-headers")
 	}
 	for _, h := range headers {
 		g = append(g, "-H", shellQuote(h))

@@ -56,9 +56,11 @@ type Headers struct {
 	// Call goes with every call, under the metadata editor's lines: a key
 	// the editor names is replaced by the editor's values.
 	Call metadata.MD
-	// Args are the flags as given ("-H", "@token", "--rpc-header", …), so
-	// that a copied command line does what this session does.
-	Args []string
+	// Args are the flags as given, in pairs ("-H", "@token",
+	// "--rpc-header", "x: y", …), so that a copied command line does what
+	// this session does; Expand says --expand-headers was given too.
+	Args   []string
+	Expand bool
 }
 
 type screen int
@@ -605,7 +607,7 @@ func (m Model) copyCommand() (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	saved := m.request.saved()
-	ours, theirs := commandLines(m.address, reflection.MethodName(md), saved, m.opts.Headers.Args, m.opts.Authority)
+	ours, theirs := commandLines(m.address, reflection.MethodName(md), saved, m.opts.Headers, m.opts.Authority)
 	m.response.showDescribe("sockscope:\n" + ours + "\n\ngrpcurl:\n" + theirs + "\n\n(the sockscope line is on the clipboard)")
 	return m, tea.SetClipboard(ours)
 }

@@ -673,6 +673,7 @@ func TestStartHeaders(t *testing.T) {
 		Reflection: auth,
 		Call:       metadata.Join(auth, metadata.Pairs("x-side", "call", "x-kept", "yes")),
 		Args:       []string{"-H", "@/run/secrets/token", "--rpc-header", "x-side: call"},
+		Expand:     true,
 	}, Authority: "agent.internal"}))
 	h.send(tea.WindowSizeMsg{Width: 100, Height: 30}, nil)
 	m = h.send(h.m.Init(), func(m Model) bool { return m.conn != nil || m.services.err != nil })
@@ -690,7 +691,8 @@ func TestStartHeaders(t *testing.T) {
 	}
 	m = h.send(press("y"), nil)
 	for _, want := range []string{
-		`-H @/run/secrets/token --rpc-header 'x-side: call' -H 'x-side: editor' --max-time 30s --authority agent.internal`,
+		`-H @/run/secrets/token --rpc-header 'x-side: call' --expand-headers -H 'x-side: editor' --max-time 30s --authority agent.internal`,
+		`-rpc-header 'x-side: call' -expand-headers -H 'x-side: editor'`,
 		`-rpc-header 'x-side: call' -H 'x-side: editor'`,
 		`# and the headers of -H @/run/secrets/token: grpcurl reads none from files`,
 	} {
