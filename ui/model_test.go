@@ -693,7 +693,6 @@ func TestStartHeaders(t *testing.T) {
 	for _, want := range []string{
 		`-H @/run/secrets/token --rpc-header 'x-side: call' --expand-headers -H 'x-side: editor' --max-time 30s --authority agent.internal`,
 		`-rpc-header 'x-side: call' -expand-headers -H 'x-side: editor'`,
-		`-rpc-header 'x-side: call' -H 'x-side: editor'`,
 		`# and the headers of -H @/run/secrets/token: grpcurl reads none from files`,
 	} {
 		if !strings.Contains(m.response.describe, want) {
