@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -141,6 +142,10 @@ func New(opts Options) Model {
 		response: newResponsePane(keys, st, opts.StreamKeep),
 		saved:    map[string]savedRequest{},
 	}
+	for key := range opts.Headers.Call {
+		m.request.startKeys = append(m.request.startKeys, key)
+	}
+	sort.Strings(m.request.startKeys)
 	if opts.Address != "" {
 		m.screen, m.focus = screenExplorer, focusServices
 		m.address = opts.Address

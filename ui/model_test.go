@@ -681,6 +681,9 @@ func TestStartHeaders(t *testing.T) {
 		t.Fatalf("not connected with the start-up headers: %v", m.services.err)
 	}
 	h.selectMethod("sample.v1.Echo/Echo")
+	if view := ansi.Strip(h.m.request.View()); !strings.Contains(view, "metadata (flags add authorization, x-kept, x-side)") || strings.Contains(view, "Bearer") {
+		t.Errorf("the request pane should name the start-up headers, not show their values:\n%s", view)
+	}
 	h.m.request.metadata.SetValue("x-side: editor")
 	m = h.send(press("ctrl+s"), callDone)
 	reply := m.response.unary

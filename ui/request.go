@@ -54,6 +54,10 @@ type requestPane struct {
 	method   protoreflect.MethodDescriptor
 	resolver client.TypeResolver
 	problem  string // why the body cannot be sent, checked as the user types
+	// startKeys name the headers from the command line that every call
+	// carries under the editor's lines; only names are shown, values may
+	// be secrets.
+	startKeys []string
 }
 
 func newRequestPane(keys keyMap, st styles) requestPane {
@@ -235,7 +239,11 @@ func (p requestPane) View() string {
 	} else if p.method != nil {
 		b.WriteString(p.styles.StatusOK.Render("✓ valid"))
 	}
-	b.WriteString("\n" + p.styles.Dim.Render("metadata") + "\n")
+	label := "metadata"
+	if len(p.startKeys) > 0 {
+		label += " (flags add " + strings.Join(p.startKeys, ", ") + ")"
+	}
+	b.WriteString("\n" + p.styles.Dim.Render(truncate(label, p.width)) + "\n")
 	b.WriteString(p.metadata.View() + "\n")
 	b.WriteString(p.styles.Dim.Render("deadline ") + p.deadline.View())
 	return b.String()
