@@ -1,10 +1,12 @@
 package main
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 
@@ -149,5 +151,42 @@ func TestExpandHeaders(t *testing.T) {
 	r = runCLI(t, nil, "--call", "sample.v1.Echo/Echo", "-H", "authorization: Bearer ${SOCKSCOPE_UNSET_TOKEN}", "--expand-headers", sock).want(t, exitUsage)
 	if !strings.Contains(r.stderr, "SOCKSCOPE_UNSET_TOKEN not set") {
 		t.Errorf("an unset variable should be named: %s", r.stderr)
+	}
+}
+
+// silentListener accepts connections and never says a word, as a socket
+// of some other protocol waiting for its client to speak first does.
+func silentListener(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(shortDir(t), "silent.sock")
+	lis, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lis.Close() })
+	go func() {
+		for {
+			c, err := lis.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	return path
+}
+
+func TestSilentServerExplained(t *testing.T) {
+	sock := silentListener(t)
+	r := runCLI(t, nil, "--call", "sample.v1.Echo/Echo", "--max-time", "300ms", sock).want(t, exitFailure)
+	if !strings.Contains(r.stderr, "gave no schema within --max-time 300ms") {
+		t.Errorf("--max-time during the schema look-up: %s", r.stderr)
+	}
+	saved := schemaTimeout
+	schemaTimeout = 300 * time.Millisecond
+	t.Cleanup(func() { schemaTimeout = saved })
+	r = runCLI(t, nil, "--list", sock).want(t, exitFailure)
+	if !strings.Contains(r.stderr, "gave no schema within 300ms: it accepted the connection but does not answer gRPC") {
+		t.Errorf("a silent listener: %s", r.stderr)
 	}
 }

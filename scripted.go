@@ -30,7 +30,8 @@ import (
 
 // schemaTimeout bounds reflection look-ups, which a server that accepts and
 // then stays silent would otherwise stretch forever when --max-time is unset.
-const schemaTimeout = 15 * time.Second
+// A variable only so that a test need not wait that long.
+var schemaTimeout = 15 * time.Second
 
 // runEnv carries one invocation's options and standard streams through the scripted modes.
 type runEnv struct {
@@ -91,6 +92,25 @@ type session struct {
 	// so later lazy look-ups (Any payloads) are not cut off.
 	stopSchemaTimer func() bool
 	cancel          context.CancelFunc
+	// ctx is the mode's own (interrupt, --max-time); srcCtx the schema
+	// look-ups', which the timer also ends; address is for messages.
+	ctx, srcCtx context.Context
+	address     string
+}
+
+// explain turns a schema look-up that was cut off into what happened: the
+// server never answered in time. Other errors pass as they are.
+func (s *session) explain(err error, maxTime time.Duration) error {
+	if err == nil || s.srcCtx.Err() == nil {
+		return err
+	}
+	switch {
+	case errors.Is(s.ctx.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("%s gave no schema within --max-time %s: %w", s.address, maxTime, err)
+	case s.ctx.Err() != nil:
+		return err // interrupted
+	}
+	return fmt.Errorf("%s gave no schema within %s: it accepted the connection but does not answer gRPC (sockscope --scan tells what it speaks): %w", s.address, schemaTimeout, err)
 }
 
 func (s *session) close() {
@@ -140,7 +160,7 @@ func (env *runEnv) open(ctx context.Context) (*session, error) {
 		}
 		return nil, usageError("%v", err)
 	}
-	return &session{conn: conn, source: src, stopSchemaTimer: timer.Stop, cancel: cancel}, nil
+	return &session{conn: conn, source: src, stopSchemaTimer: timer.Stop, cancel: cancel, ctx: ctx, srcCtx: srcCtx, address: o.address}, nil
 }
 
 // baseContext is cancelled by SIGINT so an interrupted call ends with CANCELLED
@@ -207,7 +227,7 @@ func (env *runEnv) listMethods() int {
 	defer s.close()
 	methods, err := s.source.Methods(ctx)
 	if err != nil {
-		return env.fail(err)
+		return env.fail(s.explain(err, env.opts.maxTime))
 	}
 	if err := writeProtoset(env.opts.protosetOut, methods); err != nil {
 		return env.fail(err)
@@ -244,7 +264,7 @@ func (env *runEnv) withSymbol(name string, render func(protoreflect.Descriptor) 
 	defer s.close()
 	d, err := s.source.FindSymbol(ctx, name)
 	if err != nil {
-		return env.fail(err)
+		return env.fail(s.explain(err, env.opts.maxTime))
 	}
 	text, err := render(d)
 	if err != nil {
@@ -355,7 +375,7 @@ func (env *runEnv) callMethod() int {
 	md, err := s.source.FindMethod(ctx, o.call)
 	env.measure("schema", start)
 	if err != nil {
-		return env.fail(err)
+		return env.fail(s.explain(err, o.maxTime))
 	}
 	s.stopSchemaTimer()
 	resolver := client.WithGlobalFallback(s.source.TypeResolver())
