@@ -2,6 +2,7 @@ package main
 
 import (
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -188,5 +189,20 @@ func TestSilentServerExplained(t *testing.T) {
 	r = runCLI(t, nil, "--list", sock).want(t, exitFailure)
 	if !strings.Contains(r.stderr, "gave no schema within 300ms: it accepted the connection but does not answer gRPC") {
 		t.Errorf("a silent listener: %s", r.stderr)
+	}
+}
+
+func TestHTTP1ServerExplained(t *testing.T) {
+	path := filepath.Join(shortDir(t), "rest.sock")
+	lis, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.NotFoundHandler()}
+	go srv.Serve(lis)
+	t.Cleanup(func() { srv.Close() })
+	r := runCLI(t, nil, "--list", path).want(t, exitFailure)
+	if !strings.Contains(r.stderr, "hint: the server answers in HTTP/1.1") {
+		t.Errorf("an HTTP/1.1 server: %s", r.stderr)
 	}
 }

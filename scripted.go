@@ -67,6 +67,9 @@ func (env *runEnv) fail(err error) int {
 		// What fails here is reflection (the call's own status prints elsewhere).
 		fmt.Fprintln(env.stderr, "hint: the server wants credentials for reflection too: -H sends a header with reflection and the call, --reflect-header with reflection only")
 	}
+	if hint := client.TransportHint(err); hint != "" {
+		fmt.Fprintln(env.stderr, "hint: "+hint)
+	}
 	var ee *exitError
 	var inputErr *client.InputError
 	switch {
@@ -671,6 +674,9 @@ func isTerminal(w io.Writer) bool {
 func statusHint(st *status.Status) string {
 	if sug, ok := client.SuggestMetadata(st); ok {
 		return fmt.Sprintf("hint: %s: add -H '%s'", sug.Why, sug.Line())
+	}
+	if hint := client.TransportHint(st.Err()); hint != "" {
+		return "hint: " + hint
 	}
 	return ""
 }

@@ -107,6 +107,9 @@ func connect(ctx context.Context, address string, opts connectOptions) (*connect
 		if code := status.Code(err); code == codes.Unauthenticated || code == codes.PermissionDenied {
 			return nil, nil, fmt.Errorf("%w (the server wants credentials: start sockscope with -H 'key: value', or -H @file for one header a line)", err)
 		}
+		if hint := client.TransportHint(err); hint != "" {
+			return nil, nil, fmt.Errorf("%w (%s)", err, hint)
+		}
 		return nil, nil, err
 	}
 	return c, methods, nil
