@@ -244,8 +244,10 @@ func detail(s *sockets.Socket) string {
 	}
 	switch {
 	case s.Schema != nil:
-		parts = append(parts, fmt.Sprintf("no reflection, schema %s (%s): %s",
-			s.Schema.Name, s.Schema.Reason, serviceList(services)))
+		// The services are the schema's, not the server's word: a count
+		// says enough here, and --json lists them.
+		parts = append(parts, fmt.Sprintf("no reflection, schema %s (%s), %d services",
+			s.Schema.Name, s.Schema.Reason, len(services)))
 	case len(services) > 0:
 		parts = append(parts, serviceList(services))
 	case s.Reflection == sockets.ReflectionNone:
