@@ -17,10 +17,9 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/types/descriptorpb"
 
+	"sockscope/reflection"
 	"sockscope/sample"
 	"sockscope/sample/samplepb"
 )
@@ -354,21 +353,7 @@ func writeSampleProtos(t *testing.T) string {
 // FileDescriptorSet, the way `protoc --include_imports -o` would.
 func writeSampleProtoset(t *testing.T) string {
 	t.Helper()
-	set := &descriptorpb.FileDescriptorSet{}
-	seen := map[string]bool{}
-	var add func(fd protoreflect.FileDescriptor)
-	add = func(fd protoreflect.FileDescriptor) {
-		if seen[fd.Path()] {
-			return
-		}
-		seen[fd.Path()] = true
-		for i := 0; i < fd.Imports().Len(); i++ {
-			add(fd.Imports().Get(i).FileDescriptor)
-		}
-		set.File = append(set.File, protodesc.ToFileDescriptorProto(fd))
-	}
-	add(samplepb.File_sample_v1_echo_proto)
-	add(samplepb.File_sample_v1_workloads_proto)
+	set := reflection.FileSet([]protoreflect.FileDescriptor{samplepb.File_sample_v1_echo_proto, samplepb.File_sample_v1_workloads_proto}, nil)
 	b, err := proto.Marshal(set)
 	if err != nil {
 		t.Fatal(err)

@@ -211,22 +211,7 @@ var sampleServices = []string{"sample.v1.Echo", "sample.v1.Workloads"}
 // sampleDescriptors are the sample's files and the well-known files they
 // import, as protoc makes them, each after the files it imports.
 func sampleDescriptors() []*descriptorpb.FileDescriptorProto {
-	var out []*descriptorpb.FileDescriptorProto
-	seen := map[string]bool{}
-	var add func(fd protoreflect.FileDescriptor)
-	add = func(fd protoreflect.FileDescriptor) {
-		if seen[fd.Path()] {
-			return
-		}
-		seen[fd.Path()] = true
-		for i := 0; i < fd.Imports().Len(); i++ {
-			add(fd.Imports().Get(i).FileDescriptor)
-		}
-		out = append(out, protodesc.ToFileDescriptorProto(fd))
-	}
-	add(samplepb.File_sample_v1_echo_proto)
-	add(samplepb.File_sample_v1_workloads_proto)
-	return out
+	return FileSet([]protoreflect.FileDescriptor{samplepb.File_sample_v1_echo_proto, samplepb.File_sample_v1_workloads_proto}, nil).File
 }
 
 // mergePerPackage puts every package's files into one file named by name(pkg),
