@@ -202,7 +202,12 @@ func TestHTTP1ServerExplained(t *testing.T) {
 	go srv.Serve(lis)
 	t.Cleanup(func() { srv.Close() })
 	r := runCLI(t, nil, "--list", path).want(t, exitFailure)
-	if !strings.Contains(r.stderr, "hint: the server answers in HTTP/1.1") {
+	if !strings.Contains(r.stderr, "hint: "+path+" is not a gRPC server: --scan would list it as http1") {
 		t.Errorf("an HTTP/1.1 server: %s", r.stderr)
+	}
+	// With the schema from files the call itself meets it.
+	r = runCLI(t, nil, "--call", "sample.v1.Echo/Echo", "--protoset", writeSampleProtoset(t), path).want(t, exitRPCBase+int(codes.Unavailable))
+	if !strings.Contains(r.stderr, "--scan would list it as http1") {
+		t.Errorf("a call to an HTTP/1.1 server: %s", r.stderr)
 	}
 }

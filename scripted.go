@@ -26,6 +26,7 @@ import (
 
 	"sockscope/client"
 	"sockscope/reflection"
+	"sockscope/sockets"
 )
 
 // schemaTimeout bounds reflection look-ups, which a server that accepts and
@@ -67,7 +68,7 @@ func (env *runEnv) fail(err error) int {
 		// What fails here is reflection (the call's own status prints elsewhere).
 		fmt.Fprintln(env.stderr, "hint: the server wants credentials for reflection too: -H sends a header with reflection and the call, --reflect-header with reflection only")
 	}
-	if hint := client.TransportHint(err); hint != "" {
+	if hint := env.peerHint(err); hint != "" {
 		fmt.Fprintln(env.stderr, "hint: "+hint)
 	}
 	var ee *exitError
@@ -461,6 +462,8 @@ func (env *runEnv) callMethod() int {
 	}
 	if hint := statusHint(result.Status); hint != "" {
 		defer fmt.Fprintln(env.stderr, hint)
+	} else if hint := env.peerHint(result.Status.Err()); hint != "" {
+		defer fmt.Fprintln(env.stderr, "hint: "+hint)
 	}
 	text, jerr := client.StatusJSON(result.Status, resolver)
 	if jerr != nil {
@@ -675,8 +678,21 @@ func statusHint(st *status.Status) string {
 	if sug, ok := client.SuggestMetadata(st); ok {
 		return fmt.Sprintf("hint: %s: add -H '%s'", sug.Why, sug.Line())
 	}
-	if hint := client.TransportHint(st.Err()); hint != "" {
-		return "hint: " + hint
-	}
 	return ""
+}
+
+// peerProbeTimeout bounds asking a socket what it speaks after gRPC failed on it.
+const peerProbeTimeout = time.Second
+
+// peerHint says what the socket speaks when gRPC failed on it with
+// Unavailable, which gRPC puts in HTTP/2 terms only; "" otherwise.
+func (env *runEnv) peerHint(err error) string {
+	if status.Code(err) != codes.Unavailable {
+		return ""
+	}
+	t, perr := client.ParseAddress(env.opts.address)
+	if perr != nil {
+		return ""
+	}
+	return sockets.ExplainNotGRPC(context.Background(), t, peerProbeTimeout)
 }

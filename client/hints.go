@@ -31,20 +31,3 @@ func SuggestMetadata(st *status.Status) (MetadataSuggestion, bool) {
 	}
 	return MetadataSuggestion{}, false
 }
-
-// TransportHint says in one line what an Unavailable failure means when
-// the peer is not a gRPC server at all, which gRPC reports only in HTTP/2
-// terms; "" for every other error.
-func TransportHint(err error) string {
-	st, ok := status.FromError(err)
-	if !ok || st.Code() != codes.Unavailable {
-		return ""
-	}
-	switch msg := st.Message(); {
-	case strings.Contains(msg, "looked like an HTTP/1.1 header"):
-		return "the server answers in HTTP/1.1, not gRPC's HTTP/2: it is a REST or plain HTTP server (sockscope --scan shows what each socket speaks)"
-	case strings.Contains(msg, "error reading server preface"):
-		return "the server did not answer in HTTP/2, so it is not a gRPC server, or not one for plaintext clients (sockscope --scan shows what each socket speaks)"
-	}
-	return ""
-}

@@ -221,25 +221,31 @@ func FuzzRequestReader(f *testing.F) {
 	}
 	md := testRequestDescriptor(f)
 	f.Fuzz(func(t *testing.T, input string) {
-		rr := NewRequestReader(strings.NewReader(input), md, nil)
-		for range 1000 {
-			msg, err := rr.Next()
-			if err == io.EOF {
-				return
-			}
-			if err != nil {
-				var inputErr *InputError
-				if !errors.As(err, &inputErr) {
-					t.Fatalf("error %v (%T) is not an *InputError", err, err)
-				}
-				if inputErr.Request < 1 || inputErr.Line < 0 || inputErr.Column < 0 || (inputErr.Line > 0) != (inputErr.Column > 0) {
-					t.Fatalf("bad position in %+v", inputErr)
-				}
-				return
-			}
-			if msg == nil {
-				t.Fatal("nil message without error")
-			}
-		}
+		drainFuzzed(t, NewRequestReader(strings.NewReader(input), md, nil).Next)
 	})
+}
+
+// drainFuzzed reads requests until the end or an error, failing on what no
+// input may cause: an error that is not an *InputError, a position that
+// cannot be, or a nil message without an error.
+func drainFuzzed(t *testing.T, next func() (proto.Message, error)) {
+	for range 1000 {
+		msg, err := next()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			var inputErr *InputError
+			if !errors.As(err, &inputErr) {
+				t.Fatalf("error %v (%T) is not an *InputError", err, err)
+			}
+			if inputErr.Request < 1 || inputErr.Line < 0 || inputErr.Column < 0 || (inputErr.Line > 0) != (inputErr.Column > 0) {
+				t.Fatalf("bad position in %+v", inputErr)
+			}
+			return
+		}
+		if msg == nil {
+			t.Fatal("nil message without error")
+		}
+	}
 }

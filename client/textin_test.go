@@ -109,26 +109,7 @@ func FuzzTextRequestReader(f *testing.F) {
 	}
 	md := testRequestDescriptor(f)
 	f.Fuzz(func(t *testing.T, input string) {
-		tr := NewTextRequestReader(strings.NewReader(input), md, nil)
-		for range 1000 {
-			msg, err := tr.Next()
-			if err == io.EOF {
-				return
-			}
-			if err != nil {
-				var inputErr *InputError
-				if !errors.As(err, &inputErr) {
-					t.Fatalf("error %v (%T) is not an *InputError", err, err)
-				}
-				if inputErr.Request < 1 || inputErr.Line < 1 || inputErr.Column < 1 {
-					t.Fatalf("bad position in %+v", inputErr)
-				}
-				return
-			}
-			if msg == nil {
-				t.Fatal("nil message without error")
-			}
-		}
+		drainFuzzed(t, NewTextRequestReader(strings.NewReader(input), md, nil).Next)
 	})
 }
 

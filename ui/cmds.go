@@ -19,6 +19,7 @@ import (
 
 	"sockscope/client"
 	"sockscope/reflection"
+	"sockscope/sockets"
 )
 
 // schemaLookupTimeout bounds listing a server's methods through reflection.
@@ -107,13 +108,18 @@ func connect(ctx context.Context, address string, opts connectOptions) (*connect
 		if code := status.Code(err); code == codes.Unauthenticated || code == codes.PermissionDenied {
 			return nil, nil, fmt.Errorf("%w (the server wants credentials: start sockscope with -H 'key: value', or -H @file for one header a line)", err)
 		}
-		if hint := client.TransportHint(err); hint != "" {
-			return nil, nil, fmt.Errorf("%w (%s)", err, hint)
+		if status.Code(err) == codes.Unavailable {
+			if hint := sockets.ExplainNotGRPC(ctx, target, peerProbeTimeout); hint != "" {
+				return nil, nil, fmt.Errorf("%w (%s)", err, hint)
+			}
 		}
 		return nil, nil, err
 	}
 	return c, methods, nil
 }
+
+// peerProbeTimeout bounds asking a socket what it speaks after gRPC failed on it.
+const peerProbeTimeout = time.Second
 
 // healthTimeout bounds asking a server how its services are doing: the
 // answer decorates the services tree and is never waited for.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -701,5 +702,28 @@ func TestStartHeaders(t *testing.T) {
 		if !strings.Contains(m.response.describe, want) {
 			t.Errorf("command lines lack\n%s\ngot:\n%s", want, m.response.describe)
 		}
+	}
+}
+
+func TestNotGRPCExplained(t *testing.T) {
+	dir, err := os.MkdirTemp("", "ssui")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	path := filepath.Join(dir, "rest.sock")
+	lis, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.NotFoundHandler()}
+	go srv.Serve(lis)
+	t.Cleanup(func() { srv.Close() })
+
+	h := newHarness(t, New(Options{Address: path}))
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 30}, nil)
+	m := h.send(h.m.Init(), func(m Model) bool { return m.conn != nil || m.services.err != nil })
+	if m.services.err == nil || !strings.Contains(m.services.err.Error(), "--scan would list it as http1") {
+		t.Errorf("an HTTP/1.1 server: %v", m.services.err)
 	}
 }
