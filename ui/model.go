@@ -238,7 +238,8 @@ func (m Model) textInputFocused() bool {
 	if m.screen == screenSockets {
 		return m.sockets.filtering()
 	}
-	return m.focus == focusBody || m.focus == focusMetadata || m.focus == focusDeadline
+	return m.focus == focusBody || m.focus == focusMetadata || m.focus == focusDeadline ||
+		m.focus == focusServices && m.services.filtering
 }
 
 func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
@@ -272,6 +273,24 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 }
 
 func (m Model) handleExplorerKey(msg tea.KeyPressMsg, typing bool) (tea.Model, tea.Cmd) {
+	if m.focus == focusServices && m.services.filterShown() && key.Matches(msg, m.keys.Back) {
+		// esc takes the filter away before it takes the user back.
+		before := m.services.selected()
+		m.services.clearFilter()
+		if after := m.services.selected(); after != before {
+			m.switchMethod(before, after)
+		}
+		return m, nil
+	}
+	if m.focus == focusServices && m.services.filtering && !key.Matches(msg, m.keys.NextPane, m.keys.PrevPane, m.keys.Send) {
+		before := m.services.selected()
+		var cmd tea.Cmd
+		m.services, cmd = m.services.Update(msg)
+		if after := m.services.selected(); after != before {
+			m.switchMethod(before, after)
+		}
+		return m, cmd
+	}
 	switch {
 	case key.Matches(msg, m.keys.Back):
 		return m.back()
@@ -383,6 +402,10 @@ func (m Model) cycleFocus(delta int) (tea.Model, tea.Cmd) {
 
 func (m Model) setFocus(f focus) (tea.Model, tea.Cmd) {
 	m.focus = f
+	if f != focusServices && m.services.filtering {
+		m.services.filtering = false
+		m.services.filter.Blur()
+	}
 	switch f {
 	case focusBody:
 		return m, m.request.focus(fieldBody)

@@ -727,3 +727,57 @@ func TestNotGRPCExplained(t *testing.T) {
 		t.Errorf("an HTTP/1.1 server: %v", m.services.err)
 	}
 }
+
+func TestServicesFilter(t *testing.T) {
+	h := connected(t)
+	typeText := func(s string) {
+		for _, r := range s {
+			h.send(press(string(r)), nil)
+		}
+	}
+	h.send(press("/"), nil)
+	typeText("workloads get")
+	if !h.m.services.filtering {
+		t.Fatal("/ did not start the filter")
+	}
+	var shown []string
+	for _, r := range h.m.services.rows {
+		if r.method != nil {
+			shown = append(shown, reflection.MethodName(r.method))
+		}
+	}
+	if strings.Join(shown, " ") != "sample.v1.Workloads/GetWorkload" {
+		t.Errorf("filter 'workloads get' keeps %v", shown)
+	}
+	if sel := h.m.services.selected(); sel == nil || reflection.MethodName(sel) != "sample.v1.Workloads/GetWorkload" || h.m.request.method != sel {
+		t.Errorf("the request pane should follow the filtered selection; selected %v", sel)
+	}
+	// q and ? are letters while the filter has the keyboard.
+	h.send(press("esc"), nil)
+	h.send(press("/"), nil)
+	typeText("q?")
+	if h.m.screen != screenExplorer || h.m.help.ShowAll || h.m.services.filter.Value() != "q?" {
+		t.Fatalf("q or ? acted while typing the filter: screen %d, help %v, filter %q", h.m.screen, h.m.help.ShowAll, h.m.services.filter.Value())
+	}
+	if view := ansi.Strip(h.m.services.View()); !strings.Contains(view, "no method matches") {
+		t.Errorf("a filter that keeps nothing should say so:\n%s", view)
+	}
+	for range 2 {
+		h.send(tea.KeyPressMsg{Code: tea.KeyBackspace}, nil)
+	}
+	typeText("count")
+	h.send(press("enter"), nil) // keeps the filter, gives the keys back
+	if h.m.services.filtering || h.m.services.filter.Value() != "count" {
+		t.Fatalf("enter should keep the filter and end typing: filtering %v, %q", h.m.services.filtering, h.m.services.filter.Value())
+	}
+	if view := ansi.Strip(h.m.services.View()); !strings.Contains(view, "/ count (esc") || strings.Contains(view, "Echo unary") {
+		t.Errorf("a kept filter should show and hold:\n%s", view)
+	}
+	m := h.send(press("esc"), nil)
+	if m.screen != screenExplorer || m.services.filter.Value() != "" || len(m.services.rows) != len(m.services.all)+len(m.services.serviceNames()) {
+		t.Errorf("esc should clear the filter and stay: screen %d, filter %q, %d rows", m.screen, m.services.filter.Value(), len(m.services.rows))
+	}
+	if sel := m.services.selected(); sel == nil || reflection.MethodName(sel) != "sample.v1.Echo/Count" {
+		t.Errorf("clearing the filter should keep the selected method, got %v", sel)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -29,6 +30,10 @@ type servicesPane struct {
 	// health maps a service to its grpc.health.v1 status, once the server
 	// has answered; only what is not SERVING is shown.
 	health map[string]string
+	// all is every method; rows show those the filter keeps.
+	all       []protoreflect.MethodDescriptor
+	filter    textinput.Model
+	filtering bool // the filter has the keyboard
 }
 
 // serviceRow is a service heading (method nil) or one of its methods.
@@ -38,7 +43,10 @@ type serviceRow struct {
 }
 
 func newServicesPane(keys keyMap, st styles) servicesPane {
-	return servicesPane{keys: keys, styles: st}
+	filter := textinput.New()
+	filter.Prompt = "/ "
+	filter.Placeholder = "words in pkg.Service/Method"
+	return servicesPane{keys: keys, styles: st, filter: filter}
 }
 
 func (p *servicesPane) SetSize(w, h int) {
@@ -46,11 +54,37 @@ func (p *servicesPane) SetSize(w, h int) {
 	p.clampOffset()
 }
 
+// setMethods shows a new socket's methods, unfiltered.
 func (p *servicesPane) setMethods(methods []protoreflect.MethodDescriptor) {
-	p.rows = p.rows[:0]
+	p.all = methods
 	p.health = nil
+	p.filtering = false
+	p.filter.Blur()
+	p.filter.SetValue("")
+	p.cursor, p.offset = 0, 0
+	p.applyFilter()
+}
+
+// applyFilter rebuilds the rows from the methods the filter keeps: those
+// whose pkg.Service/Method holds every word of it, in any case. The cursor
+// stays on its method while that is kept.
+func (p *servicesPane) applyFilter() {
+	var current protoreflect.MethodDescriptor
+	if p.cursor >= 0 && p.cursor < len(p.rows) {
+		current = p.rows[p.cursor].method
+	}
+	words := strings.Fields(strings.ToLower(p.filter.Value()))
+	p.rows = p.rows[:0]
 	last := ""
-	for _, md := range methods {
+	for _, md := range p.all {
+		name := strings.ToLower(reflection.MethodName(md))
+		kept := true
+		for _, w := range words {
+			kept = kept && strings.Contains(name, w)
+		}
+		if !kept {
+			continue
+		}
 		svc := string(md.Parent().FullName())
 		if svc != last {
 			p.rows = append(p.rows, serviceRow{service: svc})
@@ -59,17 +93,33 @@ func (p *servicesPane) setMethods(methods []protoreflect.MethodDescriptor) {
 		p.rows = append(p.rows, serviceRow{service: svc, method: md})
 	}
 	p.cursor = 0
+	for i, r := range p.rows {
+		if r.method != nil && r.method == current {
+			p.cursor = i
+		}
+	}
 	p.moveCursor(1, true)
-	p.offset = 0
 	p.clampOffset()
 }
 
-// serviceNames are the services in the tree, in order.
+// filterShown tells whether the filter line is on screen: while typing it,
+// and while it keeps anything out.
+func (p servicesPane) filterShown() bool { return p.filtering || p.filter.Value() != "" }
+
+// clearFilter shows every method again.
+func (p *servicesPane) clearFilter() {
+	p.filtering = false
+	p.filter.Blur()
+	p.filter.SetValue("")
+	p.applyFilter()
+}
+
+// serviceNames are the socket's services, in order, whatever the filter.
 func (p servicesPane) serviceNames() []string {
 	var names []string
-	for _, r := range p.rows {
-		if r.method == nil {
-			names = append(names, r.service)
+	for _, md := range p.all {
+		if name := string(md.Parent().FullName()); len(names) == 0 || names[len(names)-1] != name {
+			names = append(names, name)
 		}
 	}
 	return names
@@ -117,7 +167,12 @@ func (p *servicesPane) clampOffset() {
 	p.offset = max(0, min(p.offset, len(p.rows)-h))
 }
 
-func (p servicesPane) listHeight() int { return p.height - 1 }
+func (p servicesPane) listHeight() int {
+	if p.filterShown() {
+		return p.height - 2
+	}
+	return p.height - 1
+}
 
 // shownTitle keeps the end of a long socket path, where its name is.
 func (p servicesPane) shownTitle() string {
@@ -131,8 +186,24 @@ func (p servicesPane) shownTitle() string {
 }
 
 func (p servicesPane) Update(msg tea.Msg) (servicesPane, tea.Cmd) {
+	if msg, ok := msg.(tea.KeyPressMsg); ok && p.filtering {
+		// Enter keeps the filter and gives the keys back to the list.
+		if key.Matches(msg, p.keys.Select) {
+			p.filtering = false
+			p.filter.Blur()
+			return p, nil
+		}
+		var cmd tea.Cmd
+		p.filter, cmd = p.filter.Update(msg)
+		p.applyFilter()
+		return p, cmd
+	}
 	if msg, ok := msg.(tea.KeyPressMsg); ok {
 		switch {
+		case key.Matches(msg, p.keys.Filter):
+			p.filtering = true
+			p.clampOffset()
+			return p, p.filter.Focus()
 		case key.Matches(msg, p.keys.Up):
 			p.moveCursor(-1, false)
 		case key.Matches(msg, p.keys.Down):
@@ -159,7 +230,17 @@ func (p servicesPane) Update(msg tea.Msg) (servicesPane, tea.Cmd) {
 func (p servicesPane) View() string {
 	var b strings.Builder
 	b.WriteString(p.styles.Title.Render(p.shownTitle()))
+	if p.filterShown() {
+		p.filter.SetWidth(max(1, p.width-2))
+		if p.filtering {
+			b.WriteString("\n" + p.filter.View())
+		} else {
+			b.WriteString("\n" + p.styles.Dim.Render(truncate("/ "+p.filter.Value()+" (esc shows all)", p.width)))
+		}
+	}
 	switch {
+	case !p.loading && p.err == nil && len(p.rows) == 0 && len(p.all) > 0:
+		b.WriteString("\n" + p.styles.Dim.Render("no method matches"))
 	case p.loading:
 		b.WriteString("\n" + p.styles.Dim.Render("loading services…"))
 	case p.err != nil:
@@ -199,7 +280,7 @@ func (p servicesPane) serviceHeading(service string) string {
 }
 
 func (p servicesPane) help() bindings {
-	short := []key.Binding{p.keys.Up, p.keys.Down, p.keys.Select, p.keys.Describe, p.keys.CopyCommand, p.keys.Back}
+	short := []key.Binding{p.keys.Up, p.keys.Down, p.keys.Select, p.keys.Filter, p.keys.Describe, p.keys.CopyCommand, p.keys.Back}
 	return bindings{short: short, full: [][]key.Binding{short, {p.keys.Top, p.keys.Bottom, p.keys.NextPane, p.keys.PrevPane}}}
 }
 
