@@ -63,6 +63,7 @@ type options struct {
 	rpcHeaders     stringList // the call only
 	reflectHeaders stringList // reflection only
 	expandHeaders  bool
+	parsedHeaders  *headerSets // read by readHeaderFlags
 	maxTime        time.Duration
 	connectTimeout time.Duration
 	authority      string

@@ -502,14 +502,37 @@ func (env *runEnv) printVerbose(r client.Result) {
 
 // callHeaders is the call's metadata: -H and --rpc-header.
 func (o *options) callHeaders() (metadata.MD, error) {
-	return readHeaders([]headerFlag{{"-H", o.headers}, {"--rpc-header", o.rpcHeaders}}, o.expandHeaders)
+	h, err := o.readHeaderFlags()
+	return metadata.Join(h.both, h.call), err
 }
 
 // reflectionHeaders is what reflection requests (and the probes that
 // recognise a daemon without reflection) carry: -H and --reflect-header,
 // since a server that checks credentials usually checks them on every RPC.
 func (o *options) reflectionHeaders() (metadata.MD, error) {
-	return readHeaders([]headerFlag{{"-H", o.headers}, {"--reflect-header", o.reflectHeaders}}, o.expandHeaders)
+	h, err := o.readHeaderFlags()
+	return metadata.Join(h.both, h.reflection), err
+}
+
+// headerSets are the three header flags' metadata, read once: a header
+// file is read one time however many uses it has.
+type headerSets struct {
+	both, call, reflection metadata.MD // -H, --rpc-header, --reflect-header
+	err                    error
+}
+
+func (o *options) readHeaderFlags() (headerSets, error) {
+	if o.parsedHeaders == nil {
+		h := &headerSets{}
+		sets := []*metadata.MD{&h.both, &h.call, &h.reflection}
+		for i, f := range []headerFlag{{"-H", o.headers}, {"--rpc-header", o.rpcHeaders}, {"--reflect-header", o.reflectHeaders}} {
+			if *sets[i], h.err = readHeaders(f, o.expandHeaders); h.err != nil {
+				break
+			}
+		}
+		o.parsedHeaders = h
+	}
+	return *o.parsedHeaders, o.parsedHeaders.err
 }
 
 type headerFlag struct {
@@ -521,41 +544,37 @@ type headerFlag struct {
 // line so that secrets need not appear in the process list or shell
 // history. With expand, ${NAME} in a header becomes the environment
 // variable's value, for the same reason.
-func readHeaders(flags []headerFlag, expand bool) (metadata.MD, error) {
-	md := metadata.MD{}
-	for _, f := range flags {
-		var lines []string
-		for _, h := range f.values {
-			if !strings.HasPrefix(h, "@") {
-				lines = append(lines, h)
+func readHeaders(f headerFlag, expand bool) (metadata.MD, error) {
+	var lines []string
+	for _, h := range f.values {
+		if !strings.HasPrefix(h, "@") {
+			lines = append(lines, h)
+			continue
+		}
+		b, err := os.ReadFile(h[1:])
+		if err != nil {
+			return nil, usageError("%s %s: %v", f.name, h, err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" || strings.HasPrefix(line, "#") {
 				continue
 			}
-			b, err := os.ReadFile(h[1:])
+			lines = append(lines, line)
+		}
+	}
+	if expand {
+		for i, line := range lines {
+			expanded, err := expandEnv(line)
 			if err != nil {
-				return nil, usageError("%s %s: %v", f.name, h, err)
+				return nil, usageError("%s: %v", f.name, err)
 			}
-			for _, line := range strings.Split(string(b), "\n") {
-				line = strings.TrimSpace(line)
-				if line == "" || strings.HasPrefix(line, "#") {
-					continue
-				}
-				lines = append(lines, line)
-			}
+			lines[i] = expanded
 		}
-		if expand {
-			for i, line := range lines {
-				expanded, err := expandEnv(line)
-				if err != nil {
-					return nil, usageError("%s: %v", f.name, err)
-				}
-				lines[i] = expanded
-			}
-		}
-		parsed, err := client.ParseHeaders(lines)
-		if err != nil {
-			return nil, usageError("%s: %v", f.name, err)
-		}
-		md = metadata.Join(md, parsed)
+	}
+	md, err := client.ParseHeaders(lines)
+	if err != nil {
+		return nil, usageError("%s: %v", f.name, err)
 	}
 	return md, nil
 }
