@@ -275,21 +275,11 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 func (m Model) handleExplorerKey(msg tea.KeyPressMsg, typing bool) (tea.Model, tea.Cmd) {
 	if m.focus == focusServices && m.services.filterShown() && key.Matches(msg, m.keys.Back) {
 		// esc takes the filter away before it takes the user back.
-		before := m.services.selected()
-		m.services.clearFilter()
-		if after := m.services.selected(); after != before {
-			m.switchMethod(before, after)
-		}
+		m.followSelection(func() tea.Cmd { m.services.clearFilter(); return nil })
 		return m, nil
 	}
 	if m.focus == focusServices && m.services.filtering && !key.Matches(msg, m.keys.NextPane, m.keys.PrevPane, m.keys.Send) {
-		before := m.services.selected()
-		var cmd tea.Cmd
-		m.services, cmd = m.services.Update(msg)
-		if after := m.services.selected(); after != before {
-			m.switchMethod(before, after)
-		}
-		return m, cmd
+		return m, m.followSelection(m.updateServices(msg))
 	}
 	switch {
 	case key.Matches(msg, m.keys.Back):
@@ -318,11 +308,7 @@ func (m Model) handleExplorerKey(msg tea.KeyPressMsg, typing bool) (tea.Model, t
 		if key.Matches(msg, m.keys.Describe) {
 			return m.describeSelected()
 		}
-		before := m.services.selected()
-		m.services, cmd = m.services.Update(msg)
-		if after := m.services.selected(); after != before {
-			m.switchMethod(before, after)
-		}
+		cmd = m.followSelection(m.updateServices(msg))
 	case focusBody, focusMetadata, focusDeadline:
 		m.request, cmd = m.request.Update(msg)
 	case focusResponse:
@@ -337,15 +323,31 @@ func (m Model) handleWheel(msg tea.MouseWheelMsg) (tea.Model, tea.Cmd) {
 	case m.screen == screenSockets:
 		m.sockets, cmd = m.sockets.Update(msg)
 	case msg.Mouse().X < m.leftWidth():
-		before := m.services.selected()
-		m.services, cmd = m.services.Update(msg)
-		if after := m.services.selected(); after != before {
-			m.switchMethod(before, after)
-		}
+		cmd = m.followSelection(m.updateServices(msg))
 	default:
 		m.response, cmd = m.response.Update(msg)
 	}
 	return m, cmd
+}
+
+// followSelection runs change on the services pane and, when that moved
+// the selection to another method, switches the request pane to it.
+func (m *Model) followSelection(change func() tea.Cmd) tea.Cmd {
+	before := m.services.selected()
+	cmd := change()
+	if after := m.services.selected(); after != before {
+		m.switchMethod(before, after)
+	}
+	return cmd
+}
+
+// updateServices is the change of handing msg to the services pane.
+func (m *Model) updateServices(msg tea.Msg) func() tea.Cmd {
+	return func() tea.Cmd {
+		var cmd tea.Cmd
+		m.services, cmd = m.services.Update(msg)
+		return cmd
+	}
 }
 
 func (m Model) quit() (tea.Model, tea.Cmd) {
