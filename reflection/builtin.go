@@ -37,7 +37,36 @@ type Schema struct {
 	// Unimplemented) shows the server speaks this API; empty means the
 	// schema is never chosen by probing, only by name or --schema.
 	probe string
+	// files are a user schema's, compiled or read when first needed; set
+	// is a built-in schema's protoset, whose files are built one by one as
+	// they are used. A schema has one of the two.
 	files func() ([]protoreflect.FileDescriptor, error)
+	set   func() (*lazySet, error)
+}
+
+// allFiles builds every file of the schema.
+func (s Schema) allFiles() ([]protoreflect.FileDescriptor, error) {
+	if s.set == nil {
+		return s.files()
+	}
+	set, err := s.set()
+	if err != nil {
+		return nil, err
+	}
+	return set.all()
+}
+
+// resolver is what a Source looks symbols up in: a built-in schema's files
+// are built only as symbols in them are needed.
+func (s Schema) resolver() (protoresolve.Resolver, error) {
+	if s.set == nil {
+		return s.registry()
+	}
+	set, err := s.set()
+	if err != nil {
+		return nil, fmt.Errorf("schema %s: %w", s.Name, err)
+	}
+	return protoresolve.ResolverFromPool(set), nil
 }
 
 // OriginBuiltIn is the Origin of the schemas compiled into sockscope.
@@ -91,7 +120,7 @@ func findSchema(name string) (Schema, error) {
 }
 
 func (s Schema) registry() (*protoresolve.Registry, error) {
-	files, err := s.files()
+	files, err := s.allFiles()
 	if err != nil {
 		return nil, fmt.Errorf("schema %s: %w", s.Name, err)
 	}
@@ -164,6 +193,17 @@ func ChooseSchema(ctx context.Context, conn grpc.ClientConnInterface, socketPath
 // Services names the schema's services, sorted; none when its files do
 // not load.
 func (s Schema) Services() []string {
+	if s.set != nil {
+		// Named from the protoset's index: a scan that only shows names
+		// builds nothing.
+		set, err := s.set()
+		if err != nil {
+			return nil
+		}
+		names := set.services()
+		sort.Strings(names)
+		return names
+	}
 	var names []string
 	files, _ := s.files()
 	for _, fd := range files {

@@ -4,8 +4,6 @@ import (
 	"embed"
 	"fmt"
 	"sync"
-
-	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 //go:generate go test ./internal/daemonapis -run TestProtosetsAreCurrent -update
@@ -27,7 +25,7 @@ var daemonSchemas = []Schema{
 		Origin:         OriginBuiltIn,
 		socketPatterns: []string{"containerd.sock", "containerd/"},
 		probe:          "/containerd.services.version.v1.Version/Version",
-		files:          embeddedSchema("containerd"),
+		set:            embeddedSet("containerd"),
 	},
 	{
 		Name:           "cri",
@@ -35,7 +33,7 @@ var daemonSchemas = []Schema{
 		Origin:         OriginBuiltIn,
 		socketPatterns: []string{"crio.sock", "cri-dockerd.sock", "crio/"},
 		probe:          "/runtime.v1.RuntimeService/Version",
-		files:          embeddedSchema("cri"),
+		set:            embeddedSet("cri"),
 	},
 	{
 		Name:           "csi",
@@ -43,7 +41,7 @@ var daemonSchemas = []Schema{
 		Origin:         OriginBuiltIn,
 		socketPatterns: []string{"csi.sock"},
 		probe:          "/csi.v1.Identity/GetPluginInfo",
-		files:          embeddedSchema("csi"),
+		set:            embeddedSet("csi"),
 	},
 	{
 		Name:           "kubelet-pod-resources",
@@ -51,7 +49,7 @@ var daemonSchemas = []Schema{
 		Origin:         OriginBuiltIn,
 		socketPatterns: []string{"pod-resources/"},
 		probe:          "/v1.PodResourcesLister/List",
-		files:          embeddedSchema("kubelet-pod-resources"),
+		set:            embeddedSet("kubelet-pod-resources"),
 	},
 	{
 		Name:           "kubelet-device-plugin",
@@ -59,7 +57,7 @@ var daemonSchemas = []Schema{
 		Origin:         OriginBuiltIn,
 		socketPatterns: []string{"device-plugins/"},
 		probe:          "/v1beta1.DevicePlugin/GetDevicePluginOptions",
-		files:          embeddedSchema("kubelet-device-plugin"),
+		set:            embeddedSet("kubelet-device-plugin"),
 	},
 	{
 		Name:           "kubelet-plugin-registration",
@@ -67,7 +65,7 @@ var daemonSchemas = []Schema{
 		Origin:         OriginBuiltIn,
 		socketPatterns: []string{"plugins_registry/", "*-reg.sock"},
 		probe:          "/pluginregistration.Registration/GetInfo",
-		files:          embeddedSchema("kubelet-plugin-registration"),
+		set:            embeddedSet("kubelet-plugin-registration"),
 	},
 	{
 		// DRA has no read-only method to ask, so it is chosen by name only.
@@ -75,22 +73,22 @@ var daemonSchemas = []Schema{
 		Description:    "a Dynamic Resource Allocation driver (k8s.io.kubelet.pkg.apis.dra.v1)",
 		Origin:         OriginBuiltIn,
 		socketPatterns: []string{"dra.sock"},
-		files:          embeddedSchema("kubelet-dra"),
+		set:            embeddedSet("kubelet-dra"),
 	},
 }
 
-// embeddedSchema loads the named protoset from builtinProtosets once, when
-// the schema is first used.
-func embeddedSchema(name string) func() ([]protoreflect.FileDescriptor, error) {
-	return sync.OnceValues(func() ([]protoreflect.FileDescriptor, error) {
+// embeddedSet reads the named protoset from builtinProtosets once, when
+// the schema is first used; its files are built as they are looked up.
+func embeddedSet(name string) func() (*lazySet, error) {
+	return sync.OnceValues(func() (*lazySet, error) {
 		b, err := builtinProtosets.ReadFile("schemas/" + name + ".protoset")
 		if err != nil {
 			return nil, err
 		}
-		files, err := parseProtoset(b)
+		set, err := newLazySet(b)
 		if err != nil {
 			return nil, fmt.Errorf("built-in %s.protoset: %w", name, err)
 		}
-		return files, nil
+		return set, nil
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"os"
 	"strings"
 
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
@@ -57,59 +56,11 @@ func readProtoset(path string) ([]protoreflect.FileDescriptor, error) {
 // set written without them (protoc without --include_imports, or the
 // built-in schemas) still builds.
 func parseProtoset(b []byte) ([]protoreflect.FileDescriptor, error) {
-	var set descriptorpb.FileDescriptorSet
-	if err := proto.Unmarshal(b, &set); err != nil {
-		return nil, fmt.Errorf("not a FileDescriptorSet: %w", err)
+	set, err := newLazySet(b)
+	if err != nil {
+		return nil, err
 	}
-	byPath := make(map[string]*descriptorpb.FileDescriptorProto, len(set.File))
-	for _, fdp := range set.File {
-		if _, dup := byPath[fdp.GetName()]; dup {
-			return nil, fmt.Errorf("file %q appears twice", fdp.GetName())
-		}
-		byPath[fdp.GetName()] = fdp
-	}
-	built := &protoregistry.Files{}
-	resolver := withBuiltins{built}
-	building := map[string]bool{}
-	var build func(path string, importedBy string) error
-	build = func(path, importedBy string) error {
-		if _, err := built.FindFileByPath(path); err == nil {
-			return nil
-		}
-		fdp, ok := byPath[path]
-		if !ok {
-			if _, err := resolver.FindFileByPath(path); err == nil {
-				return nil
-			}
-			return fmt.Errorf("%s imports %q, which the set does not hold", importedBy, path)
-		}
-		if building[path] {
-			return fmt.Errorf("import cycle through %q", path)
-		}
-		building[path] = true
-		for _, dep := range fdp.GetDependency() {
-			if err := build(dep, path); err != nil {
-				return err
-			}
-		}
-		fd, err := protodesc.NewFile(fdp, resolver)
-		if err != nil {
-			return err
-		}
-		return built.RegisterFile(fd)
-	}
-	out := make([]protoreflect.FileDescriptor, 0, len(set.File))
-	for _, fdp := range set.File {
-		if err := build(fdp.GetName(), "the set"); err != nil {
-			return nil, err
-		}
-		fd, err := built.FindFileByPath(fdp.GetName())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, fd)
-	}
-	return out, nil
+	return set.all()
 }
 
 // withBuiltins resolves from files first, then from the well-known and

@@ -2,12 +2,14 @@ package reflection
 
 import (
 	"io/fs"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
 
 	"sockscope/sample/samplepb"
@@ -19,7 +21,7 @@ func TestBuiltinSchemasLoad(t *testing.T) {
 	var names []string
 	for _, s := range daemonSchemas {
 		names = append(names, s.Name)
-		files, err := s.files()
+		files, err := s.allFiles()
 		if err != nil {
 			t.Errorf("schema %s: %v", s.Name, err)
 			continue
@@ -95,5 +97,46 @@ func TestProtosetErrors(t *testing.T) {
 	}
 	if _, err := parseProtoset([]byte("not a protoset")); err == nil || !strings.Contains(err.Error(), "not a FileDescriptorSet") {
 		t.Errorf("garbage: %v", err)
+	}
+}
+
+// TestLazySetBuildsWhatIsUsed looks up symbols of the built-in containerd
+// schema and checks that only their packages' files get built.
+func TestLazySetBuildsWhatIsUsed(t *testing.T) {
+	b, err := builtinProtosets.ReadFile("schemas/containerd.protoset")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := newLazySet(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := set.services(); !slices.Contains(got, "containerd.services.version.v1.Version") || !slices.Contains(got, "runtime.v1.RuntimeService") {
+		t.Errorf("services %v", got)
+	}
+	if set.built.NumFiles() != 0 {
+		t.Fatalf("naming the services built %d files", set.built.NumFiles())
+	}
+	for _, name := range []protoreflect.FullName{
+		"containerd.services.version.v1.Version",                  // a service
+		"containerd.services.version.v1.Version.Version",          // its method
+		"containerd.services.version.v1.VersionResponse.revision", // a field
+	} {
+		if d, err := set.FindDescriptorByName(name); err != nil || d.FullName() != name {
+			t.Errorf("%s: %v, %v", name, d, err)
+		}
+	}
+	if n := set.built.NumFiles(); n != 1 {
+		t.Errorf("looking up the version API built %d files, want its one", n)
+	}
+	if _, err := set.FindDescriptorByName("runtime.v1.NoSuchMessage"); err == nil {
+		t.Error("an unknown name was found")
+	}
+	if d, err := set.FindDescriptorByName("containerd.types.Mount"); err != nil || d.ParentFile().Path() != "types/mount.proto" {
+		t.Errorf("a message in a shared package: %v, %v", d, err)
+	}
+	all, err := set.all()
+	if err != nil || len(all) != set.NumFiles() {
+		t.Errorf("all: %d files, %v", len(all), err)
 	}
 }

@@ -69,7 +69,7 @@ type Source struct {
 	autoSchema bool
 
 	mu           sync.Mutex
-	files        *protoresolve.Registry // nil without files; read through registry()
+	files        protoresolve.Resolver // nil without files; read through registry()
 	detected     bool
 	client       *grpcreflect.Client
 	version      string
@@ -94,8 +94,15 @@ func Open(ctx context.Context, conn grpc.ClientConnInterface, opts Options) (*So
 		forced = &schema
 		s.schemaName, s.schemaReason, s.schemaOrigin = schema.Name, "--schema "+opts.Schema, schema.Origin
 	}
-	if len(opts.ProtoFiles) > 0 || len(opts.Protosets) > 0 || forced != nil {
+	switch {
+	case len(opts.ProtoFiles) > 0 || len(opts.Protosets) > 0:
 		files, err := loadFiles(ctx, opts, forced)
+		if err != nil {
+			return nil, err
+		}
+		s.files = files
+	case forced != nil:
+		files, err := forced.resolver()
 		if err != nil {
 			return nil, err
 		}
@@ -106,7 +113,7 @@ func Open(ctx context.Context, conn grpc.ClientConnInterface, opts Options) (*So
 }
 
 // registry is the file-based descriptors, which detection may add.
-func (s *Source) registry() *protoresolve.Registry {
+func (s *Source) registry() protoresolve.Resolver {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.files
@@ -201,7 +208,7 @@ func (s *Source) reflect(op func(*grpcreflect.Client) error) (used bool, err err
 		probeCtx, cancel := context.WithTimeout(s.ctx, schemaProbeTimeout)
 		defer cancel()
 		if schema, why, ok := chooseSchema(probeCtx, s.conn, s.socketPath); ok {
-			reg, err := schema.registry()
+			reg, err := schema.resolver()
 			if err != nil {
 				return false, err
 			}
@@ -476,7 +483,7 @@ func loadFiles(ctx context.Context, opts Options, schema *Schema) (*protoresolve
 	reg := &protoresolve.Registry{}
 	register := func(fd protoreflect.FileDescriptor) error { return registerRecursive(reg, fd) }
 	if schema != nil {
-		files, err := schema.files()
+		files, err := schema.allFiles()
 		if err != nil {
 			return nil, fmt.Errorf("schema %s: %w", schema.Name, err)
 		}
