@@ -13,42 +13,11 @@ import (
 	ctrversion "github.com/containerd/containerd/api/services/version/v1"
 	"github.com/containerd/ttrpc"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/health"
 	"google.golang.org/grpc/health/grpc_health_v1"
-	grpcreflection "google.golang.org/grpc/reflection"
-	"google.golang.org/protobuf/types/known/emptypb"
 
 	"sockscope/sockets"
+	"sockscope/sockets/socketstest"
 )
-
-// versionServer answers containerd's Version/Version, the method that
-// identifies the containerd schema when the socket's name does not.
-type versionServer struct {
-	ctrversion.UnimplementedVersionServer
-}
-
-func (versionServer) Version(context.Context, *emptypb.Empty) (*ctrversion.VersionResponse, error) {
-	return &ctrversion.VersionResponse{Version: "v0.0.0-test"}, nil
-}
-
-// serveDaemon serves gRPC health plus what register adds, with v1
-// reflection when withReflection, and returns the health server.
-func serveDaemon(t *testing.T, path string, withReflection bool, register func(*grpc.Server)) *health.Server {
-	t.Helper()
-	l := scanListen(t, path)
-	srv := grpc.NewServer()
-	hs := health.NewServer()
-	grpc_health_v1.RegisterHealthServer(srv, hs)
-	if register != nil {
-		register(srv)
-	}
-	if withReflection {
-		grpcreflection.RegisterV1(srv)
-	}
-	go srv.Serve(l)
-	t.Cleanup(srv.Stop)
-	return hs
-}
 
 // daemonFixture is a scan root with stand-ins for real daemons: gRPC
 // without reflection found by name and by asking, per-service health,
@@ -56,27 +25,27 @@ func serveDaemon(t *testing.T, path string, withReflection bool, register func(*
 func daemonFixture(t *testing.T) string {
 	t.Helper()
 	root := shortDir(t)
-	serveDaemon(t, filepath.Join(root, "containerd.sock"), false, nil)
-	serveDaemon(t, filepath.Join(root, "daemon.sock"), false, func(srv *grpc.Server) {
-		ctrversion.RegisterVersionServer(srv, versionServer{})
+	socketstest.ServeDaemon(t, filepath.Join(root, "containerd.sock"), false, nil)
+	socketstest.ServeDaemon(t, filepath.Join(root, "daemon.sock"), false, func(srv *grpc.Server) {
+		ctrversion.RegisterVersionServer(srv, socketstest.VersionServer{})
 	})
-	hs := serveDaemon(t, filepath.Join(root, "health.sock"), true, func(srv *grpc.Server) {
-		ctrversion.RegisterVersionServer(srv, versionServer{})
-		srv.RegisterService(&grpc.ServiceDesc{ServiceName: "test.v1.Down", HandlerType: (*any)(nil)}, struct{}{})
+	hs := socketstest.ServeDaemon(t, filepath.Join(root, "health.sock"), true, func(srv *grpc.Server) {
+		ctrversion.RegisterVersionServer(srv, socketstest.VersionServer{})
+		socketstest.EmptyService(srv, "test.v1.Down")
 	})
 	hs.SetServingStatus("containerd.services.version.v1.Version", grpc_health_v1.HealthCheckResponse_SERVING)
 	hs.SetServingStatus("test.v1.Down", grpc_health_v1.HealthCheckResponse_NOT_SERVING)
 
-	tl := scanListen(t, filepath.Join(root, "x.sock.ttrpc"))
+	tl := socketstest.Listen(t, filepath.Join(root, "x.sock.ttrpc"))
 	tsrv, err := ttrpc.NewServer()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctrversion.RegisterTTRPCVersionService(tsrv, versionServer{})
+	ctrversion.RegisterTTRPCVersionService(tsrv, socketstest.VersionServer{})
 	go tsrv.Serve(context.Background(), tl)
 	t.Cleanup(func() { tsrv.Close() })
 
-	hl := scanListen(t, filepath.Join(root, "docker.sock"))
+	hl := socketstest.Listen(t, filepath.Join(root, "docker.sock"))
 	httpSrv := &http.Server{Handler: http.NotFoundHandler()}
 	go httpSrv.Serve(hl)
 	t.Cleanup(func() { httpSrv.Close() })

@@ -15,6 +15,7 @@ import (
 
 	"sockscope/sample"
 	"sockscope/sockets"
+	"sockscope/sockets/socketstest"
 )
 
 // scanFixture builds a scan root with one real listener of most kinds and
@@ -36,13 +37,13 @@ func scanFixture(t *testing.T) string {
 		t.Cleanup(srv.Stop)
 	}
 
-	httpLis := scanListen(t, filepath.Join(root, "http1.sock"))
+	httpLis := socketstest.Listen(t, filepath.Join(root, "http1.sock"))
 	httpSrv := &http.Server{Handler: http.NotFoundHandler()}
 	go httpSrv.Serve(httpLis)
 	t.Cleanup(func() { httpSrv.Close() })
 
-	acceptEach(t, scanListen(t, filepath.Join(root, "echo.sock")), func(c net.Conn) { io.Copy(c, c) })
-	acceptEach(t, scanListen(t, filepath.Join(root, "silent.sock")), func(c net.Conn) { io.Copy(io.Discard, c) })
+	socketstest.ServeConns(t, socketstest.Listen(t, filepath.Join(root, "echo.sock")), func(c net.Conn) { io.Copy(c, c) })
+	socketstest.ServeConns(t, socketstest.Listen(t, filepath.Join(root, "silent.sock")), func(c net.Conn) { io.Copy(io.Discard, c) })
 
 	stale, err := net.ListenUnix("unix", &net.UnixAddr{Name: filepath.Join(root, "stale.sock"), Net: "unix"})
 	if err != nil {
@@ -54,40 +55,6 @@ func scanFixture(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return root
-}
-
-func scanListen(t *testing.T, path string) net.Listener {
-	t.Helper()
-	l, err := net.Listen("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	return l
-}
-
-// acceptEach hands every connection to handle; connections close with the
-// listener when the test ends.
-func acceptEach(t *testing.T, l net.Listener, handle func(net.Conn)) {
-	t.Helper()
-	conns := make(chan net.Conn, 16)
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				close(conns)
-				return
-			}
-			conns <- c
-			go handle(c)
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		for c := range conns {
-			c.Close()
-		}
-	})
 }
 
 func scanOpts(root string) scanOptions {

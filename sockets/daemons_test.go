@@ -12,58 +12,23 @@ import (
 	"github.com/containerd/ttrpc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/health"
 	"google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/emptypb"
+
+	"sockscope/sockets/socketstest"
 )
-
-// versionServer answers containerd's Version/Version, the method the
-// containerd schema is recognised by.
-type versionServer struct {
-	ctrversion.UnimplementedVersionServer
-}
-
-func (versionServer) Version(context.Context, *emptypb.Empty) (*ctrversion.VersionResponse, error) {
-	return &ctrversion.VersionResponse{Version: "v0.0.0-test"}, nil
-}
-
-// emptyService registers a service with no methods: enough for reflection
-// to list it and for health to be asked about it.
-func emptyService(srv *grpc.Server, name string) {
-	srv.RegisterService(&grpc.ServiceDesc{ServiceName: name, HandlerType: (*any)(nil)}, struct{}{})
-}
-
-// startDaemon serves gRPC health and whatever register adds, with v1
-// reflection when withReflection.
-func startDaemon(t *testing.T, path string, withReflection bool, register func(*grpc.Server)) *health.Server {
-	t.Helper()
-	l := listen(t, path)
-	srv := grpc.NewServer()
-	hs := health.NewServer()
-	grpc_health_v1.RegisterHealthServer(srv, hs)
-	if register != nil {
-		register(srv)
-	}
-	if withReflection {
-		reflection.RegisterV1(srv)
-	}
-	go srv.Serve(l)
-	t.Cleanup(srv.Stop)
-	return hs
-}
 
 func TestSchemaChosenForServerWithoutReflection(t *testing.T) {
 	dir := newRoot(t)
-	startDaemon(t, join(dir, "containerd.sock"), false, nil)
-	startDaemon(t, join(dir, "daemon.sock"), false, func(srv *grpc.Server) {
-		ctrversion.RegisterVersionServer(srv, versionServer{})
+	socketstest.ServeDaemon(t, join(dir, "containerd.sock"), false, nil)
+	socketstest.ServeDaemon(t, join(dir, "daemon.sock"), false, func(srv *grpc.Server) {
+		ctrversion.RegisterVersionServer(srv, socketstest.VersionServer{})
 	})
 	// Reflection wins: a server that lists its services gets no schema even
 	// when it speaks a known API.
-	startDaemon(t, join(dir, "listed.sock"), true, func(srv *grpc.Server) {
-		ctrversion.RegisterVersionServer(srv, versionServer{})
+	socketstest.ServeDaemon(t, join(dir, "listed.sock"), true, func(srv *grpc.Server) {
+		ctrversion.RegisterVersionServer(srv, socketstest.VersionServer{})
 	})
 	startGRPC(t, join(dir, "unknown.sock"))
 
@@ -93,22 +58,22 @@ func TestSchemaChosenForServerWithoutReflection(t *testing.T) {
 
 func TestHealthPerService(t *testing.T) {
 	dir := newRoot(t)
-	hs := startDaemon(t, join(dir, "health.sock"), true, func(srv *grpc.Server) {
-		ctrversion.RegisterVersionServer(srv, versionServer{})
-		emptyService(srv, "test.v1.Down")
-		emptyService(srv, "test.v1.Unlisted")
+	hs := socketstest.ServeDaemon(t, join(dir, "health.sock"), true, func(srv *grpc.Server) {
+		ctrversion.RegisterVersionServer(srv, socketstest.VersionServer{})
+		socketstest.EmptyService(srv, "test.v1.Down")
+		socketstest.EmptyService(srv, "test.v1.Unlisted")
 	})
 	hs.SetServingStatus("containerd.services.version.v1.Version", grpc_health_v1.HealthCheckResponse_SERVING)
 	hs.SetServingStatus("test.v1.Down", grpc_health_v1.HealthCheckResponse_NOT_SERVING)
 
 	// Without reflection the chosen schema's services are checked.
-	byName := startDaemon(t, join(dir, "containerd.sock"), false, nil)
+	byName := socketstest.ServeDaemon(t, join(dir, "containerd.sock"), false, nil)
 	byName.SetServingStatus("containerd.services.tasks.v1.Tasks", grpc_health_v1.HealthCheckResponse_NOT_SERVING)
 
 	// More services than MaxHealthChecks: only that many are checked.
-	startDaemon(t, join(dir, "many.sock"), true, func(srv *grpc.Server) {
+	socketstest.ServeDaemon(t, join(dir, "many.sock"), true, func(srv *grpc.Server) {
 		for i := range MaxHealthChecks + 8 {
-			emptyService(srv, fmt.Sprintf("test.v1.S%02d", i))
+			socketstest.EmptyService(srv, fmt.Sprintf("test.v1.S%02d", i))
 		}
 	})
 
@@ -152,12 +117,12 @@ func (h serviceHealth) Check(_ context.Context, req *grpc_health_v1.HealthCheckR
 
 func TestHealthWithoutServerStatus(t *testing.T) {
 	dir := newRoot(t)
-	l := listen(t, join(dir, "per-service.sock"))
+	l := socketstest.Listen(t, join(dir, "per-service.sock"))
 	srv := grpc.NewServer()
 	grpc_health_v1.RegisterHealthServer(srv, serviceHealth{statuses: map[string]grpc_health_v1.HealthCheckResponse_ServingStatus{
 		"test.v1.Up": grpc_health_v1.HealthCheckResponse_SERVING,
 	}})
-	emptyService(srv, "test.v1.Up")
+	socketstest.EmptyService(srv, "test.v1.Up")
 	reflection.RegisterV1(srv)
 	go srv.Serve(l)
 	t.Cleanup(srv.Stop)
@@ -172,12 +137,12 @@ func TestHealthWithoutServerStatus(t *testing.T) {
 func TestNameHints(t *testing.T) {
 	dir := newRoot(t)
 	// A real ttrpc server, as containerd runs next to its gRPC socket.
-	tl := listen(t, join(dir, "x.sock.ttrpc"))
+	tl := socketstest.Listen(t, join(dir, "x.sock.ttrpc"))
 	tsrv, err := ttrpc.NewServer()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctrversion.RegisterTTRPCVersionService(tsrv, versionServer{})
+	ctrversion.RegisterTTRPCVersionService(tsrv, socketstest.VersionServer{})
 	go tsrv.Serve(context.Background(), tl)
 	t.Cleanup(func() { tsrv.Close() })
 

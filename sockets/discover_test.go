@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sockscope/sockets/socketstest"
 )
 
 func haveProc(t *testing.T) {
@@ -51,7 +53,7 @@ func TestAbstractSocketFoundAndProbed(t *testing.T) {
 func TestNoProbeSendsNothing(t *testing.T) {
 	dir := newRoot(t)
 	accepted := make(chan struct{}, 1)
-	serveConns(t, listen(t, join(dir, "live.sock")), func(net.Conn) { accepted <- struct{}{} })
+	socketstest.ServeConns(t, socketstest.Listen(t, join(dir, "live.sock")), func(net.Conn) { accepted <- struct{}{} })
 	makeStale(t, join(dir, "stale.sock"))
 
 	opts := rootOnly(dir)

@@ -8,17 +8,19 @@ import (
 	"time"
 
 	"sockscope/client"
+
+	"sockscope/sockets/socketstest"
 )
 
 func TestExplainNotGRPC(t *testing.T) {
 	dir := newRoot(t)
 	httpPath := join(dir, "rest.sock")
 	httpSrv := &http.Server{Handler: http.NotFoundHandler()}
-	go httpSrv.Serve(listen(t, httpPath))
+	go httpSrv.Serve(socketstest.Listen(t, httpPath))
 	t.Cleanup(func() { httpSrv.Close() })
 
 	closingPath := join(dir, "closing.sock")
-	closing := listen(t, closingPath)
+	closing := socketstest.Listen(t, closingPath)
 	go func() {
 		for {
 			c, err := closing.Accept()

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +17,8 @@ import (
 	"google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
 	reflectionv1alpha "google.golang.org/grpc/reflection/grpc_reflection_v1alpha"
+
+	"sockscope/sockets/socketstest"
 )
 
 // testTimeout is the probe timeout tests use: long enough that a busy
@@ -39,46 +40,6 @@ func newRoot(t testing.TB) string {
 	return dir
 }
 
-// listen opens a unix stream listener, closed when the test ends.
-func listen(t testing.TB, path string) net.Listener {
-	t.Helper()
-	l, err := net.Listen("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	return l
-}
-
-// serveConns runs handle on every accepted connection until the test ends.
-func serveConns(t testing.TB, l net.Listener, handle func(net.Conn)) {
-	t.Helper()
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Go(func() { handle(c) })
-		}
-	})
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-}
-
 func startGRPC(t testing.TB, path string) *health.Server {
 	t.Helper()
 	return startGRPCReflection(t, path, ReflectionNone)
@@ -88,7 +49,7 @@ func startGRPC(t testing.TB, path string) *health.Server {
 // versions: "v1" serves v1 only, "v1alpha" v1alpha only.
 func startGRPCReflection(t testing.TB, path, mode string) *health.Server {
 	t.Helper()
-	l := listen(t, path)
+	l := socketstest.Listen(t, path)
 	srv := grpc.NewServer()
 	hs := health.NewServer()
 	grpc_health_v1.RegisterHealthServer(srv, hs)
@@ -107,7 +68,7 @@ func startGRPCReflection(t testing.TB, path, mode string) *health.Server {
 // Unimplemented, which still proves gRPC.
 func startGRPCNoHealth(t testing.TB, path string) {
 	t.Helper()
-	l := listen(t, path)
+	l := socketstest.Listen(t, path)
 	srv := grpc.NewServer()
 	go srv.Serve(l)
 	t.Cleanup(srv.Stop)
@@ -115,7 +76,7 @@ func startGRPCNoHealth(t testing.TB, path string) {
 
 func startHTTP1(t testing.TB, path string) {
 	t.Helper()
-	l := listen(t, path)
+	l := socketstest.Listen(t, path)
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		io.WriteString(w, "ok")
 	})}
@@ -126,7 +87,7 @@ func startHTTP1(t testing.TB, path string) {
 // startHTTP2 serves plain HTTP/2 (prior knowledge, no TLS) that is not gRPC.
 func startHTTP2(t testing.TB, path string) {
 	t.Helper()
-	l := listen(t, path)
+	l := socketstest.Listen(t, path)
 	var protocols http.Protocols
 	protocols.SetUnencryptedHTTP2(true)
 	srv := &http.Server{Protocols: &protocols, Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -139,12 +100,12 @@ func startHTTP2(t testing.TB, path string) {
 
 func startEcho(t testing.TB, path string) {
 	t.Helper()
-	serveConns(t, listen(t, path), func(c net.Conn) { io.Copy(c, c) })
+	socketstest.ServeConns(t, socketstest.Listen(t, path), func(c net.Conn) { io.Copy(c, c) })
 }
 
 func startGarbage(t testing.TB, path string) {
 	t.Helper()
-	serveConns(t, listen(t, path), func(c net.Conn) {
+	socketstest.ServeConns(t, socketstest.Listen(t, path), func(c net.Conn) {
 		c.Write([]byte("\x00\x01hello, this is not http\n"))
 		io.Copy(io.Discard, c)
 	})
@@ -152,13 +113,13 @@ func startGarbage(t testing.TB, path string) {
 
 func startCloser(t testing.TB, path string) {
 	t.Helper()
-	serveConns(t, listen(t, path), func(c net.Conn) { c.Close() })
+	socketstest.ServeConns(t, socketstest.Listen(t, path), func(c net.Conn) { c.Close() })
 }
 
 // startSilent accepts and then never writes.
 func startSilent(t testing.TB, path string) {
 	t.Helper()
-	serveConns(t, listen(t, path), func(c net.Conn) { io.Copy(io.Discard, c) })
+	socketstest.ServeConns(t, socketstest.Listen(t, path), func(c net.Conn) { io.Copy(io.Discard, c) })
 }
 
 // makeStale leaves a socket file behind with nothing listening on it.
