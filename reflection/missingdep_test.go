@@ -1,16 +1,12 @@
 package reflection
 
 import (
-	"context"
 	"errors"
 	"io"
-	"net"
-	"path/filepath"
 	"testing"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	refv1 "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -77,27 +73,9 @@ func TestMissingDependencyTolerated(t *testing.T) {
 			Method: []*descriptorpb.MethodDescriptorProto{{Name: proto.String("Ping"), InputType: proto.String(".partial.v1.Ping"), OutputType: proto.String(".partial.v1.Ping")}},
 		}},
 	}
-	path := filepath.Join(tableTempDir(t), "p.sock")
-	lis, err := net.Listen("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	srv := grpc.NewServer()
 	refv1.RegisterServerReflectionServer(srv, partialReflection{file: file})
-	go srv.Serve(lis)
-	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient("unix://"+path, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-
-	ctx := context.Background()
-	src, err := Open(ctx, conn, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
+	ctx, src := openSource(t, dialSocket(t, serveOn(t, srv, "p.sock")), Options{})
 	md, err := src.FindMethod(ctx, "partial.v1.Svc/Ping")
 	if err != nil {
 		t.Fatalf("a missing, unused dependency broke the look-up: %v", err)

@@ -1023,6 +1023,12 @@ func (b *batch) messageProto(n protoreflect.FullName) *descriptorpb.DescriptorPr
 	} else {
 		return nil
 	}
+	return messageInFile(fd, n)
+}
+
+// messageInFile finds the message n, nested or not, among fd's; nil when
+// fd does not define it.
+func messageInFile(fd *descriptorpb.FileDescriptorProto, n protoreflect.FullName) *descriptorpb.DescriptorProto {
 	rest := strings.TrimPrefix(string(n), fd.GetPackage())
 	if fd.GetPackage() != "" {
 		if !strings.HasPrefix(rest, ".") {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,7 +12,6 @@ import (
 	"github.com/jhump/protoreflect/v2/grpcreflect"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	refv1 "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -181,27 +178,6 @@ func (v v1Service) ServerReflectionInfo(stream refv1.ServerReflection_ServerRefl
 	}
 }
 
-// startServed runs the sample's services, without the sample's own
-// reflection but with what register adds, on a real unix socket, and dials it.
-func startServed(t *testing.T, register func(*grpc.Server)) *grpc.ClientConn {
-	t.Helper()
-	path := filepath.Join(tableTempDir(t), "r.sock")
-	lis, err := net.Listen("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := sample.NewServer(sample.Options{Reflection: sample.ReflectionNone})
-	register(srv)
-	go srv.Serve(lis)
-	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient("unix://"+path, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn
-}
-
 func serveV1(s *servedFiles) func(*grpc.Server) {
 	return func(srv *grpc.Server) { refv1.RegisterServerReflectionServer(srv, v1Service{s: s}) }
 }
@@ -292,25 +268,7 @@ func eachRef(files []*descriptorpb.FileDescriptorProto, fn func(scope string, fi
 
 func findMessage(files []*descriptorpb.FileDescriptorProto, full string) *descriptorpb.DescriptorProto {
 	for _, f := range files {
-		rest, ok := strings.CutPrefix(full, f.GetPackage()+".")
-		if !ok {
-			continue
-		}
-		msgs := f.GetMessageType()
-		var m *descriptorpb.DescriptorProto
-		for _, part := range strings.Split(rest, ".") {
-			m = nil
-			for _, c := range msgs {
-				if c.GetName() == part {
-					m = c
-				}
-			}
-			if m == nil {
-				break
-			}
-			msgs = m.GetNestedType()
-		}
-		if m != nil {
+		if m := messageInFile(f, protoreflect.FullName(full)); m != nil {
 			return m
 		}
 	}
@@ -482,7 +440,7 @@ func TestRepairMalformedReflection(t *testing.T) {
 	for _, m := range malformations {
 		t.Run(m.name, func(t *testing.T) {
 			served := m.serve()
-			conn := startServed(t, serveV1(served))
+			conn := dialSample(t, sample.ReflectionNone, serveV1(served))
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 
@@ -496,11 +454,7 @@ func TestRepairMalformedReflection(t *testing.T) {
 			}
 			raw.Reset()
 
-			src, err := Open(ctx, conn, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer src.Close()
+			_, src := openSource(t, conn, Options{})
 			checkRepairedSample(t, ctx, src, conn)
 		})
 	}
@@ -641,14 +595,7 @@ func TestUnrepairableReflectionNamesTheSymbol(t *testing.T) {
 				MessageType: []*descriptorpb.DescriptorProto{message("B", messageField("a", 1, ".cyc.v1.A"))}},
 		},
 	}
-	conn := startServed(t, serveV1(served))
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	src, err := Open(ctx, conn, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
+	ctx, src := openSource(t, dialSample(t, sample.ReflectionNone, serveV1(served)), Options{})
 
 	if md, err := src.FindMethod(ctx, "fine.v1.Svc/Ping"); err != nil || md.Input().FullName() != "fine.v1.Ping" {
 		t.Fatalf("a good service next to broken ones: %v, %v", md, err)
@@ -809,13 +756,7 @@ func TestRepairedTypeNamesAreQualified(t *testing.T) {
 }
 
 func TestTypeURLWithoutPrefixResolves(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	src, err := Open(ctx, tableServer(t, sample.ReflectionV1), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
+	ctx, src := openSource(t, dialSample(t, sample.ReflectionV1, nil), Options{})
 	// Detection happens on first use; the resolver asks reflection after it.
 	if _, err := src.Services(ctx); err != nil {
 		t.Fatal(err)

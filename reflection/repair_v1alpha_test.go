@@ -1,12 +1,12 @@
 package reflection
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"google.golang.org/grpc"
 	refv1 "google.golang.org/grpc/reflection/grpc_reflection_v1"
+
+	"sockscope/sample"
 )
 
 // serveV1Alpha serves s through the v1alpha API only: v1's service under
@@ -22,14 +22,8 @@ func serveV1Alpha(s *servedFiles) func(*grpc.Server) {
 func TestRepairMalformedReflectionV1Alpha(t *testing.T) {
 	for _, m := range malformations {
 		t.Run(m.name, func(t *testing.T) {
-			conn := startServed(t, serveV1Alpha(m.serve()))
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			src, err := Open(ctx, conn, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer src.Close()
+			conn := dialSample(t, sample.ReflectionNone, serveV1Alpha(m.serve()))
+			ctx, src := openSource(t, conn, Options{})
 			checkRepairedSample(t, ctx, src, conn)
 			if got := src.Reflection(); got != ReflectionV1Alpha {
 				t.Errorf("Reflection() = %q, want %q", got, ReflectionV1Alpha)

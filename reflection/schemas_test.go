@@ -46,20 +46,6 @@ func bareServer(t *testing.T, name string) string {
 	return serveOn(t, grpc.NewServer(), name)
 }
 
-// sampleWithoutReflection serves the sample API, reflection off, on name.
-func sampleWithoutReflection(t *testing.T, name string) string {
-	t.Helper()
-	path := filepath.Join(tableTempDir(t), name)
-	lis, err := sample.Listen(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := sample.NewServer(sample.Options{Reflection: sample.ReflectionNone})
-	go srv.Serve(lis)
-	t.Cleanup(srv.Stop)
-	return path
-}
-
 type csiIdentity struct {
 	csi.UnimplementedIdentityServer
 }
@@ -72,14 +58,8 @@ func (csiIdentity) GetPluginInfo(context.Context, *csi.GetPluginInfoRequest) (*c
 // what makes a server without reflection get a schema.
 func openSchemaSource(t *testing.T, path string, opts Options) (*Source, []string) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
 	opts.SocketPath = path
-	src, err := Open(ctx, dialSocket(t, path), opts)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(src.Close)
+	ctx, src := openSource(t, dialSocket(t, path), opts)
 	services, err := src.Services(ctx)
 	if err != nil {
 		t.Fatalf("Services: %v", err)
@@ -168,12 +148,7 @@ func TestSchemaChosenByProbing(t *testing.T) {
 func TestSchemaNotGuessed(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", tableTempDir(t))
 	path := bareServer(t, "mystery.sock")
-	ctx := context.Background()
-	src, err := Open(ctx, dialSocket(t, path), Options{SocketPath: path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
+	ctx, src := openSource(t, dialSocket(t, path), Options{SocketPath: path})
 	if _, err := src.Services(ctx); !errors.Is(err, ErrNoReflection) {
 		t.Fatalf("a server nothing recognises: err %v, want ErrNoReflection", err)
 	}
@@ -225,7 +200,7 @@ func addUserSchema(t *testing.T, schemas, name, conf string) string {
 func TestUserSchemaBySocketPattern(t *testing.T) {
 	schemas := userSchemaDir(t)
 	dir := addUserSchema(t, schemas, "mydaemon", "# the sample, as a user would add their daemon's API\nsocket mydaemon-*.sock\ndescription my daemon\n")
-	path := sampleWithoutReflection(t, "mydaemon-1.sock")
+	path := serveSample(t, "mydaemon-1.sock", sample.ReflectionNone, nil)
 	src, services := openSchemaSource(t, path, Options{})
 	wantSchema(t, src, services, "mydaemon", "the socket's name looks like mydaemon's", "sample.v1.Echo")
 	if src.SchemaOrigin() != dir {
@@ -243,7 +218,7 @@ func TestUserSchemaBySocketPattern(t *testing.T) {
 func TestUserSchemaByProbe(t *testing.T) {
 	schemas := userSchemaDir(t)
 	addUserSchema(t, schemas, "mydaemon", "probe sample.v1.Echo/Echo\n")
-	path := sampleWithoutReflection(t, "unnamed.sock")
+	path := serveSample(t, "unnamed.sock", sample.ReflectionNone, nil)
 	src, services := openSchemaSource(t, path, Options{})
 	wantSchema(t, src, services, "mydaemon", "the server answers sample.v1.Echo/Echo", "sample.v1.Workloads")
 }
@@ -257,7 +232,7 @@ func TestUserProtosetSchemaForced(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(schemas, "fromset.protoset"), b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	path := sampleWithoutReflection(t, "unnamed.sock")
+	path := serveSample(t, "unnamed.sock", sample.ReflectionNone, nil)
 	src, services := openSchemaSource(t, path, Options{Schema: "fromset"})
 	wantSchema(t, src, services, "fromset", "--schema fromset", "sample.v1.Echo")
 }
@@ -265,7 +240,7 @@ func TestUserProtosetSchemaForced(t *testing.T) {
 func TestUserSchemaOverridesBuiltIn(t *testing.T) {
 	schemas := userSchemaDir(t)
 	addUserSchema(t, schemas, "containerd", "socket containerd.sock\n")
-	path := sampleWithoutReflection(t, "containerd.sock")
+	path := serveSample(t, "containerd.sock", sample.ReflectionNone, nil)
 	src, services := openSchemaSource(t, path, Options{})
 	wantSchema(t, src, services, "containerd", "name", "sample.v1.Echo")
 	all, _ := Schemas()

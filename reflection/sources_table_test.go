@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -30,23 +30,42 @@ func tableTempDir(t *testing.T) string {
 	return dir
 }
 
-// tableServer starts the sample on a real unix socket and dials it.
-func tableServer(t *testing.T, mode sample.Reflection) *grpc.ClientConn {
+// serveSample runs the sample's services on a real unix socket called
+// name, with reflection mode and whatever register adds, and returns its path.
+func serveSample(t *testing.T, name string, mode sample.Reflection, register func(*grpc.Server)) string {
 	t.Helper()
-	path := filepath.Join(tableTempDir(t), "s.sock")
+	path := filepath.Join(tableTempDir(t), name)
 	lis, err := sample.Listen(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := sample.NewServer(sample.Options{Reflection: mode})
+	if register != nil {
+		register(srv)
+	}
 	go srv.Serve(lis)
 	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient("unix://"+path, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	return path
+}
+
+// dialSample serves the sample as serveSample does and dials it.
+func dialSample(t *testing.T, mode sample.Reflection, register func(*grpc.Server)) *grpc.ClientConn {
+	t.Helper()
+	return dialSocket(t, serveSample(t, "s.sock", mode, register))
+}
+
+// openSource opens a Source on conn for the length of the test, under a
+// deadline that turns a hang into a failure.
+func openSource(t *testing.T, conn grpc.ClientConnInterface, opts Options) (context.Context, *Source) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	src, err := Open(ctx, conn, opts)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Open: %v", err)
 	}
-	t.Cleanup(func() { conn.Close() })
-	return conn
+	t.Cleanup(src.Close)
+	return ctx, src
 }
 
 func tableProtoDir(t *testing.T) string {
@@ -94,13 +113,7 @@ var sourceCases = []sourceCase{
 func TestSourcesTable(t *testing.T) {
 	for _, c := range sourceCases {
 		t.Run(c.name, func(t *testing.T) {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			src, err := Open(ctx, tableServer(t, c.mode), c.opts(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer src.Close()
+			ctx, src := openSource(t, dialSample(t, c.mode, nil), c.opts(t))
 
 			methods, err := src.Methods(ctx)
 			if err != nil {
@@ -224,13 +237,8 @@ func TestTemplateRoundTripsDescriptorProto(t *testing.T) {
 }
 
 func TestNoReflectionWithoutFiles(t *testing.T) {
-	ctx := context.Background()
-	src, err := Open(ctx, tableServer(t, sample.ReflectionNone), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	_, err = src.FindMethod(ctx, "sample.v1.Echo/Echo")
+	ctx, src := openSource(t, dialSample(t, sample.ReflectionNone, nil), Options{})
+	_, err := src.FindMethod(ctx, "sample.v1.Echo/Echo")
 	if !errors.Is(err, ErrNoReflection) {
 		t.Fatalf("err %v, want ErrNoReflection", err)
 	}
