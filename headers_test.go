@@ -2,7 +2,6 @@ package main
 
 import (
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"sockscope/sample"
+	"sockscope/sockets/socketstest"
 )
 
 // startGuardedSample serves the sample wanting "authorization: Bearer
@@ -194,13 +194,7 @@ func TestSilentServerExplained(t *testing.T) {
 
 func TestHTTP1ServerExplained(t *testing.T) {
 	path := filepath.Join(shortDir(t), "rest.sock")
-	lis, err := net.Listen("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.NotFoundHandler()}
-	go srv.Serve(lis)
-	t.Cleanup(func() { srv.Close() })
+	socketstest.ServeHTTP1(t, path)
 	r := runCLI(t, nil, "--list", path).want(t, exitFailure)
 	if !strings.Contains(r.stderr, "hint: "+path+" is not a gRPC server: --scan would list it as http1") {
 		t.Errorf("an HTTP/1.1 server: %s", r.stderr)

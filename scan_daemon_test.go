@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -45,10 +44,7 @@ func daemonFixture(t *testing.T) string {
 	go tsrv.Serve(context.Background(), tl)
 	t.Cleanup(func() { tsrv.Close() })
 
-	hl := socketstest.Listen(t, filepath.Join(root, "docker.sock"))
-	httpSrv := &http.Server{Handler: http.NotFoundHandler()}
-	go httpSrv.Serve(hl)
-	t.Cleanup(func() { httpSrv.Close() })
+	socketstest.ServeHTTP1(t, filepath.Join(root, "docker.sock"))
 	return root
 }
 

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,10 +36,7 @@ func scanFixture(t *testing.T) string {
 		t.Cleanup(srv.Stop)
 	}
 
-	httpLis := socketstest.Listen(t, filepath.Join(root, "http1.sock"))
-	httpSrv := &http.Server{Handler: http.NotFoundHandler()}
-	go httpSrv.Serve(httpLis)
-	t.Cleanup(func() { httpSrv.Close() })
+	socketstest.ServeHTTP1(t, filepath.Join(root, "http1.sock"))
 
 	socketstest.ServeConns(t, socketstest.Listen(t, filepath.Join(root, "echo.sock")), func(c net.Conn) { io.Copy(c, c) })
 	socketstest.ServeConns(t, socketstest.Listen(t, filepath.Join(root, "silent.sock")), func(c net.Conn) { io.Copy(io.Discard, c) })

@@ -2,7 +2,6 @@ package sockets
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -15,9 +14,7 @@ import (
 func TestExplainNotGRPC(t *testing.T) {
 	dir := newRoot(t)
 	httpPath := join(dir, "rest.sock")
-	httpSrv := &http.Server{Handler: http.NotFoundHandler()}
-	go httpSrv.Serve(socketstest.Listen(t, httpPath))
-	t.Cleanup(func() { httpSrv.Close() })
+	socketstest.ServeHTTP1(t, httpPath)
 
 	closingPath := join(dir, "closing.sock")
 	closing := socketstest.Listen(t, closingPath)

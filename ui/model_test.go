@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -27,6 +26,7 @@ import (
 	"sockscope/sample"
 	"sockscope/sample/samplepb"
 	"sockscope/sockets"
+	"sockscope/sockets/socketstest"
 )
 
 func startSample(t *testing.T) string {
@@ -712,13 +712,7 @@ func TestNotGRPCExplained(t *testing.T) {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	path := filepath.Join(dir, "rest.sock")
-	lis, err := net.Listen("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.NotFoundHandler()}
-	go srv.Serve(lis)
-	t.Cleanup(func() { srv.Close() })
+	socketstest.ServeHTTP1(t, path)
 
 	h := newHarness(t, New(Options{Address: path}))
 	h.send(tea.WindowSizeMsg{Width: 100, Height: 30}, nil)

@@ -5,6 +5,7 @@ package socketstest
 import (
 	"context"
 	"net"
+	"net/http"
 	"sync"
 	"testing"
 
@@ -56,6 +57,15 @@ func ServeConns(t testing.TB, l net.Listener, handle func(net.Conn)) {
 		mu.Unlock()
 		wg.Wait()
 	})
+}
+
+// ServeHTTP1 answers HTTP/1.1 at path (404 to everything) until the test
+// ends, as docker.sock and other REST daemons do.
+func ServeHTTP1(t testing.TB, path string) {
+	t.Helper()
+	srv := &http.Server{Handler: http.NotFoundHandler()}
+	go srv.Serve(Listen(t, path))
+	t.Cleanup(func() { srv.Close() })
 }
 
 // ServeDaemon serves gRPC health plus whatever register adds at path, with
