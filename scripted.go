@@ -100,17 +100,18 @@ type session struct {
 	// look-ups', which the timer also ends; address is for messages.
 	ctx, srcCtx context.Context
 	address     string
+	maxTime     time.Duration
 }
 
 // explain turns a schema look-up that was cut off into what happened: the
 // server never answered in time. Other errors pass as they are.
-func (s *session) explain(err error, maxTime time.Duration) error {
+func (s *session) explain(err error) error {
 	if err == nil || s.srcCtx.Err() == nil {
 		return err
 	}
 	switch {
 	case errors.Is(s.ctx.Err(), context.DeadlineExceeded):
-		return fmt.Errorf("%s gave no schema within --max-time %s: %w", s.address, maxTime, err)
+		return fmt.Errorf("%s gave no schema within --max-time %s: %w", s.address, s.maxTime, err)
 	case s.ctx.Err() != nil:
 		return err // interrupted
 	}
@@ -164,7 +165,7 @@ func (env *runEnv) open(ctx context.Context) (*session, error) {
 		}
 		return nil, usageError("%v", err)
 	}
-	return &session{conn: conn, source: src, stopSchemaTimer: timer.Stop, cancel: cancel, ctx: ctx, srcCtx: srcCtx, address: o.address}, nil
+	return &session{conn: conn, source: src, stopSchemaTimer: timer.Stop, cancel: cancel, ctx: ctx, srcCtx: srcCtx, address: o.address, maxTime: o.maxTime}, nil
 }
 
 // baseContext is cancelled by SIGINT so an interrupted call ends with CANCELLED
@@ -231,7 +232,7 @@ func (env *runEnv) listMethods() int {
 	defer s.close()
 	methods, err := s.source.Methods(ctx)
 	if err != nil {
-		return env.fail(s.explain(err, env.opts.maxTime))
+		return env.fail(s.explain(err))
 	}
 	if err := writeProtoset(env.opts.protosetOut, methods); err != nil {
 		return env.fail(err)
@@ -268,7 +269,7 @@ func (env *runEnv) withSymbol(name string, render func(protoreflect.Descriptor) 
 	defer s.close()
 	d, err := s.source.FindSymbol(ctx, name)
 	if err != nil {
-		return env.fail(s.explain(err, env.opts.maxTime))
+		return env.fail(s.explain(err))
 	}
 	text, err := render(d)
 	if err != nil {
@@ -379,7 +380,7 @@ func (env *runEnv) callMethod() int {
 	md, err := s.source.FindMethod(ctx, o.call)
 	env.measure("schema", start)
 	if err != nil {
-		return env.fail(s.explain(err, o.maxTime))
+		return env.fail(s.explain(err))
 	}
 	s.stopSchemaTimer()
 	resolver := client.WithGlobalFallback(s.source.TypeResolver())
@@ -525,7 +526,7 @@ func (o *options) readHeaderFlags() (headerSets, error) {
 	if o.parsedHeaders == nil {
 		h := &headerSets{}
 		sets := []*metadata.MD{&h.both, &h.call, &h.reflection}
-		for i, f := range []headerFlag{{"-H", o.headers}, {"--rpc-header", o.rpcHeaders}, {"--reflect-header", o.reflectHeaders}} {
+		for i, f := range o.headerFlags() {
 			if *sets[i], h.err = readHeaders(f, o.expandHeaders); h.err != nil {
 				break
 			}
@@ -538,6 +539,11 @@ func (o *options) readHeaderFlags() (headerSets, error) {
 type headerFlag struct {
 	name   string
 	values []string
+}
+
+// headerFlags are -H, --rpc-header and --reflect-header, in that order.
+func (o *options) headerFlags() []headerFlag {
+	return []headerFlag{{"-H", o.headers}, {"--rpc-header", o.rpcHeaders}, {"--reflect-header", o.reflectHeaders}}
 }
 
 // readHeaders parses 'key: value' flag values; '@file' reads one header a
@@ -581,13 +587,14 @@ func readHeaders(f headerFlag, expand bool) (metadata.MD, error) {
 
 // envReference is ${NAME}, the one form --expand-headers replaces: a bare
 // $ stays as it is, since tokens may hold one.
-var envReference = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+// Compiled on first use, not at every start.
+var envReference = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`) })
 
 // expandEnv replaces each ${NAME} in s by that environment variable; an
 // unset one is an error rather than an empty credential.
 func expandEnv(s string) (string, error) {
 	var missing []string
-	out := envReference.ReplaceAllStringFunc(s, func(ref string) string {
+	out := envReference().ReplaceAllStringFunc(s, func(ref string) string {
 		name := ref[2 : len(ref)-1]
 		v, ok := os.LookupEnv(name)
 		if !ok {

@@ -122,7 +122,7 @@ func (o *options) startHeaders() (ui.Headers, error) {
 	if h.Call, err = o.callHeaders(); err != nil {
 		return h, err
 	}
-	for _, f := range []headerFlag{{"-H", o.headers}, {"--rpc-header", o.rpcHeaders}, {"--reflect-header", o.reflectHeaders}} {
+	for _, f := range o.headerFlags() {
 		for _, v := range f.values {
 			h.Args = append(h.Args, f.name, v)
 		}

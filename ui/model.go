@@ -404,9 +404,8 @@ func (m Model) cycleFocus(delta int) (tea.Model, tea.Cmd) {
 
 func (m Model) setFocus(f focus) (tea.Model, tea.Cmd) {
 	m.focus = f
-	if f != focusServices && m.services.filtering {
-		m.services.filtering = false
-		m.services.filter.Blur()
+	if f != focusServices {
+		m.services.endTyping()
 	}
 	switch f {
 	case focusBody:

@@ -58,8 +58,7 @@ func (p *servicesPane) SetSize(w, h int) {
 func (p *servicesPane) setMethods(methods []protoreflect.MethodDescriptor) {
 	p.all = methods
 	p.health = nil
-	p.filtering = false
-	p.filter.Blur()
+	p.endTyping()
 	p.filter.SetValue("")
 	p.cursor, p.offset = 0, 0
 	p.applyFilter()
@@ -102,14 +101,19 @@ func (p *servicesPane) applyFilter() {
 	p.clampOffset()
 }
 
+// endTyping gives the keys back to the list, keeping the filter.
+func (p *servicesPane) endTyping() {
+	p.filtering = false
+	p.filter.Blur()
+}
+
 // filterShown tells whether the filter line is on screen: while typing it,
 // and while it keeps anything out.
 func (p servicesPane) filterShown() bool { return p.filtering || p.filter.Value() != "" }
 
 // clearFilter shows every method again.
 func (p *servicesPane) clearFilter() {
-	p.filtering = false
-	p.filter.Blur()
+	p.endTyping()
 	p.filter.SetValue("")
 	p.applyFilter()
 }
@@ -189,8 +193,7 @@ func (p servicesPane) Update(msg tea.Msg) (servicesPane, tea.Cmd) {
 	if msg, ok := msg.(tea.KeyPressMsg); ok && p.filtering {
 		// Enter keeps the filter and gives the keys back to the list.
 		if key.Matches(msg, p.keys.Select) {
-			p.filtering = false
-			p.filter.Blur()
+			p.endTyping()
 			return p, nil
 		}
 		var cmd tea.Cmd
