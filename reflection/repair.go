@@ -37,28 +37,52 @@ const schemaHint = "give the schema with --proto FILE (and --import-path DIR) or
 // Some servers' reflection is malformed in ways protobuf-go refuses: one
 // synthetic file per package, empty dependency lists, type names without the
 // leading dot, map entries with the wrong names, well-known types with other
-// field names. The repairing clients below sit between grpcreflect and the
-// generated stubs and rewrite every file descriptor the server sends before
+// field names. The repairing client below sits between grpcreflect and the
+// stub and rewrites every file descriptor the server sends before
 // grpcreflect sees it, wherever the meaning is clear. Where it is not, the
 // stream reports ErrMalformedReflection instead of handing on a file that
 // would fail later with a less useful message.
 
-// repairingV1 wraps a reflection v1 stub so that every file the server sends
-// is repaired first.
+// repairingV1 wraps a reflection stub so that every file the server sends
+// is repaired first. The stub may speak v1 or, through v1AlphaStub,
+// v1alpha: their messages are the same field for field.
 func repairingV1(stub refv1.ServerReflectionClient) refv1.ServerReflectionClient {
-	return v1RepairingClient{stub: stub, r: newRepairer()}
+	return repairingClient{stub: stub, r: newRepairer()}
 }
 
-type v1RepairingClient struct {
+// reflectionStream is the reflection stream as the stubs open it.
+type reflectionStream = grpc.BidiStreamingClient[refv1.ServerReflectionRequest, refv1.ServerReflectionResponse]
+
+type repairingClient struct {
 	stub refv1.ServerReflectionClient
 	r    *repairer
 }
 
-func (c v1RepairingClient) ServerReflectionInfo(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[refv1.ServerReflectionRequest, refv1.ServerReflectionResponse], error) {
-	return openRepairing(ctx, c.stub.ServerReflectionInfo, v1Protocol{}, c.r, opts)
+func (c repairingClient) ServerReflectionInfo(ctx context.Context, opts ...grpc.CallOption) (reflectionStream, error) {
+	stream, err := c.stub.ServerReflectionInfo(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &repairingStream{reflectionStream: stream, ctx: ctx, stub: c.stub, r: c.r}, nil
 }
 
-// reflectionRequest is what was asked, in a form both API versions share.
+// v1AlphaMethod is the pre-standard reflection service's one method.
+const v1AlphaMethod = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"
+
+// v1AlphaStub speaks the v1alpha reflection service with v1's message
+// types, so that grpcreflect's v1 client and one repairing wrapper serve
+// servers that only know v1alpha too.
+type v1AlphaStub struct{ conn grpc.ClientConnInterface }
+
+func (s v1AlphaStub) ServerReflectionInfo(ctx context.Context, opts ...grpc.CallOption) (reflectionStream, error) {
+	stream, err := s.conn.NewStream(ctx, &refv1.ServerReflection_ServiceDesc.Streams[0], v1AlphaMethod, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &grpc.GenericClientStream[refv1.ServerReflectionRequest, refv1.ServerReflectionResponse]{ClientStream: stream}, nil
+}
+
+// reflectionRequest is what was asked, in the terms the repair needs.
 type reflectionRequest struct {
 	kind   requestKind
 	name   string // file name, symbol, or extended message
@@ -74,46 +98,64 @@ const (
 	askExtension
 )
 
-// reflectionProtocol is what differs between the v1 and v1alpha messages.
-type reflectionProtocol[Req, Resp any] interface {
-	request(*Req) reflectionRequest
-	// newRequest builds a file or symbol request.
-	newRequest(reflectionRequest) *Req
-	// files gives the files of a file descriptor response; ok is false for
-	// any other kind of response.
-	files(*Resp) (files [][]byte, ok bool)
-	isError(*Resp) bool
-	// withFiles is resp turned into a file descriptor response holding files.
-	withFiles(resp *Resp, files [][]byte) *Resp
+func requestOf(r *refv1.ServerReflectionRequest) reflectionRequest {
+	switch m := r.GetMessageRequest().(type) {
+	case *refv1.ServerReflectionRequest_FileByFilename:
+		return reflectionRequest{kind: askFile, name: m.FileByFilename}
+	case *refv1.ServerReflectionRequest_FileContainingSymbol:
+		return reflectionRequest{kind: askSymbol, name: m.FileContainingSymbol}
+	case *refv1.ServerReflectionRequest_FileContainingExtension:
+		return reflectionRequest{kind: askExtension, name: m.FileContainingExtension.GetContainingType(),
+			number: m.FileContainingExtension.GetExtensionNumber()}
+	}
+	return reflectionRequest{}
 }
 
-type streamOpener[Req, Resp any] func(context.Context, ...grpc.CallOption) (grpc.BidiStreamingClient[Req, Resp], error)
-
-func openRepairing[Req, Resp any](ctx context.Context, open streamOpener[Req, Resp], p reflectionProtocol[Req, Resp], r *repairer, opts []grpc.CallOption) (grpc.BidiStreamingClient[Req, Resp], error) {
-	stream, err := open(ctx, opts...)
-	if err != nil {
-		return nil, err
+// newRequest builds a file or symbol request.
+func newRequest(q reflectionRequest) *refv1.ServerReflectionRequest {
+	if q.kind == askFile {
+		return &refv1.ServerReflectionRequest{MessageRequest: &refv1.ServerReflectionRequest_FileByFilename{FileByFilename: q.name}}
 	}
-	return &repairingStream[Req, Resp]{BidiStreamingClient: stream, ctx: ctx, open: open, proto: p, r: r}, nil
+	return &refv1.ServerReflectionRequest{MessageRequest: &refv1.ServerReflectionRequest_FileContainingSymbol{FileContainingSymbol: q.name}}
+}
+
+// filesOf gives the files of a file descriptor response; ok is false for
+// any other kind of response.
+func filesOf(r *refv1.ServerReflectionResponse) (files [][]byte, ok bool) {
+	fr := r.GetFileDescriptorResponse()
+	if fr == nil {
+		return nil, false
+	}
+	return fr.GetFileDescriptorProto(), true
+}
+
+// withFiles is r turned into a file descriptor response holding files.
+func withFiles(r *refv1.ServerReflectionResponse, files [][]byte) *refv1.ServerReflectionResponse {
+	return &refv1.ServerReflectionResponse{
+		ValidHost:       r.GetValidHost(),
+		OriginalRequest: r.GetOriginalRequest(),
+		MessageResponse: &refv1.ServerReflectionResponse_FileDescriptorResponse{
+			FileDescriptorResponse: &refv1.FileDescriptorResponse{FileDescriptorProto: files},
+		},
+	}
 }
 
 // repairingStream passes requests through and repairs the files in answers.
-type repairingStream[Req, Resp any] struct {
-	grpc.BidiStreamingClient[Req, Resp]
-	ctx   context.Context
-	open  streamOpener[Req, Resp]
-	proto reflectionProtocol[Req, Resp]
-	r     *repairer
+type repairingStream struct {
+	reflectionStream
+	ctx  context.Context
+	stub refv1.ServerReflectionClient // for side look-ups
+	r    *repairer
 
 	mu      sync.Mutex
 	pending []reflectionRequest // sent and not yet answered, oldest first
 }
 
-func (s *repairingStream[Req, Resp]) Send(req *Req) error {
+func (s *repairingStream) Send(req *refv1.ServerReflectionRequest) error {
 	s.mu.Lock()
-	s.pending = append(s.pending, s.proto.request(req))
+	s.pending = append(s.pending, requestOf(req))
 	s.mu.Unlock()
-	err := s.BidiStreamingClient.Send(req)
+	err := s.reflectionStream.Send(req)
 	if err != nil {
 		s.mu.Lock()
 		s.pending = s.pending[:len(s.pending)-1]
@@ -122,8 +164,8 @@ func (s *repairingStream[Req, Resp]) Send(req *Req) error {
 	return err
 }
 
-func (s *repairingStream[Req, Resp]) Recv() (*Resp, error) {
-	resp, err := s.BidiStreamingClient.Recv()
+func (s *repairingStream) Recv() (*refv1.ServerReflectionResponse, error) {
+	resp, err := s.reflectionStream.Recv()
 	if err != nil {
 		return nil, err
 	}
@@ -137,9 +179,9 @@ func (s *repairingStream[Req, Resp]) Recv() (*Resp, error) {
 	}
 	s.mu.Unlock()
 
-	files, ok := s.proto.files(resp)
+	files, ok := filesOf(resp)
 	if !ok {
-		if !s.proto.isError(resp) {
+		if resp.GetErrorResponse() == nil {
 			return resp, nil
 		}
 		// A server that does not serve a well-known file (or serves it
@@ -152,19 +194,19 @@ func (s *repairingStream[Req, Resp]) Recv() (*Resp, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.proto.withFiles(resp, repaired), nil
+	return withFiles(resp, repaired), nil
 }
 
 // sideLookups opens a separate stream for what the repair needs to ask
 // itself; answers on the main stream must match its requests one to one.
-func (s *repairingStream[Req, Resp]) sideLookups() (sideStream, error) {
+func (s *repairingStream) sideLookups() (sideStream, error) {
 	ctx, cancel := context.WithCancel(s.ctx)
-	stream, err := s.open(ctx)
+	stream, err := s.stub.ServerReflectionInfo(ctx)
 	if err != nil {
 		cancel()
 		return nil, err
 	}
-	return &genericSideStream[Req, Resp]{stream: stream, cancel: cancel, proto: s.proto}, nil
+	return &sideLookupStream{stream: stream, cancel: cancel}, nil
 }
 
 // errNotServed is a side look-up the server answered with an error.
@@ -177,73 +219,28 @@ type sideStream interface {
 	close()
 }
 
-type genericSideStream[Req, Resp any] struct {
-	stream grpc.BidiStreamingClient[Req, Resp]
+type sideLookupStream struct {
+	stream reflectionStream
 	cancel context.CancelFunc
-	proto  reflectionProtocol[Req, Resp]
 }
 
-func (g *genericSideStream[Req, Resp]) ask(q reflectionRequest) ([][]byte, error) {
-	if err := g.stream.Send(g.proto.newRequest(q)); err != nil {
+func (g *sideLookupStream) ask(q reflectionRequest) ([][]byte, error) {
+	if err := g.stream.Send(newRequest(q)); err != nil {
 		return nil, err
 	}
 	resp, err := g.stream.Recv()
 	if err != nil {
 		return nil, err
 	}
-	if files, ok := g.proto.files(resp); ok {
+	if files, ok := filesOf(resp); ok {
 		return files, nil
 	}
 	return nil, errNotServed
 }
 
-func (g *genericSideStream[Req, Resp]) close() {
+func (g *sideLookupStream) close() {
 	_ = g.stream.CloseSend()
 	g.cancel()
-}
-
-type v1Protocol struct{}
-
-func (v1Protocol) request(r *refv1.ServerReflectionRequest) reflectionRequest {
-	switch m := r.GetMessageRequest().(type) {
-	case *refv1.ServerReflectionRequest_FileByFilename:
-		return reflectionRequest{kind: askFile, name: m.FileByFilename}
-	case *refv1.ServerReflectionRequest_FileContainingSymbol:
-		return reflectionRequest{kind: askSymbol, name: m.FileContainingSymbol}
-	case *refv1.ServerReflectionRequest_FileContainingExtension:
-		return reflectionRequest{kind: askExtension, name: m.FileContainingExtension.GetContainingType(),
-			number: m.FileContainingExtension.GetExtensionNumber()}
-	}
-	return reflectionRequest{}
-}
-
-func (v1Protocol) newRequest(q reflectionRequest) *refv1.ServerReflectionRequest {
-	if q.kind == askFile {
-		return &refv1.ServerReflectionRequest{MessageRequest: &refv1.ServerReflectionRequest_FileByFilename{FileByFilename: q.name}}
-	}
-	return &refv1.ServerReflectionRequest{MessageRequest: &refv1.ServerReflectionRequest_FileContainingSymbol{FileContainingSymbol: q.name}}
-}
-
-func (v1Protocol) files(r *refv1.ServerReflectionResponse) ([][]byte, bool) {
-	fr := r.GetFileDescriptorResponse()
-	if fr == nil {
-		return nil, false
-	}
-	return fr.GetFileDescriptorProto(), true
-}
-
-func (v1Protocol) isError(r *refv1.ServerReflectionResponse) bool {
-	return r.GetErrorResponse() != nil
-}
-
-func (v1Protocol) withFiles(r *refv1.ServerReflectionResponse, files [][]byte) *refv1.ServerReflectionResponse {
-	return &refv1.ServerReflectionResponse{
-		ValidHost:       r.GetValidHost(),
-		OriginalRequest: r.GetOriginalRequest(),
-		MessageResponse: &refv1.ServerReflectionResponse_FileDescriptorResponse{
-			FileDescriptorResponse: &refv1.FileDescriptorResponse{FileDescriptorProto: files},
-		},
-	}
 }
 
 // wellKnownFiles are protobuf-go's own well-known files, by path. A served

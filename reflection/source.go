@@ -23,7 +23,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	refv1 "google.golang.org/grpc/reflection/grpc_reflection_v1"
-	refv1alpha "google.golang.org/grpc/reflection/grpc_reflection_v1alpha"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
@@ -185,7 +184,7 @@ func (s *Source) reflect(op func(*grpcreflect.Client) error) (used bool, err err
 			return grpcreflect.NewClientV1(s.ctx, repairingV1(refv1.NewServerReflectionClient(s.conn)), opts...)
 		}},
 		{ReflectionV1Alpha, func() *grpcreflect.Client {
-			return grpcreflect.NewClientV1Alpha(s.ctx, repairingV1Alpha(refv1alpha.NewServerReflectionClient(s.conn)), opts...)
+			return grpcreflect.NewClientV1(s.ctx, repairingV1(v1AlphaStub{s.conn}), opts...)
 		}},
 	}
 	for _, c := range candidates {
