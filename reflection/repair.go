@@ -43,10 +43,10 @@ const schemaHint = "give the schema with --proto FILE (and --import-path DIR) or
 // stream reports ErrMalformedReflection instead of handing on a file that
 // would fail later with a less useful message.
 
-// repairingV1 wraps a reflection stub so that every file the server sends
+// repairing wraps a reflection stub so that every file the server sends
 // is repaired first. The stub may speak v1 or, through v1AlphaStub,
 // v1alpha: their messages are the same field for field.
-func repairingV1(stub refv1.ServerReflectionClient) refv1.ServerReflectionClient {
+func repairing(stub refv1.ServerReflectionClient) refv1.ServerReflectionClient {
 	return repairingClient{stub: stub, r: newRepairer()}
 }
 

@@ -181,10 +181,10 @@ func (s *Source) reflect(op func(*grpcreflect.Client) error) (used bool, err err
 		client  func() *grpcreflect.Client
 	}{
 		{ReflectionV1, func() *grpcreflect.Client {
-			return grpcreflect.NewClientV1(s.ctx, repairingV1(refv1.NewServerReflectionClient(s.conn)), opts...)
+			return grpcreflect.NewClientV1(s.ctx, repairing(refv1.NewServerReflectionClient(s.conn)), opts...)
 		}},
 		{ReflectionV1Alpha, func() *grpcreflect.Client {
-			return grpcreflect.NewClientV1(s.ctx, repairingV1(v1AlphaStub{s.conn}), opts...)
+			return grpcreflect.NewClientV1(s.ctx, repairing(v1AlphaStub{s.conn}), opts...)
 		}},
 	}
 	for _, c := range candidates {
