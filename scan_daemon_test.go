@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -10,7 +9,6 @@ import (
 	"testing"
 
 	ctrversion "github.com/containerd/containerd/api/services/version/v1"
-	"github.com/containerd/ttrpc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health/grpc_health_v1"
 
@@ -35,14 +33,7 @@ func daemonFixture(t *testing.T) string {
 	hs.SetServingStatus("containerd.services.version.v1.Version", grpc_health_v1.HealthCheckResponse_SERVING)
 	hs.SetServingStatus("test.v1.Down", grpc_health_v1.HealthCheckResponse_NOT_SERVING)
 
-	tl := socketstest.Listen(t, filepath.Join(root, "x.sock.ttrpc"))
-	tsrv, err := ttrpc.NewServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctrversion.RegisterTTRPCVersionService(tsrv, socketstest.VersionServer{})
-	go tsrv.Serve(context.Background(), tl)
-	t.Cleanup(func() { tsrv.Close() })
+	socketstest.ServeTTRPCVersion(t, filepath.Join(root, "x.sock.ttrpc"))
 
 	socketstest.ServeHTTP1(t, filepath.Join(root, "docker.sock"))
 	return root

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	ctrversion "github.com/containerd/containerd/api/services/version/v1"
-	"github.com/containerd/ttrpc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health/grpc_health_v1"
@@ -137,14 +136,7 @@ func TestHealthWithoutServerStatus(t *testing.T) {
 func TestNameHints(t *testing.T) {
 	dir := newRoot(t)
 	// A real ttrpc server, as containerd runs next to its gRPC socket.
-	tl := socketstest.Listen(t, join(dir, "x.sock.ttrpc"))
-	tsrv, err := ttrpc.NewServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctrversion.RegisterTTRPCVersionService(tsrv, socketstest.VersionServer{})
-	go tsrv.Serve(context.Background(), tl)
-	t.Cleanup(func() { tsrv.Close() })
+	socketstest.ServeTTRPCVersion(t, join(dir, "x.sock.ttrpc"))
 
 	startHTTP1(t, join(dir, "docker.sock"))
 	startHTTP1(t, join(dir, "other.sock"))

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	ctrversion "github.com/containerd/containerd/api/services/version/v1"
+	"github.com/containerd/ttrpc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	"google.golang.org/grpc/health/grpc_health_v1"
@@ -86,6 +87,20 @@ func ServeDaemon(t testing.TB, path string, withReflection bool, register func(*
 	go srv.Serve(l)
 	t.Cleanup(srv.Stop)
 	return hs
+}
+
+// ServeTTRPCVersion serves containerd's Version API over ttrpc at path, as
+// containerd does on the socket beside its gRPC one, until the test ends.
+func ServeTTRPCVersion(t testing.TB, path string) {
+	t.Helper()
+	l := Listen(t, path)
+	srv, err := ttrpc.NewServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctrversion.RegisterTTRPCVersionService(srv, VersionServer{})
+	go srv.Serve(context.Background(), l)
+	t.Cleanup(func() { srv.Close() })
 }
 
 // VersionServer answers containerd's Version/Version, the method the
