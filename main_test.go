@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"sockscope/internal/startup"
 	"sockscope/reflection"
 	"sockscope/sample"
 	"sockscope/sample/samplepb"
@@ -52,6 +53,15 @@ func startSample(t *testing.T, mode sample.Reflection) string {
 type result struct {
 	code           int
 	stdout, stderr string
+}
+
+// TestMain gives the tests every CPU: the program starts on one P (see
+// internal/startup), which suits one short call, not a test binary running
+// servers and many calls at once. TestSampleServerProcess runs the built
+// binary, on one P, as a user does.
+func TestMain(m *testing.M) {
+	startup.UseAllCPUs()
+	os.Exit(m.Run())
 }
 
 func runCLI(t *testing.T, stdin io.Reader, args ...string) result {
@@ -461,8 +471,40 @@ func TestSampleServerProcess(t *testing.T) {
 	}
 	runCLI(t, nil, "--call", "sample.v1.Echo/Echo", sock).want(t, exitOK)
 
+	// The built binary makes each kind of call on one P, as it starts.
+	for _, c := range []struct {
+		method, input string
+		code          int
+		want          string
+	}{
+		{"sample.v1.Echo/Echo", `{"message":"one P"}`, exitOK, `"message": "one P"`},
+		{"sample.v1.Echo/Count", `{"count":3}`, exitOK, `"n": 3`},
+		{"sample.v1.Echo/Sum", `{"value":5} {"value":7}`, exitOK, `"total": "12"`},
+		{"sample.v1.Echo/Chat", `{"text":"a"} {"text":"b"}`, exitOK, `"text": "b"`},
+		{"sample.v1.Echo/Fail", `{"code":5,"message":"gone"}`, exitRPCBase + 5, `google.rpc.BadRequest`},
+	} {
+		call := exec.Command(bin, "--call", c.method, "-d", "@", sock)
+		call.Stdin = strings.NewReader(c.input)
+		out, err := call.CombinedOutput()
+		if code := call.ProcessState.ExitCode(); code != c.code || !strings.Contains(string(out), c.want) {
+			t.Errorf("%s: exit %d (%v), want %d with %q; output:\n%s", c.method, code, err, c.code, c.want, out)
+		}
+	}
+	// The one-P start only helps if it comes before the heavy packages'
+	// initialization (bench/call.sh measures by how much).
+	trace := exec.Command(bin, "--version")
+	trace.Env = append(os.Environ(), "GODEBUG=inittrace=1")
+	out, err := trace.CombinedOutput()
+	if err != nil {
+		t.Fatalf("--version: %v\n%s", err, out)
+	}
+	startupAt, grpcAt := strings.Index(string(out), "init sockscope/internal/startup "), strings.Index(string(out), "init google.golang.org/grpc ")
+	if startupAt < 0 || grpcAt < 0 || startupAt > grpcAt {
+		t.Errorf("internal/startup is not initialized before gRPC:\n%s", out)
+	}
+
 	// A second server on the same live socket must refuse and name the first.
-	out, err := exec.Command(bin, "--sample-server", "--socket", sock).CombinedOutput()
+	out, err = exec.Command(bin, "--sample-server", "--socket", sock).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), fmt.Sprint(cmd.Process.Pid)) {
 		t.Errorf("second server on a live socket: err %v, output %q (want pid %d)", err, out, cmd.Process.Pid)
 	}

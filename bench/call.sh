@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rounds=${1:-15}
+rounds=${1:-21}
 stream_count=${2:-100000}
 grpcurl_version=v1.9.4
 
@@ -54,12 +54,21 @@ ss_n=$(ss --call sample.v1.Echo/Count -d "$stream_data" --format jsonl "$sock" |
 [ "$ss_n" -eq "$stream_count" ] || { echo "sockscope streamed $ss_n messages, want $stream_count" >&2; exit 1; }
 
 : >"$work/ss_unary"; : >"$work/gc_unary"; : >"$work/ss_stream"; : >"$work/gc_stream"
+ss_unary() { time_us ss --call sample.v1.Echo/Echo -d "$unary_data" "$sock" >>"$work/ss_unary"; }
+gc_unary() { time_us gc -plaintext -unix -d "$unary_data" "$sock" sample.v1.Echo/Echo >>"$work/gc_unary"; }
+ss_stream() { time_us ss --call sample.v1.Echo/Count -d "$stream_data" --format jsonl "$sock" >>"$work/ss_stream"; }
+gc_stream() { time_us gc -plaintext -unix -d "$stream_data" "$sock" sample.v1.Echo/Count >>"$work/gc_stream"; }
+# The unary calls are timed apart from the streams, and the two tools swap
+# places every round: a call that follows a 100,000-message stream finds the
+# server still cleaning up after it, and with a fixed order that fell on the
+# same tool every time.
 for i in $(seq "$rounds"); do
-  time_us ss --call sample.v1.Echo/Echo -d "$unary_data" "$sock" >>"$work/ss_unary"
-  time_us gc -plaintext -unix -d "$unary_data" "$sock" sample.v1.Echo/Echo >>"$work/gc_unary"
-  time_us ss --call sample.v1.Echo/Count -d "$stream_data" --format jsonl "$sock" >>"$work/ss_stream"
-  time_us gc -plaintext -unix -d "$stream_data" "$sock" sample.v1.Echo/Count >>"$work/gc_stream"
-  echo "round $i/$rounds done" >&2
+  if ((i % 2)); then ss_unary; gc_unary; else gc_unary; ss_unary; fi
+done
+echo "unary rounds done" >&2
+for i in $(seq "$rounds"); do
+  if ((i % 2)); then ss_stream; gc_stream; else gc_stream; ss_stream; fi
+  echo "stream round $i/$rounds done" >&2
 done
 
 ssu=$(median <"$work/ss_unary"); gcu=$(median <"$work/gc_unary")

@@ -419,7 +419,8 @@ func isBuiltin(d protoreflect.Descriptor) bool {
 }
 
 // TypeResolver returns what protojson needs for Any fields and error
-// details: the source's types, then google.rpc and well-known types.
+// details: the schema files' types, then google.rpc and well-known types,
+// then the server's through reflection.
 func (s *Source) TypeResolver() interface {
 	protoregistry.MessageTypeResolver
 	protoregistry.ExtensionTypeResolver
@@ -434,6 +435,7 @@ func (r typeResolver) resolvers() []protoresolve.TypeResolver {
 	if files := r.s.registry(); files != nil {
 		out = append(out, files.AsTypeResolver())
 	}
+	out = append(out, builtinTypes{})
 	if client := r.s.detectedClient(); client != nil {
 		out = append(out, client.AsResolver().AsTypeResolver())
 	}
@@ -474,6 +476,42 @@ func (r typeResolver) FindExtensionByNumber(message protoreflect.FullName, field
 		}
 	}
 	return protoregistry.GlobalTypes.FindExtensionByNumber(message, field)
+}
+
+// builtinTypes resolves well-known and google.rpc types, and nothing else,
+// from protobuf-go's registry. They come before reflection: asking the
+// server for them costs a round trip for the details of every failed call,
+// and these types are the same everywhere.
+type builtinTypes struct{}
+
+func (builtinTypes) FindMessageByName(name protoreflect.FullName) (protoreflect.MessageType, error) {
+	mt, err := protoregistry.GlobalTypes.FindMessageByName(name)
+	if err != nil || !isBuiltin(mt.Descriptor()) {
+		return nil, protoregistry.NotFound
+	}
+	return mt, nil
+}
+
+func (b builtinTypes) FindMessageByURL(url string) (protoreflect.MessageType, error) {
+	return b.FindMessageByName(protoreflect.FullName(url[strings.LastIndexByte(url, '/')+1:]))
+}
+
+func (builtinTypes) FindEnumByName(name protoreflect.FullName) (protoreflect.EnumType, error) {
+	et, err := protoregistry.GlobalTypes.FindEnumByName(name)
+	if err != nil || !isBuiltin(et.Descriptor()) {
+		return nil, protoregistry.NotFound
+	}
+	return et, nil
+}
+
+// The well-known and google.rpc files define no extensions.
+
+func (builtinTypes) FindExtensionByName(protoreflect.FullName) (protoreflect.ExtensionType, error) {
+	return nil, protoregistry.NotFound
+}
+
+func (builtinTypes) FindExtensionByNumber(protoreflect.FullName, protoreflect.FieldNumber) (protoreflect.ExtensionType, error) {
+	return nil, protoregistry.NotFound
 }
 
 // loadFiles puts the forced schema's files (when schema is not nil), the
