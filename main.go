@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"sockscope/internal/startup"
 	"sockscope/sockets"
 )
 
@@ -82,6 +83,7 @@ type options struct {
 }
 
 func main() {
+	startup.Done()
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 

@@ -55,12 +55,9 @@ type result struct {
 	stdout, stderr string
 }
 
-// TestMain gives the tests every CPU: the program starts on one P (see
-// internal/startup), which suits one short call, not a test binary running
-// servers and many calls at once. TestSampleServerProcess runs the built
-// binary, on one P, as a user does.
+// TestMain ends the one-P start (internal/startup) as main does.
 func TestMain(m *testing.M) {
-	startup.UseAllCPUs()
+	startup.Done()
 	os.Exit(m.Run())
 }
 
@@ -471,7 +468,7 @@ func TestSampleServerProcess(t *testing.T) {
 	}
 	runCLI(t, nil, "--call", "sample.v1.Echo/Echo", sock).want(t, exitOK)
 
-	// The built binary makes each kind of call on one P, as it starts.
+	// The built binary makes each kind of call.
 	for _, c := range []struct {
 		method, input string
 		code          int

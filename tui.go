@@ -11,7 +11,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"sockscope/internal/startup"
 	"sockscope/sample"
 	"sockscope/ui"
 )
@@ -62,7 +61,6 @@ func (d *demoServer) close() {
 }
 
 func (env *runEnv) runTUI() int {
-	startup.UseAllCPUs()
 	o := env.opts
 	headers, err := o.startHeaders()
 	if err != nil {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Times sockscope against grpcurl on the bundled sample server, alternating the
 # two tools in one run so both see the same machine state, and prints medians
-# and ratios. Usage: bench/call.sh [ROUNDS] [STREAM_COUNT]
+# and ratios. Usage: bench/call.sh [ROUNDS] [STREAM_COUNT]; the quick unary
+# call gets five times as many rounds as the stream, since one run of it
+# varies by a fifth either way on a shared machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,11 +49,16 @@ median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1
 unary_data='{"message":"bench"}'
 stream_data="{\"count\":${stream_count}}"
 
-# Warm both binaries and check that they agree before timing anything.
-ss --call sample.v1.Echo/Echo -d "$unary_data" "$sock" >/dev/null
-gc -plaintext -unix -d "$unary_data" "$sock" sample.v1.Echo/Echo >/dev/null
+# Check that the stream is whole, then warm both binaries with the call that
+# is timed first. The build's files are flushed to disk first, so that their
+# writeback does not compete with the first rounds.
 ss_n=$(ss --call sample.v1.Echo/Count -d "$stream_data" --format jsonl "$sock" | wc -l)
 [ "$ss_n" -eq "$stream_count" ] || { echo "sockscope streamed $ss_n messages, want $stream_count" >&2; exit 1; }
+sync
+for _ in 1 2 3; do
+  ss --call sample.v1.Echo/Echo -d "$unary_data" "$sock" >/dev/null
+  gc -plaintext -unix -d "$unary_data" "$sock" sample.v1.Echo/Echo >/dev/null
+done
 
 : >"$work/ss_unary"; : >"$work/gc_unary"; : >"$work/ss_stream"; : >"$work/gc_stream"
 ss_unary() { time_us ss --call sample.v1.Echo/Echo -d "$unary_data" "$sock" >>"$work/ss_unary"; }
@@ -62,7 +69,7 @@ gc_stream() { time_us gc -plaintext -unix -d "$stream_data" "$sock" sample.v1.Ec
 # places every round: a call that follows a 100,000-message stream finds the
 # server still cleaning up after it, and with a fixed order that fell on the
 # same tool every time.
-for i in $(seq "$rounds"); do
+for i in $(seq $((rounds * 5))); do
   if ((i % 2)); then ss_unary; gc_unary; else gc_unary; ss_unary; fi
 done
 echo "unary rounds done" >&2
@@ -76,4 +83,4 @@ sss=$(median <"$work/ss_stream"); gcs=$(median <"$work/gc_stream")
 printf '%-32s %12s %12s %8s\n' "median wall time (ms)" sockscope grpcurl ratio
 printf '%-32s %12s %12s %8.2f\n' "unary Echo (reflection)" "$ssu" "$gcu" "$(awk -v a="$ssu" -v b="$gcu" 'BEGIN{print a/b}')"
 printf '%-32s %12s %12s %8.2f\n' "Count stream x${stream_count}" "$sss" "$gcs" "$(awk -v a="$sss" -v b="$gcs" 'BEGIN{print a/b}')"
-echo "rounds: $rounds, machine: $(nproc) cores, $(go version | awk '{print $3}')"
+echo "rounds: $((rounds * 5)) unary, $rounds stream; machine: $(nproc) cores, $(go version | awk '{print $3}')"

@@ -1,14 +1,14 @@
-// Package startup starts the process on one P and gives every CPU back to
-// the modes that serve, scan or draw.
+// Package startup runs the program's initialization on one P.
 //
-// A scripted call is short and bound by latency: most of its life is package
-// initialization (protobuf descriptors, gRPC, the compilers, the TUI
-// libraries) and a few round trips in which gRPC hands frames and messages
-// between goroutines. A second P keeps a second thread working on another
-// CPU, and waking it for each hand-off cost a unary call about 0.8 ms on a
-// 2-core machine (bench/call.sh), half of it during initialization. This
-// package imports nothing but the runtime and os, so Go initializes it
-// before those heavy packages; a setting made in main would come too late.
+// Much of a scripted call's life is package initialization (protobuf
+// descriptors, gRPC, the .proto compiler, the TUI libraries), and all of it
+// is sequential, so a second P has nothing to run in parallel there; it
+// still costs time, as the runtime brings up and wakes a thread for it. On a
+// 2-core machine, starting on one P took a sixth off the CPU time of
+// initialization and 0.3 to 0.8 ms off a unary call, depending on the
+// machine's load (perf record; bench/call.sh). This package imports nothing
+// but the runtime and os, so Go initializes it before those heavy packages;
+// main gives every CPU back with Done once initialization is over.
 package startup
 
 import (
@@ -26,9 +26,8 @@ func init() {
 	}
 }
 
-// UseAllCPUs restores the runtime's default number of Ps, for a mode that
-// runs long enough, or in parallel enough, to gain from them.
-func UseAllCPUs() {
+// Done restores the runtime's default number of Ps.
+func Done() {
 	if !userSet {
 		runtime.SetDefaultGOMAXPROCS()
 	}
