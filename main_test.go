@@ -483,6 +483,9 @@ func TestSampleServerProcess(t *testing.T) {
 		call := exec.Command(bin, "--call", c.method, "-d", "@", sock)
 		call.Stdin = strings.NewReader(c.input)
 		out, err := call.CombinedOutput()
+		if call.ProcessState == nil {
+			t.Fatalf("%s: %v", c.method, err)
+		}
 		if code := call.ProcessState.ExitCode(); code != c.code || !strings.Contains(string(out), c.want) {
 			t.Errorf("%s: exit %d (%v), want %d with %q; output:\n%s", c.method, code, err, c.code, c.want, out)
 		}
@@ -495,9 +498,10 @@ func TestSampleServerProcess(t *testing.T) {
 	if err != nil {
 		t.Fatalf("--version: %v\n%s", err, out)
 	}
-	startupAt, grpcAt := strings.Index(string(out), "init sockscope/internal/startup "), strings.Index(string(out), "init google.golang.org/grpc ")
-	if startupAt < 0 || grpcAt < 0 || startupAt > grpcAt {
-		t.Errorf("internal/startup is not initialized before gRPC:\n%s", out)
+	startupAt := strings.Index(string(out), "init sockscope/internal/startup ")
+	protodescAt := strings.Index(string(out), "init google.golang.org/protobuf/reflect/protodesc ")
+	if startupAt < 0 || protodescAt < 0 || startupAt > protodescAt {
+		t.Errorf("internal/startup is not initialized before protodesc:\n%s", out)
 	}
 
 	// A second server on the same live socket must refuse and name the first.
