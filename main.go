@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"sockscope/internal/startup"
 	"sockscope/sockets"
 )
 
@@ -83,7 +82,6 @@ type options struct {
 }
 
 func main() {
-	startup.Done()
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 

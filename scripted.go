@@ -25,6 +25,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"sockscope/client"
+	"sockscope/internal/startup"
 	"sockscope/reflection"
 	"sockscope/sockets"
 )
@@ -682,6 +683,7 @@ func (r *replyWriter) Close() {
 }
 
 func (env *runEnv) scanSockets() int {
+	startup.UseAllCPUs()
 	ctx, cancel := env.baseContext()
 	defer cancel()
 	color := isTerminal(env.stdout) && os.Getenv("NO_COLOR") == ""

@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"time"
 
+	"sockscope/internal/startup"
 	"sockscope/sample"
 )
 
@@ -15,6 +16,7 @@ import (
 const gracePeriod = 2 * time.Second
 
 func (env *runEnv) serveSample() int {
+	startup.UseAllCPUs()
 	mode, err := sample.ParseReflection(env.opts.reflection)
 	if err != nil {
 		return env.fail(usageError("--reflection: %v", err))

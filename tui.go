@@ -11,6 +11,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"sockscope/internal/startup"
 	"sockscope/sample"
 	"sockscope/ui"
 )
@@ -61,6 +62,7 @@ func (d *demoServer) close() {
 }
 
 func (env *runEnv) runTUI() int {
+	startup.UseAllCPUs()
 	o := env.opts
 	headers, err := o.startHeaders()
 	if err != nil {

@@ -1,14 +1,14 @@
-// Package startup runs the program's initialization on one P.
+// Package startup starts the process on one P; the modes that serve, scan
+// or draw take every CPU back with UseAllCPUs.
 //
-// Much of a scripted call's life is package initialization (protobuf
-// descriptors, gRPC, the .proto compiler, the TUI libraries), and all of it
-// is sequential, so a second P has nothing to run in parallel there; it
-// still costs time, as the runtime brings up and wakes a thread for it. On a
-// 2-core machine, starting on one P took a sixth off the CPU time of
-// initialization and 0.3 to 0.8 ms off a unary call, depending on the
-// machine's load (perf record; bench/call.sh). This package imports nothing
-// but the runtime and os, so Go initializes it before those heavy packages;
-// main gives every CPU back with Done once initialization is over.
+// A scripted call is short and bound by latency: most of its life is package
+// initialization (protobuf descriptors, gRPC, the .proto compiler, the TUI
+// libraries) and a few round trips, none of which runs in parallel, and a
+// second P only costs a thread to bring up and wake. One binary run with and
+// without GOMAXPROCS=2 in its environment, alternately, showed one P to take
+// about 0.25 ms off a unary call on a 2-core machine. This package imports
+// nothing but the runtime and os, so Go initializes it before those heavy
+// packages and the whole call runs on one P.
 package startup
 
 import (
@@ -26,8 +26,9 @@ func init() {
 	}
 }
 
-// Done restores the runtime's default number of Ps.
-func Done() {
+// UseAllCPUs restores the runtime's default number of Ps, for a mode that
+// runs long enough, or in parallel enough, to gain from them.
+func UseAllCPUs() {
 	if !userSet {
 		runtime.SetDefaultGOMAXPROCS()
 	}
