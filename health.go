@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/signal"
 	"time"
 
 	"google.golang.org/grpc/metadata"
@@ -34,8 +32,8 @@ func (env *runEnv) checkHealth() int {
 		fmt.Fprintf(env.stderr, "sockscope: %v\n", err)
 		return exitHealthUsage
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	ctx, release := interruptible()
+	defer release()
 	if len(header) > 0 {
 		// Health servers behind an authenticating interceptor want credentials too.
 		ctx = metadata.NewOutgoingContext(ctx, header)

@@ -493,6 +493,23 @@ func TestSampleServerProcess(t *testing.T) {
 			t.Errorf("%s: exit %d (%v), want %d with %q; output:\n%s", c.method, code, err, c.code, c.want, out)
 		}
 	}
+	// Ctrl-C during a call cancels it: the status is printed and the exit
+	// status says CANCELLED (64+1).
+	sleep := exec.Command(bin, "--call", "sample.v1.Echo/Sleep", "-d", `{"ms":10000}`, sock)
+	var sleepOut bytes.Buffer
+	sleep.Stdout, sleep.Stderr = &sleepOut, &sleepOut
+	if err := sleep.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(interruptGrace + 250*time.Millisecond)
+	if err := sleep.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	sleep.Wait()
+	if code := sleep.ProcessState.ExitCode(); code != exitRPCBase+1 || !strings.Contains(sleepOut.String(), "CANCELLED") {
+		t.Errorf("interrupted call: exit %d, want %d with CANCELLED; output:\n%s", code, exitRPCBase+1, sleepOut.String())
+	}
+
 	// The one-P start only helps if it comes before the heavy packages'
 	// initialization (bench/call.sh measures by how much).
 	trace := exec.Command(bin, "--version")
