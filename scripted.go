@@ -181,9 +181,9 @@ func (env *runEnv) baseContext() (context.Context, context.CancelFunc) {
 }
 
 // interruptGrace is how long a scripted mode runs before it catches SIGINT.
-// Catching it costs a thread and about 0.2 ms (os/signal; bench/call.sh),
-// which a call that ends sooner gains nothing from; until then Ctrl-C ends
-// the process as it would any program.
+// Catching it (os/signal) costs a thread and made a unary call about 0.2 ms
+// slower, which a call that ends sooner gains nothing from; until then
+// Ctrl-C ends the process as it would any program.
 const interruptGrace = 50 * time.Millisecond
 
 // interruptible returns a context that SIGINT cancels once interruptGrace
