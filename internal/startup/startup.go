@@ -6,9 +6,10 @@
 // libraries) and a few round trips, none of which runs in parallel, and a
 // second P only costs a thread to bring up and wake. One binary run with and
 // without GOMAXPROCS=2 in its environment, alternately, showed one P to take
-// about 0.25 ms off a unary call on a 2-core machine, and 10 ms off a
-// 100,000-message stream, whose server needed the other core; with more
-// cores such a stream might gain from a second P, which was not measured.
+// about 0.25 ms off a unary call on a 2-core machine, while a
+// 100,000-message stream took as long either way (its server needs the other
+// core); with more cores such a stream might gain from a second P, which was
+// not measured.
 // This package imports nothing but the runtime and os, so Go initializes it
 // before those heavy packages and the whole call runs on one P.
 package startup
