@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jhump/protoreflect/v2/grpcreflect"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	refv1 "google.golang.org/grpc/reflection/grpc_reflection_v1"
@@ -19,6 +20,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/dynamicpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"sockscope/client"
 	"sockscope/sample"
@@ -766,5 +768,29 @@ func TestTypeURLWithoutPrefixResolves(t *testing.T) {
 		if err != nil || mt.Descriptor().FullName() != "sample.v1.StateChange" {
 			t.Errorf("%s: %v, %v", url, mt, err)
 		}
+	}
+}
+
+// TestBuiltinTypesBeforeReflection checks that google.rpc and well-known
+// types in Any fields and error details resolve to protobuf-go's own, with no
+// reflection round trip, even when the server serves their files too.
+func TestBuiltinTypesBeforeReflection(t *testing.T) {
+	ctx, src := openSource(t, dialSample(t, sample.ReflectionV1, nil), Options{})
+	if _, err := src.Services(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for url, want := range map[string]protoreflect.MessageDescriptor{
+		"type.googleapis.com/google.rpc.BadRequest":     (&errdetails.BadRequest{}).ProtoReflect().Descriptor(),
+		"type.googleapis.com/google.protobuf.Timestamp": (&timestamppb.Timestamp{}).ProtoReflect().Descriptor(),
+	} {
+		mt, err := src.TypeResolver().FindMessageByURL(url)
+		if err != nil || mt.Descriptor() != want {
+			t.Errorf("%s resolved to %v (%v), want protobuf-go's own", url, mt, err)
+		}
+	}
+	// Other types still come from the server.
+	mt, err := src.TypeResolver().FindMessageByURL("type.googleapis.com/sample.v1.StateChange")
+	if err != nil || mt.Descriptor() == (&samplepb.StateChange{}).ProtoReflect().Descriptor() {
+		t.Errorf("sample.v1.StateChange resolved to %v (%v), want the server's", mt, err)
 	}
 }
