@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -1165,37 +1166,17 @@ func looksLikeMapEntry(m *descriptorpb.DescriptorProto) bool {
 
 // memberNamed tells whether m declares anything called name.
 func memberNamed(m *descriptorpb.DescriptorProto, name string) bool {
-	for _, f := range m.GetField() {
-		if f.GetName() == name {
-			return true
-		}
+	if anyNamed(m.GetField(), name) || anyNamed(m.GetNestedType(), name) ||
+		anyNamed(m.GetOneofDecl(), name) || anyNamed(m.GetExtension(), name) {
+		return true
 	}
-	for _, n := range m.GetNestedType() {
-		if n.GetName() == name {
-			return true
-		}
-	}
-	for _, e := range m.GetEnumType() {
-		if e.GetName() == name {
-			return true
-		}
-		for _, v := range e.GetValue() {
-			if v.GetName() == name {
-				return true
-			}
-		}
-	}
-	for _, o := range m.GetOneofDecl() {
-		if o.GetName() == name {
-			return true
-		}
-	}
-	for _, x := range m.GetExtension() {
-		if x.GetName() == name {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(m.GetEnumType(), func(e *descriptorpb.EnumDescriptorProto) bool {
+		return e.GetName() == name || anyNamed(e.GetValue(), name)
+	})
+}
+
+func anyNamed[T interface{ GetName() string }](in []T, name string) bool {
+	return slices.ContainsFunc(in, func(d T) bool { return d.GetName() == name })
 }
 
 // mapEntryName is the entry name protoc derives from a map field's name,

@@ -485,15 +485,18 @@ func (r typeResolver) FindExtensionByNumber(message protoreflect.FullName, field
 type builtinTypes struct{}
 
 func (builtinTypes) FindMessageByName(name protoreflect.FullName) (protoreflect.MessageType, error) {
-	mt, err := protoregistry.GlobalTypes.FindMessageByName(name)
+	return builtinMessage(protoregistry.GlobalTypes.FindMessageByName(name))
+}
+
+func (builtinTypes) FindMessageByURL(url string) (protoreflect.MessageType, error) {
+	return builtinMessage(protoregistry.GlobalTypes.FindMessageByURL(url))
+}
+
+func builtinMessage(mt protoreflect.MessageType, err error) (protoreflect.MessageType, error) {
 	if err != nil || !isBuiltin(mt.Descriptor()) {
 		return nil, protoregistry.NotFound
 	}
 	return mt, nil
-}
-
-func (b builtinTypes) FindMessageByURL(url string) (protoreflect.MessageType, error) {
-	return b.FindMessageByName(protoreflect.FullName(url[strings.LastIndexByte(url, '/')+1:]))
 }
 
 func (builtinTypes) FindEnumByName(name protoreflect.FullName) (protoreflect.EnumType, error) {
