@@ -22,6 +22,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/rpc/errdetails" // google.rpc error details always resolve
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	refv1 "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -57,6 +58,9 @@ type Options struct {
 	Schema string
 	// SocketPath is the socket's path, used to recognise well-known daemons.
 	SocketPath string
+	// Header is sent with every reflection request and schema probe: a
+	// server that checks credentials usually checks them on every RPC.
+	Header metadata.MD
 }
 
 // Source resolves symbols: from files first, then from server reflection.
@@ -83,6 +87,9 @@ type Source struct {
 // reflection client bound to ctx: its stream lives until ctx ends or Close.
 // Which reflection API the server has is learned on first use.
 func Open(ctx context.Context, conn grpc.ClientConnInterface, opts Options) (*Source, error) {
+	if len(opts.Header) > 0 {
+		ctx = metadata.NewOutgoingContext(ctx, opts.Header)
+	}
 	s := &Source{conn: conn, ctx: ctx, socketPath: opts.SocketPath}
 	var forced *Schema
 	if opts.Schema != "" {
