@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"sockscope/sample"
+	"sockscope/sample/sampletest"
 	"sockscope/sockets/socketstest"
 )
 
@@ -18,16 +19,7 @@ import (
 // token" on every RPC, reflection included, as daemons that check
 // credentials in an interceptor do.
 func startGuardedSample(t *testing.T, token string) string {
-	t.Helper()
-	path := filepath.Join(shortDir(t), "s.sock")
-	lis, err := sample.Listen(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := sample.NewServer(sample.Options{Reflection: sample.ReflectionV1, Token: token})
-	go srv.Serve(lis)
-	t.Cleanup(srv.Stop)
-	return path
+	return sampletest.Serve(t, sample.Options{Reflection: sample.ReflectionV1, Token: token})
 }
 
 func TestHeadersReachReflection(t *testing.T) {

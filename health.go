@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"google.golang.org/grpc/metadata"
 
 	"sockscope/client"
+	"sockscope/session"
 )
 
 // Exit statuses of --health, the ones grpc_health_probe uses, so it can
@@ -22,11 +24,6 @@ const (
 
 func (env *runEnv) checkHealth() int {
 	o := env.opts
-	target, err := client.ParseAddress(o.address)
-	if err != nil {
-		fmt.Fprintf(env.stderr, "sockscope: %v\n", err)
-		return exitHealthUsage
-	}
 	header, err := o.callHeaders()
 	if err != nil {
 		fmt.Fprintf(env.stderr, "sockscope: %v\n", err)
@@ -34,6 +31,17 @@ func (env *runEnv) checkHealth() int {
 	}
 	ctx, release := interruptible()
 	defer release()
+	s, err := session.Open(ctx, session.Config{Address: o.address, ConnectTimeout: o.connectTimeout, Authority: o.authority})
+	var usage *session.UsageError
+	switch {
+	case errors.As(err, &usage):
+		fmt.Fprintf(env.stderr, "sockscope: %v\n", err)
+		return exitHealthUsage
+	case err != nil:
+		fmt.Fprintf(env.stderr, "sockscope: %v\n", err)
+		return exitHealthConnect
+	}
+	defer s.Close()
 	if len(header) > 0 {
 		// Health servers behind an authenticating interceptor want credentials too.
 		ctx = metadata.NewOutgoingContext(ctx, header)
@@ -44,15 +52,9 @@ func (env *runEnv) checkHealth() int {
 	if rpcTimeout == 0 {
 		rpcTimeout = time.Second
 	}
-	conn, err := client.Dial(ctx, target, client.DialOptions{ConnectTimeout: o.connectTimeout, Authority: o.authority})
-	if err != nil {
-		fmt.Fprintf(env.stderr, "sockscope: %v\n", err)
-		return exitHealthConnect
-	}
-	defer conn.Close()
 	rpcCtx, cancel := context.WithTimeout(ctx, rpcTimeout)
 	defer cancel()
-	state, err := client.Health(rpcCtx, conn, o.healthService)
+	state, err := client.Health(rpcCtx, s.Conn(), o.healthService)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "sockscope: %v\n", err)
 		return exitHealthRPC

@@ -9,76 +9,19 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-	"strings"
-	"time"
 
-	"sockscope/sockets"
+	"sockscope/internal/startup"
 )
 
 // version is set with -ldflags "-X main.version=…" by release builds.
 var version = ""
 
-// Exit statuses shared by every mode; a non-OK gRPC status exits with 64 + its code.
-const (
-	exitOK      = 0
-	exitFailure = 1
-	exitUsage   = 2
-	exitRPCBase = 64
-)
-
-// stringList is a repeatable string flag.
-type stringList []string
-
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
-
-// options holds every flag after parsing; each mode reads the part it needs.
-type options struct {
-	// modes
-	call, describe, template string
-	list, long, showVersion  bool
-	sampleServer, demo, scan bool
-	health                   bool
-	healthService            string
-	debugFile                string
-
-	// discovery
-	roots          stringList
-	noDefaultRoots bool
-	depth          int
-	probeTimeout   time.Duration
-	concurrency    int
-	noProbe        bool
-	json           bool
-
-	// schema sources
-	protoFiles, importPaths, protosets stringList
-	schema                             string
-	protosetOut                        string
-
-	// call
-	data           string
-	dataSet        bool
-	headers        stringList // -H: the call and reflection
-	rpcHeaders     stringList // the call only
-	reflectHeaders stringList // reflection only
-	expandHeaders  bool
-	parsedHeaders  *headerSets // read by readHeaderFlags
-	maxTime        time.Duration
-	connectTimeout time.Duration
-	authority      string
-	allowUnknown   bool
-	maxMsgSize     int
-	format         string
-	emitDefaults   bool
-	verbose        bool
-
-	// sample server
-	socket     string
-	reflection string
-	token      string
-
-	address string
+// runEnv carries one invocation's options and standard streams through the modes.
+type runEnv struct {
+	opts   *options
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
 }
 
 func main() {
@@ -124,203 +67,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 }
 
-func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("sockscope", flag.ContinueOnError)
-	fs.SetOutput(output)
-
-	fs.StringVar(&o.call, "call", "", "Call `METHOD` (pkg.Service/Method) on ADDRESS.")
-	fs.BoolVar(&o.list, "list", false, "List the methods served at ADDRESS, one `pkg.Service/Method` a line.")
-	fs.BoolVar(&o.long, "long", false, "With --list, also show each method's RPC kind and message types.")
-	fs.StringVar(&o.describe, "describe", "", "Show `SYMBOL` (service, method or message) in proto syntax.")
-	fs.StringVar(&o.template, "template", "", "Print a JSON request for `SYMBOL` (a method or message) with every field present.")
-	fs.BoolVar(&o.showVersion, "version", false, "Print the version and exit.")
-	fs.BoolVar(&o.sampleServer, "sample-server", false, "Serve the bundled sample gRPC server until interrupted.")
-	fs.BoolVar(&o.demo, "demo", false, "Start the bundled sample server on a fresh socket and open the TUI on it.")
-	fs.StringVar(&o.debugFile, "debug", "", "Log every TUI message type to `FILE`.")
-	fs.BoolVar(&o.scan, "scan", false, "List the sockets found under the scan roots and what each one is.")
-	fs.BoolVar(&o.health, "health", false, "Check grpc.health.v1 at ADDRESS (for SERVICE when given); exits as grpc_health_probe does.")
-
-	fs.Var(&o.roots, "root", "Also scan `DIR` for sockets (repeatable).")
-	fs.BoolVar(&o.noDefaultRoots, "no-default-roots", false, "Scan only the --root directories.")
-	fs.IntVar(&o.depth, "depth", 6, "Search at most `N` directory levels below each root.")
-	fs.DurationVar(&o.probeTimeout, "probe-timeout", time.Second, "Wait at most `DURATION` for each socket to answer a probe.")
-	fs.IntVar(&o.concurrency, "concurrency", 32, "Probe at most `N` sockets at once.")
-	fs.BoolVar(&o.noProbe, "no-probe", false, "Only read the file system and /proc; send nothing to any socket.")
-	fs.BoolVar(&o.json, "json", false, "With --scan, print one JSON array instead of a table.")
-
-	fs.Var(&o.protoFiles, "proto", "Read the schema from this .proto `FILE` (repeatable) instead of server reflection.")
-	fs.Var(&o.importPaths, "import-path", "Resolve --proto imports under `DIR` (repeatable).")
-	fs.Var(&o.protosets, "protoset", "Read the schema from this FileDescriptorSet `FILE` (repeatable).")
-	fs.StringVar(&o.protosetOut, "protoset-out", "", "With --list or --describe, also write what was listed or described, and all it imports, to `FILE` as a FileDescriptorSet (for --protoset).")
-	fs.StringVar(&o.schema, "schema", "", "Use the built-in schema `NAME` for a server without reflection; 'list' names them. Without it one is chosen by socket name or by asking the server.")
-
-	fs.Func("d", "Request `DATA` as JSON; '@' or '@-' reads stdin, '@path' reads a file. Streams take a sequence of objects.", func(v string) error {
-		o.data, o.dataSet = v, true
-		return nil
-	})
-	fs.Var(&o.headers, "H", "Request metadata `'key: value'` (repeatable), sent with the call and with reflection requests; '@file' reads one header a line.")
-	fs.Var(&o.rpcHeaders, "rpc-header", "Like -H, for the call only (`'key: value'` or '@file').")
-	fs.BoolVar(&o.expandHeaders, "expand-headers", false, "Replace ${NAME} in header values with the environment variable NAME (an unset one is an error).")
-	fs.Var(&o.reflectHeaders, "reflect-header", "Like -H, for reflection requests only (`'key: value'` or '@file').")
-	fs.DurationVar(&o.maxTime, "max-time", 0, "Give up on the whole call after `DURATION` (e.g. 5s); 0 means no limit.")
-	fs.DurationVar(&o.connectTimeout, "connect-timeout", 3*time.Second, "Give up connecting after `DURATION`.")
-	fs.StringVar(&o.authority, "authority", "", "Send `NAME` as :authority (default: localhost for unix sockets, host:port for TCP).")
-	fs.BoolVar(&o.allowUnknown, "allow-unknown-fields", false, "Skip request fields the schema does not know instead of rejecting them.")
-	fs.IntVar(&o.maxMsgSize, "max-msg-size", 64<<20, "Largest reply message accepted, in `BYTES`.")
-	fs.StringVar(&o.format, "format", "json", "Replies as 'json' (indented), 'jsonl' (one compact object a line, for jq) or 'text' (protobuf text format, requests too, messages separated by ASCII RS as grpcurl's).")
-	fs.BoolVar(&o.emitDefaults, "emit-defaults", false, "Print fields that hold their zero value.")
-	fs.BoolVar(&o.verbose, "v", false, "Print response headers, trailers and timings on stderr.")
-
-	fs.StringVar(&o.socket, "socket", "", "With --sample-server, listen on this socket `PATH` (default under $XDG_RUNTIME_DIR or the temp dir).")
-	fs.StringVar(&o.reflection, "reflection", "v1", "With --sample-server, serve reflection `API` v1, v1alpha or none.")
-	fs.StringVar(&o.token, "token", "", "With --sample-server, refuse every RPC, reflection included, without 'authorization: Bearer `TOKEN`' (to try -H).")
-
-	fs.Usage = func() { printUsage(output, fs) }
-	return fs
-}
-
-// parseFlags accepts flags before and after the positional ADDRESS, as users of
-// grpcurl-style tools expect to append flags at the end of a command line.
-func parseFlags(args []string, output io.Writer) (*options, error) {
-	o := &options{}
-	fs := newFlagSet(o, output)
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			break
-		}
-		positional = append(positional, args[0])
-		args = args[1:]
-	}
-	if o.health && len(positional) == 2 {
-		o.healthService = positional[1]
-		positional = positional[:1]
-	}
-	switch len(positional) {
-	case 0:
-	case 1:
-		o.address = positional[0]
-	default:
-		return nil, fmt.Errorf("expected one ADDRESS, got %d arguments: %s", len(positional), strings.Join(positional, " "))
-	}
-	if err := o.validate(); err != nil {
-		return nil, err
-	}
-	return o, nil
-}
-
-func (o *options) validate() error {
-	modes := 0
-	for _, set := range []bool{o.call != "", o.list, o.describe != "", o.template != "", o.sampleServer, o.scan, o.demo, o.health} {
-		if set {
-			modes++
-		}
-	}
-	if modes > 1 {
-		return errors.New("choose one of --call, --list, --describe, --template, --health, --scan, --demo and --sample-server")
-	}
-	if o.format != "json" && o.format != "jsonl" && o.format != "text" {
-		return fmt.Errorf("--format %q: want json, jsonl or text", o.format)
-	}
-	if o.maxMsgSize <= 0 {
-		return fmt.Errorf("--max-msg-size %d: want a positive number of bytes", o.maxMsgSize)
-	}
-	if o.connectTimeout <= 0 {
-		return fmt.Errorf("--connect-timeout %s: want a positive duration", o.connectTimeout)
-	}
-	if o.maxTime < 0 {
-		return fmt.Errorf("--max-time %s: want a positive duration", o.maxTime)
-	}
-	hasSchema := len(o.protoFiles) > 0 || len(o.protosets) > 0 || (o.schema != "" && o.schema != "list")
-	switch {
-	case o.health && o.address == "":
-		return errors.New("--health needs an ADDRESS")
-	case o.call != "" && o.address == "":
-		return errors.New("--call needs an ADDRESS (a socket path, unix:…, @abstract or host:port)")
-	case (o.list || o.describe != "" || o.template != "") && o.address == "" && !hasSchema:
-		return errors.New("need an ADDRESS, or --proto/--protoset to read the schema from files")
-	case o.protosetOut != "" && !o.list && o.describe == "":
-		return errors.New("--protoset-out goes with --list or --describe")
-	case o.token != "" && !o.sampleServer:
-		return errors.New("--token goes with --sample-server; a client sends credentials with -H 'authorization: Bearer TOKEN'")
-	case o.sampleServer && o.address != "":
-		return fmt.Errorf("--sample-server takes --socket PATH, not an ADDRESS (%s)", o.address)
-	case (o.scan || o.demo) && o.address != "":
-		return fmt.Errorf("--scan and --demo take no ADDRESS (%s); use --root DIR to scan a directory", o.address)
-	case o.depth <= 0 || o.concurrency <= 0 || o.probeTimeout <= 0:
-		return errors.New("--depth, --concurrency and --probe-timeout must be positive")
-	}
-	return nil
-}
-
-// healthRequested tells --health apart before flags parse, because its usage
-// errors exit 1, as grpc_health_probe's do, not 2.
-func healthRequested(args []string) bool {
-	for _, a := range args {
-		if a == "--health" || a == "-health" {
-			return true
-		}
-	}
-	return false
-}
-
-func (o *options) scanOptions() sockets.Options {
-	return sockets.Options{
-		Roots:          o.roots,
-		NoDefaultRoots: o.noDefaultRoots,
-		MaxDepth:       o.depth,
-		ProbeTimeout:   o.probeTimeout,
-		Concurrency:    o.concurrency,
-		NoProbe:        o.noProbe,
-	}
-}
-
-func printUsage(w io.Writer, fs *flag.FlagSet) {
-	fmt.Fprint(w, `sockscope finds gRPC services on local sockets and calls them.
-
-Usage:
-  sockscope                       the TUI over every socket found on this machine
-  sockscope ADDRESS               the TUI opened on one socket
-  sockscope --demo                the TUI on the bundled sample server
-  sockscope --scan [--json] [--root DIR]... [--no-probe]
-  sockscope --list [--long] ADDRESS
-  sockscope --describe SYMBOL ADDRESS
-  sockscope --template SYMBOL ADDRESS
-  sockscope --call METHOD [-d DATA] [-H 'key: value']... ADDRESS
-  sockscope --health ADDRESS [SERVICE]
-  sockscope --sample-server [--socket PATH] [--reflection v1|v1alpha|none] [--token TOKEN]
-  sockscope --version
-
-ADDRESS is a socket path (/run/x.sock, ./x.sock, anything with a '/'), unix:///abs,
-unix:rel, unix-abstract:NAME, @NAME (Linux abstract socket) or host:port (TCP, plaintext).
-Flags may stand before or after ADDRESS.
-
-Examples:
-  sockscope --scan --root /run/containerd
-  sockscope --sample-server &
-  sockscope --list --long /run/user/1000/sockscope/sample.sock
-  sockscope --describe sample.v1.Echo ./sample.sock
-  sockscope --template sample.v1.Echo/Echo ./sample.sock
-  sockscope --call sample.v1.Echo/Echo -d '{"message":"hi"}' ./sample.sock
-  echo '{"value":1} {"value":2}' | sockscope --call sample.v1.Echo/Sum -d @ ./sample.sock
-  sockscope --call sample.v1.Echo/Count -d '{"count":3}' --format jsonl ./sample.sock | jq .n
-  sockscope --list --proto api.proto --import-path ./protos ./daemon.sock
-  sockscope --call agent.v1.Admin/Status -H @token.txt /run/agent.sock   # credentials from a file
-
-Exit status: 0 OK; 64 + the gRPC code for a failed call (NotFound is 69);
-2 for usage errors and bad input; 1 for anything else (cannot connect, no schema).
---health exits as grpc_health_probe: 0 SERVING, 1 bad arguments, 2 cannot
-connect, 3 the check failed, 4 not SERVING.
-
-Flags:
-`)
-	fs.PrintDefaults()
-}
-
 func buildVersion() string {
 	if version != "" {
 		return version
@@ -329,4 +75,22 @@ func buildVersion() string {
 		return info.Main.Version
 	}
 	return "(devel)"
+}
+
+func (env *runEnv) scanSockets() int {
+	startup.UseAllCPUs()
+	ctx, cancel := env.baseContext()
+	defer cancel()
+	color := isTerminal(env.stdout) && os.Getenv("NO_COLOR") == ""
+	return runScan(ctx, scanOptions{Options: env.opts.scanOptions(), json: env.opts.json, color: color}, env.stdout, env.stderr)
+}
+
+// isTerminal reports whether w is a character device, i.e. a person is reading.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -23,31 +23,13 @@ import (
 	"sockscope/reflection"
 	"sockscope/sample"
 	"sockscope/sample/samplepb"
+	"sockscope/sample/sampletest"
 )
 
-// shortDir returns a temp dir whose socket paths stay well under the 104/108
-// byte limit, which t.TempDir's test-named paths can exceed.
-func shortDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "ss")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
-}
+func shortDir(t *testing.T) string { return sampletest.ShortDir(t) }
 
 func startSample(t *testing.T, mode sample.Reflection) string {
-	t.Helper()
-	path := filepath.Join(shortDir(t), "s.sock")
-	lis, err := sample.Listen(path)
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	srv := sample.NewServer(sample.Options{Reflection: mode})
-	go srv.Serve(lis)
-	t.Cleanup(srv.Stop)
-	return path
+	return sampletest.Serve(t, sample.Options{Reflection: mode})
 }
 
 type result struct {

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/semaphore"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"sockscope/client"
+	"sockscope/session"
+)
+
+// requestSource reads the requests of a call, in the --format's syntax.
+type requestSource interface {
+	Next() (proto.Message, error)
+	AllowUnknownFields()
+}
+
+func newRequestSource(o *options, input io.Reader, md protoreflect.MessageDescriptor, resolver client.TypeResolver) requestSource {
+	var src requestSource
+	if o.format == "text" {
+		src = client.NewTextRequestReader(input, md, resolver)
+	} else {
+		src = client.NewRequestReader(input, md, resolver)
+	}
+	if o.allowUnknown {
+		src.AllowUnknownFields()
+	}
+	return src
+}
+
+// maxQueuedReplyBytes bounds the replies received but not yet printed.
+const maxQueuedReplyBytes = 16 << 20
+
+func (env *runEnv) callMethod() int {
+	// A call is a short-lived process whose garbage is per-message and
+	// small: collecting a quarter as often costs little memory and speeds a
+	// long stream of small messages (bench/call.sh).
+	debug.SetGCPercent(400)
+	o := env.opts
+	header, err := o.callHeaders()
+	if err != nil {
+		return env.fail(err)
+	}
+	input, closeInput, err := env.requestData()
+	if err != nil {
+		return env.fail(err)
+	}
+	defer closeInput()
+
+	ctx, cancel := env.baseContext()
+	defer cancel()
+	s, err := env.open(ctx)
+	if err != nil {
+		return env.fail(err)
+	}
+	defer s.Close()
+
+	md, err := s.FindMethod(ctx, o.call)
+	if err != nil {
+		return env.fail(err)
+	}
+	resolver := s.Resolver()
+	out := newReplyWriter(env.stdout)
+	defer out.Close()
+	format := &client.ReplyFormat{Indent: o.format == "json", Text: o.format == "text", EmitDefaults: o.emitDefaults, Resolver: resolver}
+	requests := newRequestSource(o, input, md.Input(), resolver)
+
+	start := time.Now()
+	result, err := invokePrinting(ctx, s, md, header, requests.Next, format, out, o.maxMsgSize)
+	callTook := time.Since(start)
+	out.Close()
+	if o.verbose {
+		if p := s.Provenance().String(); p != "" {
+			fmt.Fprintf(env.stderr, "Schema: %s\n", p)
+		}
+		env.printVerbose(result, append(s.Timings(), session.Timing{Stage: "call", Took: callTook}))
+	}
+	if err != nil {
+		return env.fail(err)
+	}
+	if result.Status.Code() == codes.OK {
+		return exitOK
+	}
+	for _, hint := range s.CallHints(result.Status) {
+		defer fmt.Fprintln(env.stderr, "hint: "+hint)
+	}
+	text, jerr := client.StatusJSON(result.Status, resolver)
+	if jerr != nil {
+		fmt.Fprintf(env.stderr, "code: %s\nmessage: %s\n(details could not be decoded: %v)\n",
+			result.Status.Code(), result.Status.Message(), jerr)
+	} else {
+		fmt.Fprintf(env.stderr, "%s\n", strings.TrimRight(string(text), "\n"))
+	}
+	return exitRPCBase + int(result.Status.Code())
+}
+
+// invokePrinting runs the call and prints each reply as it arrives.
+// Replies are formatted on their own goroutine, so receiving the next one
+// overlaps formatting this one; what waits to be formatted is bounded in
+// bytes, so a stream of large replies arriving faster than they print
+// cannot pile up.
+func invokePrinting(ctx context.Context, s *session.Session, md protoreflect.MethodDescriptor, header metadata.MD,
+	next func() (proto.Message, error), format *client.ReplyFormat, out *replyWriter, maxMsgSize int) (client.Result, error) {
+	callCtx, stopCall := context.WithCancel(ctx)
+	defer stopCall()
+	type queued struct {
+		m     proto.Message
+		bytes int64
+	}
+	replies := make(chan queued, 256)
+	inFlight := semaphore.NewWeighted(maxQueuedReplyBytes)
+	var formatErr error
+	formatted := make(chan struct{})
+	go func() {
+		defer close(formatted)
+		for r := range replies {
+			if formatErr == nil {
+				b, err := format.Marshal(r.m)
+				if err == nil {
+					err = out.WriteMessage(b)
+				}
+				if err != nil {
+					formatErr = err
+					stopCall()
+				}
+			}
+			inFlight.Release(r.bytes)
+		}
+	}()
+	var replyBytes int64
+	result, err := client.Invoke(callCtx, s.Conn(), md, header, next, client.Handler{
+		OnReplySize: func(n int) { replyBytes = min(int64(n), maxQueuedReplyBytes) },
+		OnResponse: func(m proto.Message) error {
+			held := replyBytes
+			if inFlight.Acquire(callCtx, held) != nil {
+				// The call is ending (deadline, interrupt, or a reply that
+				// would not print): this reply still prints, and Invoke
+				// reports how the call ended.
+				held = 0
+			}
+			replies <- queued{m, held}
+			return nil
+		},
+	}, grpc.MaxCallRecvMsgSize(maxMsgSize))
+	close(replies)
+	<-formatted
+	if formatErr != nil {
+		err = formatErr
+	}
+	return result, err
+}
+
+func (env *runEnv) printVerbose(r client.Result, timings []session.Timing) {
+	w := env.stderr
+	printMD := func(title string, md metadata.MD) {
+		fmt.Fprintf(w, "%s:\n", title)
+		keys := make([]string, 0, len(md))
+		for k := range md {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			for _, v := range md[k] {
+				fmt.Fprintf(w, "  %s: %s\n", k, v)
+			}
+		}
+	}
+	printMD("Response headers", r.Header)
+	printMD("Response trailers", r.Trailer)
+	fmt.Fprintf(w, "Sent %d, received %d message(s); status %s\n", r.Sent, r.Received, r.Status.Code())
+	fmt.Fprint(w, "Timing:")
+	for _, t := range timings {
+		fmt.Fprintf(w, " %s %s", t.Stage, t.Took.Round(10*time.Microsecond))
+	}
+	fmt.Fprintln(w)
+}

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"sockscope/reflection"
+	"sockscope/session"
+)
+
+// schemaTimeout bounds each schema look-up; a variable only so that a test
+// need not wait that long.
+var schemaTimeout = session.DefaultSchemaTimeout
+
+// open opens the address (if any) and the schema flags through the session
+// package, with the reflection headers.
+func (env *runEnv) open(ctx context.Context) (*session.Session, error) {
+	o := env.opts
+	reflectMD, err := o.reflectionHeaders()
+	if err != nil {
+		return nil, err
+	}
+	return session.Open(ctx, session.Config{
+		Address:          o.address,
+		Schema:           o.schemaOptions(),
+		ConnectTimeout:   o.connectTimeout,
+		Authority:        o.authority,
+		ReflectionHeader: reflectMD,
+		SchemaTimeout:    schemaTimeout,
+		MaxTime:          o.maxTime,
+	})
+}
+
+// listSchemas prints every schema --schema takes, how each is recognised
+// and where the user's own live.
+func (env *runEnv) listSchemas() int {
+	schemas, errs := reflection.Schemas()
+	w := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+	for _, s := range schemas {
+		var by []string
+		if p := s.SocketPatterns(); len(p) > 0 {
+			by = append(by, "socket "+strings.Join(p, ", "))
+		}
+		if p := s.Probe(); p != "" {
+			by = append(by, "answers "+p)
+		}
+		if len(by) == 0 {
+			by = append(by, "--schema only")
+		}
+		desc := s.Description
+		if s.Origin != reflection.OriginBuiltIn {
+			desc += " (" + s.Origin + ")"
+		}
+		fmt.Fprintf(w, "%s\t%s\n\t  recognised by: %s\n", s.Name, desc, strings.Join(by, "; "))
+	}
+	w.Flush()
+	if dir := reflection.UserSchemaDir(); dir != "" {
+		fmt.Fprintf(env.stdout, "\nYour own schemas go in %s (see README: Schemas).\n", dir)
+	}
+	for _, err := range errs {
+		fmt.Fprintf(env.stderr, "sockscope: %v\n", err)
+	}
+	return exitOK
+}
+
+func (env *runEnv) listMethods() int {
+	ctx, cancel := env.baseContext()
+	defer cancel()
+	s, err := env.open(ctx)
+	if err != nil {
+		return env.fail(err)
+	}
+	defer s.Close()
+	methods, err := s.Methods(ctx)
+	if err != nil {
+		return env.fail(err)
+	}
+	if err := writeProtoset(env.opts.protosetOut, methods); err != nil {
+		return env.fail(err)
+	}
+	w := bufio.NewWriter(env.stdout)
+	defer w.Flush()
+	for _, md := range methods {
+		name := reflection.MethodName(md)
+		if !env.opts.long {
+			fmt.Fprintln(w, name)
+			continue
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s -> %s\n", name, reflection.RPCKind(md), md.Input().FullName(), md.Output().FullName())
+	}
+	// The rest is listed, but a script must not take the list as complete.
+	if left := s.LeftOut(); len(left) > 0 {
+		w.Flush()
+		for _, err := range left {
+			fmt.Fprintf(env.stderr, "sockscope: left out %v\n", err)
+		}
+		return exitFailure
+	}
+	return exitOK
+}
+
+// withSymbol finds name in the schema and prints what render makes of it.
+func (env *runEnv) withSymbol(name string, render func(protoreflect.Descriptor) (string, error)) int {
+	ctx, cancel := env.baseContext()
+	defer cancel()
+	s, err := env.open(ctx)
+	if err != nil {
+		return env.fail(err)
+	}
+	defer s.Close()
+	d, err := s.FindSymbol(ctx, name)
+	if err != nil {
+		return env.fail(err)
+	}
+	text, err := render(d)
+	if err != nil {
+		return env.fail(err)
+	}
+	fmt.Fprint(env.stdout, strings.TrimRight(text, "\n")+"\n")
+	return exitOK
+}
+
+func (env *runEnv) describeSymbol() int {
+	return env.withSymbol(env.opts.describe, func(d protoreflect.Descriptor) (string, error) {
+		if err := writeProtoset(env.opts.protosetOut, []protoreflect.Descriptor{d}); err != nil {
+			return "", err
+		}
+		return reflection.Describe(d)
+	})
+}
+
+func (env *runEnv) templateSymbol() int {
+	return env.withSymbol(env.opts.template, func(d protoreflect.Descriptor) (string, error) {
+		var msg protoreflect.MessageDescriptor
+		switch d := d.(type) {
+		case protoreflect.MethodDescriptor:
+			msg = d.Input()
+		case protoreflect.MessageDescriptor:
+			msg = d
+		default:
+			return "", usageError("%s is a %s; --template takes a method or a message", d.FullName(), reflection.KindName(d))
+		}
+		out, err := reflection.Template(msg)
+		return string(out), err
+	})
+}
+
+// writeProtoset writes the files that define what was listed or described,
+// with all they import, to path (--protoset-out; nothing when empty), as
+// protoc --include_imports does: one self-contained file that --protoset
+// reads back, for when the server is not at hand or has no reflection.
+func writeProtoset[D protoreflect.Descriptor](path string, described []D) error {
+	if path == "" {
+		return nil
+	}
+	var files []protoreflect.FileDescriptor
+	seen := map[string]bool{}
+	for _, d := range described {
+		if fd := d.ParentFile(); !seen[fd.Path()] {
+			seen[fd.Path()] = true
+			files = append(files, fd)
+		}
+	}
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(reflection.FileSet(files, nil))
+	if err != nil {
+		return fmt.Errorf("--protoset-out: %w", err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return fmt.Errorf("--protoset-out: %w", err)
+	}
+	return nil
+}
