@@ -34,11 +34,6 @@ func ProtoTree() fs.FS {
 	return root
 }
 
-// ReadProto returns the source of one of ProtoFiles.
-func ReadProto(name string) ([]byte, error) {
-	return ProtoFS.ReadFile(ProtoRoot + "/" + name)
-}
-
 // compiledFiles compiles the embedded sources once, keeping source info so
 // reflection can hand out the comments; protoc-gen-go strips them from the
 // descriptors it embeds in generated code.
