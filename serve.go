@@ -29,6 +29,18 @@ func (env *runEnv) serveSample() int {
 	if err != nil {
 		return env.fail(err)
 	}
+	if lis.Warning != "" {
+		fmt.Fprintf(env.stderr, "sockscope: warning: %s\n", lis.Warning)
+	}
+	defer func() {
+		note, err := lis.Remove()
+		switch {
+		case err != nil:
+			fmt.Fprintf(env.stderr, "sockscope: %v\n", err)
+		case note != "":
+			fmt.Fprintf(env.stderr, "sockscope: %s\n", note)
+		}
+	}()
 	srv := sample.NewServer(sample.Options{Reflection: mode, Token: env.opts.token})
 
 	signals := make(chan os.Signal, 1)

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"sockscope/internal/owned"
 )
 
 // ErrNotSocket is returned (wrapped) by Listen when the path holds a file that
@@ -31,21 +33,55 @@ func (e *InUseError) Error() string {
 // DefaultSocketPath is $XDG_RUNTIME_DIR/sockscope/sample.sock, or
 // <temp dir>/sockscope-<uid>/sample.sock when XDG_RUNTIME_DIR is unset.
 func DefaultSocketPath() string {
+	return filepath.Join(defaultDir(), "sample.sock")
+}
+
+func defaultDir() string {
 	if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
-		return filepath.Join(dir, "sockscope", "sample.sock")
+		return filepath.Join(dir, "sockscope")
 	}
-	return filepath.Join(os.TempDir(), fmt.Sprintf("sockscope-%d", os.Getuid()), "sample.sock")
+	return filepath.Join(os.TempDir(), fmt.Sprintf("sockscope-%d", os.Getuid()))
+}
+
+// Listener is a unix socket listener that removes its socket file when
+// asked, and only while the path still holds that very socket.
+type Listener struct {
+	*net.UnixListener
+	path string
+	id   owned.Identity
+	// Warning says why the socket's directory, which the user chose, lets
+	// other users replace the socket; "" when it does not.
+	Warning string
+}
+
+// Remove removes the socket file unless someone replaced it since Listen
+// (a second server, a regular file); note then says it was left in place.
+// Call it after the server stopped.
+func (l *Listener) Remove() (note string, err error) {
+	return owned.RemoveIfSame(l.path, l.id)
 }
 
 // Listen listens on a unix socket at path, private to this user: the
-// directory is created 0700 when missing and the socket is 0600. A stale
-// socket at path (nothing accepts on it) is replaced; a live one is an
-// *InUseError; any other file is an error wrapping ErrNotSocket and is left
-// alone. Closing the listener removes the socket file.
-func Listen(path string) (net.Listener, error) {
+// socket is 0600. The default directory (see DefaultSocketPath) must be a
+// private directory of this user's, created 0700 when missing and refused
+// otherwise (another user could move the socket aside and receive what
+// clients send); another directory is created 0700 when missing and a
+// warning is set when other users may write to it. A stale socket at path
+// (nothing accepts on it) is replaced; a live one is an *InUseError; any
+// other file is an error wrapping ErrNotSocket and is left alone. Closing
+// the listener leaves the socket file; Remove removes it.
+func Listen(path string) (*Listener, error) {
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("socket directory %s: %w", dir, err)
+	var warning string
+	if dir == defaultDir() {
+		if err := owned.PrivateDir(dir); err != nil {
+			return nil, fmt.Errorf("socket directory: %w", err)
+		}
+	} else {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("socket directory %s: %w", dir, err)
+		}
+		warning = owned.SharedDirWarning(dir)
 	}
 	if err := clearStale(path); err != nil {
 		return nil, err
@@ -58,12 +94,20 @@ func Listen(path string) (net.Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", path, err)
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		lis.Close()
-		return nil, fmt.Errorf("chmod %s: %w", path, err)
+	ul := lis.(*net.UnixListener)
+	// Removal goes through Remove, which checks the socket is still ours;
+	// the runtime's own unlink on Close goes by path alone.
+	ul.SetUnlinkOnClose(false)
+	id, err := owned.IdentityOf(path)
+	if err == nil {
+		err = os.Chmod(path, 0o600)
 	}
-	lis.(*net.UnixListener).SetUnlinkOnClose(true)
-	return lis, nil
+	if err != nil {
+		lis.Close()
+		os.Remove(path)
+		return nil, fmt.Errorf("socket %s: %w", path, err)
+	}
+	return &Listener{UnixListener: ul, path: path, id: id, Warning: warning}, nil
 }
 
 // clearStale removes path only when it is a socket nobody listens on.

@@ -307,8 +307,102 @@ func TestListenPermissionsAndCleanup(t *testing.T) {
 	}
 
 	lis.Close()
+	if note, err := lis.Remove(); note != "" || err != nil {
+		t.Errorf("removing our own socket: note %q, err %v", note, err)
+	}
 	if _, err := os.Lstat(path); !os.IsNotExist(err) {
-		t.Errorf("socket still there after Close: %v", err)
+		t.Errorf("socket still there after Remove: %v", err)
+	}
+}
+
+// TestRemoveLeavesReplacedSocket: when the path no longer holds the socket
+// this server created — a regular file, or a second server's live socket,
+// put there after the first was moved aside — exiting leaves it alone.
+func TestRemoveLeavesReplacedSocket(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "s.sock")
+	first, err := Listen(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	if err := os.Rename(path, path+".aside"); err != nil {
+		t.Fatal(err)
+	}
+	second, err := Listen(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	note, err := first.Remove()
+	if err != nil || !strings.Contains(note, "left "+path+" in place") {
+		t.Errorf("removing a replaced socket: note %q, err %v", note, err)
+	}
+	if conn, err := net.Dial("unix", path); err != nil {
+		t.Errorf("the second server's socket is gone: %v", err)
+	} else {
+		conn.Close()
+	}
+
+	second.Close()
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("keep me"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if note, _ := second.Remove(); note == "" {
+		t.Error("a regular file in the socket's place was not reported")
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "keep me" {
+		t.Errorf("the regular file was touched: %q %v", b, err)
+	}
+}
+
+// TestDefaultDirMustBePrivate: the default socket directory is used only
+// when it is a private directory of this user's; a symlink or a directory
+// open to others is refused and nothing is created through it.
+func TestDefaultDirMustBePrivate(t *testing.T) {
+	runtimeDir := tempDir(t)
+	t.Setenv("XDG_RUNTIME_DIR", runtimeDir)
+	target := filepath.Join(runtimeDir, "elsewhere")
+	if err := os.Mkdir(target, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, filepath.Join(runtimeDir, "sockscope")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Listen(DefaultSocketPath()); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("a symlinked default directory: %v, want a refusal", err)
+	}
+	if entries, _ := os.ReadDir(target); len(entries) > 0 {
+		t.Errorf("something was created through the symlink: %v", entries)
+	}
+
+	os.Remove(filepath.Join(runtimeDir, "sockscope"))
+	if err := os.Mkdir(filepath.Join(runtimeDir, "sockscope"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(runtimeDir, "sockscope"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Listen(DefaultSocketPath()); err == nil || !strings.Contains(err.Error(), "0777") {
+		t.Errorf("a default directory open to others: %v, want a refusal naming its mode", err)
+	}
+	if os.Geteuid() == 0 {
+		dir := filepath.Join(runtimeDir, "sockscope")
+		if err := os.Chmod(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(dir, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Listen(DefaultSocketPath()); err == nil || !strings.Contains(err.Error(), "owned by") {
+			t.Errorf("another user's default directory: %v, want a refusal naming its owner", err)
+		}
+		if _, err := os.Lstat(DefaultSocketPath()); !os.IsNotExist(err) {
+			t.Errorf("a socket was created in another user's directory: %v", err)
+		}
 	}
 }
 
