@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"sockscope/client"
+	"sockscope/internal/safetext"
 	"sockscope/session"
 )
 
@@ -84,7 +85,7 @@ func (env *runEnv) callMethod() int {
 		if p := s.Provenance().String(); p != "" {
 			fmt.Fprintf(env.stderr, "Schema: %s\n", p)
 		}
-		env.printVerbose(result, append(s.Timings(), session.Timing{Stage: "call", Took: callTook}))
+		env.printVerbose(result, append(s.Timings(), session.Timing{Stage: "call", Took: callTook}), resolver)
 	}
 	if err != nil {
 		return env.fail(err)
@@ -93,12 +94,12 @@ func (env *runEnv) callMethod() int {
 		return exitOK
 	}
 	for _, hint := range s.CallHints(result.Status) {
-		defer fmt.Fprintln(env.stderr, "hint: "+hint)
+		defer fmt.Fprintln(env.stderr, "hint: "+safetext.Clip(hint, maxMessageBytes))
 	}
 	text, jerr := client.StatusJSON(result.Status, resolver)
 	if jerr != nil {
 		fmt.Fprintf(env.stderr, "code: %s\nmessage: %s\n(details could not be decoded: %v)\n",
-			result.Status.Code(), result.Status.Message(), jerr)
+			result.Status.Code(), safetext.Clip(result.Status.Message(), maxMessageBytes), jerr)
 	} else {
 		fmt.Fprintf(env.stderr, "%s\n", strings.TrimRight(string(text), "\n"))
 	}
@@ -161,7 +162,7 @@ func invokePrinting(ctx context.Context, s *session.Session, md protoreflect.Met
 	return result, err
 }
 
-func (env *runEnv) printVerbose(r client.Result, timings []session.Timing) {
+func (env *runEnv) printVerbose(r client.Result, timings []session.Timing, resolver client.TypeResolver) {
 	w := env.stderr
 	printMD := func(title string, md metadata.MD) {
 		fmt.Fprintf(w, "%s:\n", title)
@@ -172,7 +173,7 @@ func (env *runEnv) printVerbose(r client.Result, timings []session.Timing) {
 		sort.Strings(keys)
 		for _, k := range keys {
 			for _, v := range md[k] {
-				fmt.Fprintf(w, "  %s: %s\n", k, v)
+				fmt.Fprintf(w, "  %s: %s\n", safetext.Line(k), client.MetadataValueText(k, v, resolver))
 			}
 		}
 	}

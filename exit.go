@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"sockscope/client"
+	"sockscope/internal/safetext"
 	"sockscope/reflection"
 	"sockscope/session"
 )
@@ -30,13 +31,23 @@ func usageError(format string, args ...any) error {
 	return &exitError{status: exitUsage, err: fmt.Errorf(format, args...)}
 }
 
+// report prints err and its hints on stderr, escaped: errors carry the
+// server's messages and names.
+func (env *runEnv) report(err error) {
+	fmt.Fprintf(env.stderr, "sockscope: %s\n", safetext.Clip(err.Error(), maxMessageBytes))
+	for _, hint := range session.Hints(err) {
+		fmt.Fprintln(env.stderr, "hint: "+safetext.Clip(hint, maxMessageBytes))
+	}
+}
+
+// maxMessageBytes bounds an error line: it holds the server's own message,
+// which may be of any size.
+const maxMessageBytes = 2000
+
 // fail prints err with the hints the session found for it and returns the
 // exit status it deserves: bad input and unknown symbols are usage errors.
 func (env *runEnv) fail(err error) int {
-	fmt.Fprintf(env.stderr, "sockscope: %v\n", err)
-	for _, hint := range session.Hints(err) {
-		fmt.Fprintln(env.stderr, "hint: "+hint)
-	}
+	env.report(err)
 	var ee *exitError
 	var inputErr *client.InputError
 	var usage *session.UsageError

@@ -26,7 +26,7 @@ func (env *runEnv) checkHealth() int {
 	o := env.opts
 	header, err := o.callHeaders()
 	if err != nil {
-		fmt.Fprintf(env.stderr, "sockscope: %v\n", err)
+		env.report(err)
 		return exitHealthUsage
 	}
 	ctx, release := interruptible()
@@ -35,10 +35,10 @@ func (env *runEnv) checkHealth() int {
 	var usage *session.UsageError
 	switch {
 	case errors.As(err, &usage):
-		fmt.Fprintf(env.stderr, "sockscope: %v\n", err)
+		env.report(err)
 		return exitHealthUsage
 	case err != nil:
-		fmt.Fprintf(env.stderr, "sockscope: %v\n", err)
+		env.report(err)
 		return exitHealthConnect
 	}
 	defer s.Close()
@@ -56,7 +56,7 @@ func (env *runEnv) checkHealth() int {
 	defer cancel()
 	state, err := client.Health(rpcCtx, s.Conn(), o.healthService)
 	if err != nil {
-		fmt.Fprintf(env.stderr, "sockscope: %v\n", err)
+		env.report(err)
 		return exitHealthRPC
 	}
 	fmt.Fprintln(env.stdout, state)

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"sockscope/internal/safetext"
 	"sockscope/reflection"
 	"sockscope/session"
 )
@@ -65,7 +66,7 @@ func (env *runEnv) listSchemas() int {
 		fmt.Fprintf(env.stdout, "\nYour own schemas go in %s (see README: Schemas).\n", dir)
 	}
 	for _, err := range errs {
-		fmt.Fprintf(env.stderr, "sockscope: %v\n", err)
+		env.report(err)
 	}
 	return exitOK
 }
@@ -88,18 +89,18 @@ func (env *runEnv) listMethods() int {
 	w := bufio.NewWriter(env.stdout)
 	defer w.Flush()
 	for _, md := range methods {
-		name := reflection.MethodName(md)
+		name := safetext.Line(reflection.MethodName(md))
 		if !env.opts.long {
 			fmt.Fprintln(w, name)
 			continue
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s -> %s\n", name, reflection.RPCKind(md), md.Input().FullName(), md.Output().FullName())
+		fmt.Fprintf(w, "%s\t%s\t%s -> %s\n", name, reflection.RPCKind(md), safetext.Line(string(md.Input().FullName())), safetext.Line(string(md.Output().FullName())))
 	}
 	// The rest is listed, but a script must not take the list as complete.
 	if left := s.LeftOut(); len(left) > 0 {
 		w.Flush()
 		for _, err := range left {
-			fmt.Fprintf(env.stderr, "sockscope: left out %v\n", err)
+			fmt.Fprintf(env.stderr, "sockscope: left out %s\n", safetext.Clip(err.Error(), maxMessageBytes))
 		}
 		return exitFailure
 	}
@@ -123,7 +124,8 @@ func (env *runEnv) withSymbol(name string, render func(protoreflect.Descriptor) 
 	if err != nil {
 		return env.fail(err)
 	}
-	fmt.Fprint(env.stdout, strings.TrimRight(text, "\n")+"\n")
+	// A schema's comments are the server's text.
+	fmt.Fprint(env.stdout, safetext.Text(strings.TrimRight(text, "\n"))+"\n")
 	return exitOK
 }
 

@@ -36,7 +36,7 @@ func (env *runEnv) serveSample() int {
 		note, err := lis.Remove()
 		switch {
 		case err != nil:
-			fmt.Fprintf(env.stderr, "sockscope: %v\n", err)
+			env.report(err)
 		case note != "":
 			fmt.Fprintf(env.stderr, "sockscope: %s\n", note)
 		}
