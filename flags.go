@@ -117,7 +117,7 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 
 	fs.StringVar(&o.socket, "socket", "", "With --sample-server, listen on this socket `PATH` (default under $XDG_RUNTIME_DIR or the temp dir).")
 	fs.StringVar(&o.reflection, "reflection", "v1", "With --sample-server, serve reflection `API` v1, v1alpha or none.")
-	fs.StringVar(&o.token, "token", "", "With --sample-server, refuse every RPC, reflection included, without 'authorization: Bearer `TOKEN`' (to try -H).")
+	fs.StringVar(&o.token, "token", "", "With --sample-server, refuse every RPC, reflection included, without 'authorization: Bearer `TOKEN`' (to try -H); '@file' reads it from a file's first line, '${NAME}' from the environment.")
 
 	fs.Usage = func() { printUsage(output, fs) }
 	return fs

@@ -197,3 +197,23 @@ func TestHTTP1ServerExplained(t *testing.T) {
 		t.Errorf("a call to an HTTP/1.1 server: %s", r.stderr)
 	}
 }
+
+// TestSampleTokenFromFileOrEnvironment: --sample-server --token takes
+// '@file' and '${NAME}', so the token need not show in the process list.
+func TestSampleTokenFromFileOrEnvironment(t *testing.T) {
+	file := filepath.Join(shortDir(t), "token")
+	if err := os.WriteFile(file, []byte("s3cr3t\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SAMPLE_TOKEN", "from-env")
+	for value, want := range map[string]string{"@" + file: "s3cr3t", "${SAMPLE_TOKEN}": "from-env", "plain": "plain"} {
+		if got, err := readSecret("--token", value); err != nil || got != want {
+			t.Errorf("readSecret(%q) = %q, %v; want %q", value, got, err, want)
+		}
+	}
+	for _, value := range []string{"${NO_SUCH_TOKEN_VAR}", "@" + file + ".missing"} {
+		if _, err := readSecret("--token", value); err == nil {
+			t.Errorf("readSecret(%q) gave no error", value)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -41,7 +42,11 @@ func (env *runEnv) serveSample() int {
 			fmt.Fprintf(env.stderr, "sockscope: %s\n", note)
 		}
 	}()
-	srv := sample.NewServer(sample.Options{Reflection: mode, Token: env.opts.token})
+	token, err := readSecret("--token", env.opts.token)
+	if err != nil {
+		return env.fail(err)
+	}
+	srv := sample.NewServer(sample.Options{Reflection: mode, Token: token})
 
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
@@ -62,4 +67,30 @@ func (env *runEnv) serveSample() int {
 		return env.fail(fmt.Errorf("sample server on %s: %w", path, err))
 	}
 	return exitOK
+}
+
+// readSecret reads a secret flag's value so that it need not appear in the
+// process list or the shell's history: '@file' is the file's first line,
+// '${NAME}' the environment variable's value; anything else is the value.
+func readSecret(flag, value string) (string, error) {
+	switch {
+	case strings.HasPrefix(value, "@"):
+		b, err := os.ReadFile(value[1:])
+		if err != nil {
+			return "", usageError("%s %s: %v", flag, value, err)
+		}
+		line, _, _ := strings.Cut(string(b), "\n")
+		if line = strings.TrimSpace(line); line == "" {
+			return "", usageError("%s %s: the file's first line is empty", flag, value)
+		}
+		return line, nil
+	case strings.HasPrefix(value, "${") && strings.HasSuffix(value, "}"):
+		name := value[2 : len(value)-1]
+		v, ok := os.LookupEnv(name)
+		if !ok || v == "" {
+			return "", usageError("%s: %s is not set in the environment", flag, name)
+		}
+		return v, nil
+	}
+	return value, nil
 }

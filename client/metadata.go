@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"google.golang.org/grpc/metadata"
+
+	"sockscope/internal/safetext"
 )
 
 // ParseHeaders parses `key: value` lines (as given with -H). Keys are lower-cased; values trimmed; `-bin` keys
@@ -15,10 +17,13 @@ import (
 // characters, reserved names, non-printable values) are caught here instead.
 func ParseHeaders(lines []string) (metadata.MD, error) {
 	md := metadata.MD{}
-	for _, line := range lines {
+	for i, line := range lines {
 		key, value, err := parseHeader(line)
 		if err != nil {
-			return nil, fmt.Errorf("header %q: %w", line, err)
+			// The line is named by its position and key only: its value
+			// may be a credential, which must not land in a log or a terminal.
+			name, _, _ := strings.Cut(line, ":")
+			return nil, fmt.Errorf("header %d (%s): %w", i+1, safetext.Clip(strings.TrimSpace(name), 40), err)
 		}
 		md[key] = append(md[key], value)
 	}

@@ -67,3 +67,14 @@ func TestParseHeadersErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestParseHeadersErrorsHideValues: a rejected header is named by its
+// position and key, never by its value, which may be a credential.
+func TestParseHeadersErrorsHideValues(t *testing.T) {
+	for _, line := range []string{"bad key: s3cr3t", "authorization: Bearer s3cr3t\x01", "k-bin: !!s3cr3t", "grpc-x: s3cr3t", ": s3cr3t"} {
+		_, err := ParseHeaders([]string{line})
+		if err == nil || strings.Contains(err.Error(), "s3cr3t") {
+			t.Errorf("ParseHeaders(%q): %v, want an error that does not echo the value", line, err)
+		}
+	}
+}
