@@ -16,10 +16,6 @@ import (
 	"sockscope/session"
 )
 
-// schemaTimeout bounds each schema look-up; a variable only so that a test
-// need not wait that long.
-var schemaTimeout = session.DefaultSchemaTimeout
-
 // open opens the address (if any) and the schema flags through the session
 // package, with the reflection headers.
 func (env *runEnv) open(ctx context.Context) (*session.Session, error) {
@@ -34,7 +30,6 @@ func (env *runEnv) open(ctx context.Context) (*session.Session, error) {
 		ConnectTimeout:   o.connectTimeout,
 		Authority:        o.authority,
 		ReflectionHeader: reflectMD,
-		SchemaTimeout:    schemaTimeout,
 		MaxTime:          o.maxTime,
 	})
 }

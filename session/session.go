@@ -71,8 +71,9 @@ type Session struct {
 }
 
 // Open parses and dials cfg.Address (when set) and opens the schema sources.
-// ctx bounds the connect and the loading of schema files only; each look-up
-// takes its own. Errors are explained (see Hints) and wrap the dialer's
+// ctx bounds the connect, the HTTP/2 handshake (which must also finish
+// within the connect timeout) and the loading of schema files; each
+// look-up takes its own. Errors are explained (see Hints) and wrap the dialer's
 // sentinels; a bad address or schema flag is a *UsageError.
 func Open(ctx context.Context, cfg Config) (*Session, error) {
 	if cfg.SchemaTimeout <= 0 {
@@ -81,6 +82,7 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 	s := &Session{cfg: cfg}
 	schemaOpts := cfg.Schema
 	schemaOpts.Header = metadata.Join(schemaOpts.Header, cfg.ReflectionHeader)
+	var dialStart time.Time
 	if cfg.Address != "" {
 		target, err := client.ParseAddress(cfg.Address)
 		if err != nil {
@@ -90,9 +92,9 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 		if target.Network == "unix" {
 			schemaOpts.SocketPath = target.Address
 		}
-		start := time.Now()
+		dialStart = time.Now()
 		s.conn, err = client.Dial(ctx, target, client.DialOptions{ConnectTimeout: cfg.ConnectTimeout, Authority: cfg.Authority})
-		s.measure("dial", start)
+		s.measure("dial", dialStart)
 		if err != nil {
 			return nil, err
 		}
@@ -101,12 +103,20 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 	if s.conn != nil {
 		conn = s.conn
 	}
+	// Schema files compile while the HTTP/2 handshake, started by Dial, runs.
 	src, err := reflection.Open(ctx, conn, schemaOpts)
 	if err != nil {
 		if s.conn != nil {
 			s.conn.Close()
 		}
 		return nil, &UsageError{Err: err}
+	}
+	if s.conn != nil {
+		if err := s.awaitHandshake(ctx, dialStart); err != nil {
+			src.Close()
+			s.conn.Close()
+			return nil, err
+		}
 	}
 	s.source = src
 	s.resolver = client.WithGlobalFallback(src.TypeResolver())
@@ -204,7 +214,7 @@ func (s *Session) explainLookup(ctx, lookupCtx context.Context, err error) error
 		case ctx.Err() != nil:
 			return err // interrupted or cancelled: nothing to explain
 		default:
-			err = fmt.Errorf("%s gave no schema within %s: it accepted the connection but does not answer gRPC (sockscope --scan tells what it speaks): %w",
+			err = fmt.Errorf("%s gave no schema within %s: the connection is up but reflection does not answer (sockscope --scan tells what it speaks): %w",
 				s.describeAddress(), s.cfg.SchemaTimeout, err)
 		}
 	}

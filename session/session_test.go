@@ -12,10 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
+	"sockscope/client"
 	"sockscope/reflection"
 	"sockscope/sample"
 	"sockscope/sample/sampletest"
@@ -112,10 +114,38 @@ func serveSilent(t *testing.T) string {
 
 func TestSilentPeerExplained(t *testing.T) {
 	sock := serveSilent(t)
+	_, err := Open(context.Background(), Config{Address: sock, ConnectTimeout: 300 * time.Millisecond})
+	if !errors.Is(err, client.ErrConnectTimeout) || !strings.Contains(err.Error(), sock+": no handshake within --connect-timeout 300ms: it accepted the connection but does not answer gRPC") {
+		t.Errorf("a silent listener: %v", err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_, err = Open(ctx, Config{Address: sock, MaxTime: 200 * time.Millisecond})
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "gave no schema within --max-time 200ms") {
+		t.Errorf("--max-time during the handshake: %v", err)
+	}
+}
+
+// serveMute is a gRPC server whose reflection accepts the stream and never
+// answers, as a server wedged behind a lock does.
+func serveMute(t *testing.T) string {
+	path := filepath.Join(sampletest.ShortDir(t), "mute.sock")
+	srv := grpc.NewServer(grpc.UnknownServiceHandler(func(_ any, stream grpc.ServerStream) error {
+		<-stream.Context().Done()
+		return stream.Context().Err()
+	}))
+	go srv.Serve(socketstest.Listen(t, path))
+	t.Cleanup(srv.Stop)
+	return path
+}
+
+func TestMuteReflectionExplained(t *testing.T) {
+	sock := serveMute(t)
 	s := open(t, Config{Address: sock, SchemaTimeout: 300 * time.Millisecond})
 	_, err := s.Methods(context.Background())
-	if err == nil || !strings.Contains(err.Error(), sock+" gave no schema within 300ms: it accepted the connection but does not answer gRPC") {
-		t.Errorf("a silent listener: %v", err)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), sock+" gave no schema within 300ms: the connection is up but reflection does not answer") {
+		t.Errorf("reflection that never answers: %v", err)
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
@@ -128,7 +158,7 @@ func TestSilentPeerExplained(t *testing.T) {
 }
 
 func TestCancelledLookupNotExplained(t *testing.T) {
-	s := open(t, Config{Address: serveSilent(t)})
+	s := open(t, Config{Address: serveMute(t)})
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
 	_, err := s.Methods(ctx)
