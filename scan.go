@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"unicode"
 
+	"sockscope/client"
 	"sockscope/sockets"
 )
 
@@ -216,14 +217,6 @@ func unreadableNote(dirs []string) string {
 	return fmt.Sprintf("%d directories could not be read (first: %s)", len(dirs), printable(dirs[0]))
 }
 
-// infrastructureServices are left out of the table's service list: nearly
-// every server has them and they say nothing about what it does.
-var infrastructureServices = map[string]bool{
-	"grpc.reflection.v1.ServerReflection":      true,
-	"grpc.reflection.v1alpha.ServerReflection": true,
-	"grpc.health.v1.Health":                    true,
-}
-
 // detail is the services of a gRPC socket, else its hint or error.
 func detail(s *sockets.Socket) string {
 	if s.Kind != sockets.KindGRPC {
@@ -238,7 +231,8 @@ func detail(s *sockets.Socket) string {
 	var parts []string
 	var services []string
 	for _, name := range s.Services {
-		if !infrastructureServices[name] {
+		// Nearly every server has them; they say nothing about what it does.
+		if !client.IsInfrastructure(name, client.HealthAndReflection) {
 			services = append(services, name)
 		}
 	}

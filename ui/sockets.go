@@ -12,6 +12,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
+	"sockscope/client"
 	"sockscope/sockets"
 )
 
@@ -399,10 +400,12 @@ func (d socketDelegate) Render(w io.Writer, m list.Model, index int, item list.I
 	var long string
 	switch {
 	case len(s.Services) > 0:
-		// Reflection is how the list was learned, not something to call.
+		// Unlike --scan, the row keeps the health service: it lists what
+		// the explorer will offer to call, and reflection is only how the
+		// list was learned.
 		var names []string
 		for _, name := range s.Services {
-			if !strings.HasPrefix(name, "grpc.reflection.") {
+			if !client.IsInfrastructure(name, client.ReflectionOnly) {
 				names = append(names, name)
 			}
 		}
