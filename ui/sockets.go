@@ -376,65 +376,38 @@ func (d socketDelegate) Render(w io.Writer, m list.Model, index int, item list.I
 		return
 	}
 	st := d.styles
-	s := it.s
+	// Unlike --scan, the row counts the health service: it lists what the
+	// explorer will offer to call, and only reflection is how the list was
+	// learned.
+	sum := sockets.Summarize(it.s, client.ReflectionOnly)
 	width := m.Width()
-	kind := string(s.Kind)
-	if s.Kind == sockets.KindPending {
-		kind = "…"
-	}
-	badge := fmt.Sprintf("%-10s", kind)
-	if style, ok := st.Badge[kind]; ok {
+	badge := fmt.Sprintf("%-10s", sum.Kind)
+	if style, ok := st.Badge[sum.Kind]; ok {
 		badge = style.Render(badge)
 	}
 	cursor := "  "
-	path := truncate(s.Path, width-13)
+	path := truncate(sum.Path, width-13)
 	if index == m.Index() {
 		cursor = st.Selected.Render("▸ ")
 		path = st.Selected.Render(path)
 	}
 	fmt.Fprintf(w, "%s%s %s\n", cursor, badge, path)
+	fmt.Fprint(w, "             "+st.Dim.Render(truncate(rowDetail(sum), width-13)))
+}
 
-	// Short facts first (what it is, who owns it, who serves it), then the
-	// long service list or hint, which the row's width may cut.
-	var detail []string
-	var long string
-	switch {
-	case len(s.Services) > 0:
-		// Unlike --scan, the row keeps the health service: it lists what
-		// the explorer will offer to call, and reflection is only how the
-		// list was learned.
-		var names []string
-		for _, name := range s.Services {
-			if !client.IsInfrastructure(name, client.ReflectionOnly) {
-				names = append(names, name)
-			}
-		}
-		summary := fmt.Sprintf("%d services", len(names))
-		if s.Schema != nil {
-			summary = "no reflection, schema " + s.Schema.Name + ", " + summary
-		}
-		detail = append(detail, summary)
-		if h := sockets.HealthSummary(s.Health); h != "" {
-			detail = append(detail, h)
-		}
-		long = strings.Join(names, ", ")
-	case s.Hint != "":
-		long = s.Hint
-	case s.Err != "":
-		long = s.Err
+// rowDetail is a row's second line: short facts first (what it serves, who
+// owns it, who serves it), then the service names and the note, which the
+// row's width may cut.
+func rowDetail(sum sockets.Summary) string {
+	owner := sum.Owner
+	if sum.WorldWritable {
+		owner += " world-writable"
 	}
-	if s.Owner != nil {
-		o := s.Owner.User + " " + s.Owner.Mode
-		if s.Owner.WorldWritable {
-			o += " world-writable"
+	var parts []string
+	for _, part := range []string{sum.Served, sum.Health, owner, sum.Process, strings.Join(sum.Services, ", "), sum.Note} {
+		if part != "" {
+			parts = append(parts, part)
 		}
-		detail = append(detail, o)
 	}
-	if s.Process != nil {
-		detail = append(detail, fmt.Sprintf("pid %d %s", s.Process.PID, s.Process.Comm))
-	}
-	if long != "" {
-		detail = append(detail, long)
-	}
-	fmt.Fprint(w, "             "+st.Dim.Render(truncate(strings.Join(detail, " · "), width-13)))
+	return strings.Join(parts, " · ")
 }
