@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -61,25 +62,15 @@ func runScan(ctx context.Context, opts scanOptions, stdout, stderr io.Writer) in
 	return exitOK
 }
 
-// listingOrder is the order sockets are listed in: grouped by kind, gRPC
-// first, then files before abstract sockets, then by path. Discovery
-// already lists files by path and then abstract sockets by name, so a
-// stable counting sort by kind is enough. It returns indexes so the large
-// structs are never copied.
+// listingOrder is the order sockets are listed in (see
+// sockets.CompareForListing), as indexes so the large structs are never
+// copied.
 func listingOrder(socks []sockets.Socket) []int {
-	start := make([]int, len(sockets.KindOrder)+2)
-	for i := range socks {
-		start[socks[i].Kind.Rank()+1]++
-	}
-	for r := 1; r < len(start); r++ {
-		start[r] += start[r-1]
-	}
 	order := make([]int, len(socks))
-	for i := range socks {
-		r := socks[i].Kind.Rank()
-		order[start[r]] = i
-		start[r]++
+	for i := range order {
+		order[i] = i
 	}
+	slices.SortFunc(order, func(i, j int) int { return sockets.CompareForListing(&socks[i], &socks[j]) })
 	return order
 }
 

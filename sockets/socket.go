@@ -1,8 +1,10 @@
 package sockets
 
 import (
+	"cmp"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -48,6 +50,21 @@ func (k Kind) Rank() int {
 		}
 	}
 	return len(KindOrder)
+}
+
+// CompareForListing orders sockets the way every listing shows them: by
+// kind in KindOrder, then files before abstract sockets, then by path.
+func CompareForListing(a, b *Socket) int {
+	if c := cmp.Compare(a.Kind.Rank(), b.Kind.Rank()); c != 0 {
+		return c
+	}
+	if a.Abstract != b.Abstract {
+		if a.Abstract {
+			return 1
+		}
+		return -1
+	}
+	return strings.Compare(a.Path, b.Path)
 }
 
 // Reflection values of a gRPC socket.

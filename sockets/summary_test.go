@@ -2,6 +2,7 @@ package sockets
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"sockscope/client"
@@ -65,5 +66,25 @@ func TestSummarize(t *testing.T) {
 		if fmt.Sprintf("%#v", got) != fmt.Sprintf("%#v", c.want) {
 			t.Errorf("%s:\n got %#v\nwant %#v", c.name, got, c.want)
 		}
+	}
+}
+
+func TestCompareForListing(t *testing.T) {
+	socks := []Socket{
+		{Path: "/b.sock", Kind: KindStale},
+		{Path: "@abstract", Abstract: true, Kind: KindGRPC},
+		{Path: "rel/x.sock", Kind: KindGRPC},
+		{Path: "/z.sock", Kind: KindGRPC},
+		{Path: "/a.sock", Kind: KindPending},
+		{Path: "/a.sock.http", Kind: KindHTTP1},
+	}
+	slices.SortFunc(socks, func(a, b Socket) int { return CompareForListing(&a, &b) })
+	var got []string
+	for _, s := range socks {
+		got = append(got, s.Path)
+	}
+	want := []string{"/z.sock", "rel/x.sock", "@abstract", "/a.sock.http", "/b.sock", "/a.sock"}
+	if !slices.Equal(got, want) {
+		t.Errorf("order %q, want %q", got, want)
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -287,15 +287,13 @@ func (p *socketsPane) reselect(path string) {
 	}
 }
 
-// sortItems groups by kind (gRPC first) and keeps paths in order within a kind.
+// sortItems puts the rows in the order every listing uses
+// (sockets.CompareForListing).
 func sortItems(items []list.Item) []list.Item {
 	out := append([]list.Item(nil), items...)
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i].(socketItem).s, out[j].(socketItem).s
-		if a.Kind.Rank() != b.Kind.Rank() {
-			return a.Kind.Rank() < b.Kind.Rank()
-		}
-		return a.Path < b.Path
+	slices.SortStableFunc(out, func(a, b list.Item) int {
+		sa, sb := a.(socketItem).s, b.(socketItem).s
+		return sockets.CompareForListing(&sa, &sb)
 	})
 	return out
 }
