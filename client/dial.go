@@ -13,18 +13,20 @@ import (
 
 // DialOptions tunes Dial. The zero value gives the defaults.
 type DialOptions struct {
-	ConnectTimeout time.Duration // default 3s when zero
-	MaxRecvMsgSize int           // default 64 MiB when zero
+	ConnectTimeout time.Duration // DefaultConnectTimeout when zero
+	MaxRecvMsgSize int           // DefaultMaxMsgSize when zero
 	// Authority is sent as :authority; empty means "localhost" for unix
 	// sockets and host:port for TCP.
 	Authority string
 }
 
-// DefaultConnectTimeout and DefaultMaxRecvMsgSize apply when the matching
-// DialOptions field is zero.
+// The defaults of connecting and receiving, for DialOptions and for the
+// flags and options that set the same limits elsewhere.
 const (
+	// DefaultConnectTimeout bounds one connect.
 	DefaultConnectTimeout = 3 * time.Second
-	DefaultMaxRecvMsgSize = 64 << 20
+	// DefaultMaxMsgSize is the largest reply message accepted, in bytes.
+	DefaultMaxMsgSize = 64 << 20
 )
 
 // Dial checks the target can be reached and returns a client conn. Unix sockets are dialed with :authority
@@ -48,7 +50,7 @@ func Dial(ctx context.Context, t Target, opts DialOptions) (*grpc.ClientConn, er
 	}
 	maxRecv := opts.MaxRecvMsgSize
 	if maxRecv <= 0 {
-		maxRecv = DefaultMaxRecvMsgSize
+		maxRecv = DefaultMaxMsgSize
 	}
 	dialer := &net.Dialer{Timeout: timeout}
 

@@ -14,7 +14,8 @@ import (
 	"time"
 )
 
-// Defaults applied when the matching Options field is zero.
+// Defaults applied when the matching Options field is zero, and the ones
+// flags that set the same limits start from.
 const (
 	DefaultMaxDepth      = 6
 	DefaultProbeTimeout  = time.Second
