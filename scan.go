@@ -63,8 +63,8 @@ func runScan(ctx context.Context, opts scanOptions, stdout, stderr io.Writer) in
 }
 
 // listingOrder is the order sockets are listed in (see
-// sockets.CompareForListing), as indexes so the large structs are never
-// copied.
+// sockets.CompareForListing), as indexes, so sorting moves ints rather than
+// the large structs.
 func listingOrder(socks []sockets.Socket) []int {
 	order := make([]int, len(socks))
 	for i := range order {
@@ -75,7 +75,7 @@ func listingOrder(socks []sockets.Socket) []int {
 }
 
 // writeScanJSON writes one JSON array with an object a line: valid for any
-// JSON reader, greppable, and cheap for ten thousand sockets.
+// JSON reader, greppable, and cheap however many sockets there are.
 func writeScanJSON(w io.Writer, socks []sockets.Socket, order []int) error {
 	if len(socks) == 0 {
 		_, err := io.WriteString(w, "[]\n")

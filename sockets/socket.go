@@ -12,7 +12,7 @@ import (
 // one.
 type Kind string
 
-// The kinds, in the order a listing groups them.
+// The kinds; KindOrder is the order listings group them in.
 const (
 	// KindPending is the kind of a discovered socket whose probe has not
 	// finished yet; it never appears in a finished scan.
@@ -100,8 +100,8 @@ type Socket struct {
 	Schema *SchemaChoice `json:"schema"`
 	// Health maps a service name to its grpc.health.v1 serving status when
 	// the server has the health service: "" is the server as a whole, then
-	// each of the first MaxHealthChecks Services (the reflection and health
-	// services themselves left out). A service the health server does not
+	// each of the first MaxHealthChecks Services (the infrastructure ones,
+	// client.IsInfrastructure, left out). A service the health server does not
 	// know (NotFound) is "SERVICE_UNKNOWN"; one whose check failed otherwise,
 	// or was not made, is absent.
 	Health map[string]string `json:"health"`
