@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
+	"slices"
 	"strings"
 	"text/tabwriter"
-	"unicode"
 
+	"sockscope/client"
 	"sockscope/sockets"
 )
 
@@ -62,30 +62,20 @@ func runScan(ctx context.Context, opts scanOptions, stdout, stderr io.Writer) in
 	return exitOK
 }
 
-// listingOrder is the order sockets are listed in: grouped by kind, gRPC
-// first, then files before abstract sockets, then by path. Discovery
-// already lists files by path and then abstract sockets by name, so a
-// stable counting sort by kind is enough. It returns indexes so the large
-// structs are never copied.
+// listingOrder is the order sockets are listed in (see
+// sockets.CompareForListing), as indexes, so sorting moves ints rather than
+// the large structs.
 func listingOrder(socks []sockets.Socket) []int {
-	start := make([]int, len(sockets.KindOrder)+2)
-	for i := range socks {
-		start[socks[i].Kind.Rank()+1]++
-	}
-	for r := 1; r < len(start); r++ {
-		start[r] += start[r-1]
-	}
 	order := make([]int, len(socks))
-	for i := range socks {
-		r := socks[i].Kind.Rank()
-		order[start[r]] = i
-		start[r]++
+	for i := range order {
+		order[i] = i
 	}
+	slices.SortFunc(order, func(i, j int) int { return sockets.CompareForListing(&socks[i], &socks[j]) })
 	return order
 }
 
 // writeScanJSON writes one JSON array with an object a line: valid for any
-// JSON reader, greppable, and cheap for ten thousand sockets.
+// JSON reader, greppable, and cheap however many sockets there are.
 func writeScanJSON(w io.Writer, socks []sockets.Socket, order []int) error {
 	if len(socks) == 0 {
 		_, err := io.WriteString(w, "[]\n")
@@ -149,26 +139,29 @@ func writeScanTable(w io.Writer, scan *sockets.Scan, order []int, color bool) {
 	for _, i := range order {
 		s := &scan.Sockets[i]
 		counts[s.Kind]++
-		kind := string(s.Kind)
-		if kind == "" {
-			kind = "pending"
-		}
-		line = append(line[:0], printable(s.Path)...)
+		sum := sockets.Summarize(*s, client.HealthAndReflection)
+		line = append(line[:0], sum.Path...)
 		line = append(line, '\t')
 		if color {
 			line = append(line, kindColors[s.Kind]...)
 		}
-		line = append(line, kind...)
+		line = append(line, sum.Kind...)
 		if color {
 			line = append(line, colorReset...)
 		}
 		line = append(line, '\t')
-		line = append(line, printable(detail(s))...)
+		line = append(line, sum.Detail...)
 		line = append(line, '\t')
-		line = append(line, owner(s)...)
+		line = append(line, cell(sum.Owner, "-")...)
 		line = append(line, '\t')
-		line = append(line, process(s)...)
-		if s.Owner != nil && s.Owner.WorldWritable {
+		// A stale socket has no process to find; any other may have one
+		// this user cannot see.
+		if s.Kind == sockets.KindStale {
+			line = append(line, cell(sum.Process, "-")...)
+		} else {
+			line = append(line, cell(sum.Process, "unknown")...)
+		}
+		if sum.WorldWritable {
 			line = append(line, '\t')
 			if color {
 				line = append(line, colorWarning...)
@@ -186,11 +179,7 @@ func writeScanTable(w io.Writer, scan *sockets.Scan, order []int, color bool) {
 	var parts []string
 	for _, k := range sockets.KindOrder {
 		if counts[k] > 0 {
-			name := string(k)
-			if k == sockets.KindPending {
-				name = "pending"
-			}
-			parts = append(parts, fmt.Sprintf("%d %s", counts[k], name))
+			parts = append(parts, fmt.Sprintf("%d %s", counts[k], k.Name()))
 		}
 	}
 	summary := fmt.Sprintf("%d sockets", len(scan.Sockets))
@@ -211,99 +200,16 @@ func writeScanTable(w io.Writer, scan *sockets.Scan, order []int, color bool) {
 
 func unreadableNote(dirs []string) string {
 	if len(dirs) == 1 {
-		return "1 directory could not be read: " + printable(dirs[0])
+		return "1 directory could not be read: " + sockets.Printable(dirs[0])
 	}
-	return fmt.Sprintf("%d directories could not be read (first: %s)", len(dirs), printable(dirs[0]))
+	return fmt.Sprintf("%d directories could not be read (first: %s)", len(dirs), sockets.Printable(dirs[0]))
 }
 
-// infrastructureServices are left out of the table's service list: nearly
-// every server has them and they say nothing about what it does.
-var infrastructureServices = map[string]bool{
-	"grpc.reflection.v1.ServerReflection":      true,
-	"grpc.reflection.v1alpha.ServerReflection": true,
-	"grpc.health.v1.Health":                    true,
-}
-
-// detail is the services of a gRPC socket, else its hint or error.
-func detail(s *sockets.Socket) string {
-	if s.Kind != sockets.KindGRPC {
-		switch {
-		case s.Err != "" && s.Hint != "":
-			return s.Hint + " (" + s.Err + ")"
-		case s.Err != "":
-			return s.Err
-		}
-		return s.Hint
-	}
-	var parts []string
-	var services []string
-	for _, name := range s.Services {
-		if !infrastructureServices[name] {
-			services = append(services, name)
-		}
-	}
-	switch {
-	case s.Schema != nil:
-		// The services are the schema's, not the server's word: a count
-		// says enough here, and --json lists them.
-		parts = append(parts, fmt.Sprintf("no reflection, schema %s (%s), %d services",
-			s.Schema.Name, s.Schema.Reason, len(services)))
-	case len(services) > 0:
-		parts = append(parts, serviceList(services))
-	case s.Reflection == sockets.ReflectionNone:
-		parts = append(parts, "(no reflection)")
-	}
-	if h := sockets.HealthSummary(s.Health); h != "" {
-		parts = append(parts, h)
-	}
-	if s.Hint != "" {
-		parts = append(parts, s.Hint)
-	}
-	return strings.Join(parts, "; ")
-}
-
-// serviceList names a few services and counts the rest; --json has them all.
-func serviceList(services []string) string {
-	const shown = 3
-	if len(services) <= shown+1 {
-		return strings.Join(services, ", ")
-	}
-	return fmt.Sprintf("%s +%d more", strings.Join(services[:shown], ", "), len(services)-shown)
-}
-
-func owner(s *sockets.Socket) string {
-	if s.Owner == nil {
-		if s.Abstract {
-			return "(abstract)"
-		}
-		return "-"
-	}
-	if s.Owner.User == "" {
-		return s.Owner.Mode
-	}
-	return s.Owner.User + ":" + s.Owner.Group + " " + s.Owner.Mode
-}
-
-func process(s *sockets.Socket) string {
-	switch {
-	case s.Process != nil && s.Process.Comm != "":
-		return s.Process.Comm + " (pid " + strconv.Itoa(s.Process.PID) + ")"
-	case s.Process != nil:
-		return "pid " + strconv.Itoa(s.Process.PID)
-	case s.Kind == sockets.KindStale:
-		return "-"
-	}
-	return "unknown"
-}
-
-// printable keeps control characters (a tab would break the table, an
-// escape would drive the terminal) out of the output.
-func printable(s string) string {
-	for _, r := range s {
-		if !unicode.IsPrint(r) && r != ' ' {
-			q := strconv.Quote(s)
-			return q[1 : len(q)-1]
-		}
+// cell fills an empty table cell, which would otherwise shift the columns
+// after it for a reader.
+func cell(s, empty string) string {
+	if s == "" {
+		return empty
 	}
 	return s
 }

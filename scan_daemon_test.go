@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -129,25 +128,6 @@ func TestScanDaemonsTable(t *testing.T) {
 	// A schema's services are counted, not listed: they are the schema's word, not the server's.
 	if row := rows["containerd.sock"]; !regexp.MustCompile(`, \d+ services; health SERVING `).MatchString(row) || strings.Contains(row, "SERVICE_UNKNOWN") {
 		t.Errorf("containerd.sock row should count the schema's services and leave out services unknown to health:\n%s", row)
-	}
-}
-
-func TestServiceList(t *testing.T) {
-	for _, c := range []struct {
-		n    int
-		want string
-	}{
-		{1, "s0"},
-		{4, "s0, s1, s2, s3"},
-		{9, "s0, s1, s2 +6 more"},
-	} {
-		var names []string
-		for i := range c.n {
-			names = append(names, fmt.Sprintf("s%d", i))
-		}
-		if got := serviceList(names); got != c.want {
-			t.Errorf("serviceList of %d = %q, want %q", c.n, got, c.want)
-		}
 	}
 }
 

@@ -55,7 +55,7 @@ func scanFixture(t *testing.T) string {
 
 func scanOpts(root string) scanOptions {
 	return scanOptions{Options: sockets.Options{
-		Roots: []string{root}, NoDefaultRoots: true, ProbeTimeout: time.Second,
+		Roots: []string{root}, NoDefaultRoots: true, ProbeTimeout: sockets.DefaultProbeTimeout,
 	}}
 }
 

@@ -112,3 +112,19 @@ func TestDialTCPBacklogFull(t *testing.T) {
 		t.Fatalf("message %q, want %q", err, want)
 	}
 }
+
+// TestDialDatagramSocket: a datagram socket is no place for gRPC, and the
+// error says so instead of quoting the system's "protocol wrong type".
+func TestDialDatagramSocket(t *testing.T) {
+	path := filepath.Join(socketDir(t), "dgram.sock")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	err = dialPath(t, path)
+	mustErrorIs(t, err, ErrNotStream)
+	if want := "not a stream socket: " + path + " (gRPC needs a stream socket)"; err.Error() != want {
+		t.Fatalf("message %q, want %q", err, want)
+	}
+}

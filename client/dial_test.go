@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net"
@@ -103,6 +104,10 @@ func TestDialStaleSocket(t *testing.T) {
 	mustErrorIs(t, err, ErrRefused)
 	if want := "connection refused: " + path + " (stale socket: nothing is listening)"; err.Error() != want {
 		t.Fatalf("message %q, want %q", err, want)
+	}
+	var ce *ConnectError
+	if !errors.As(err, &ce) || ce.Reason() != "connection refused (stale socket: nothing is listening)" {
+		t.Errorf("reason without the address: %v", ce)
 	}
 }
 

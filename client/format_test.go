@@ -46,3 +46,11 @@ func TestReplyMissingRequiredFieldsShown(t *testing.T) {
 		t.Errorf("reply %s", b)
 	}
 }
+
+func TestCompactJSON(t *testing.T) {
+	in := "{\n  \"message\": \"it's \\\"here\\\"  \\\\\",\r\n\t\"n\": [1, 2]\n}"
+	want := `{"message":"it's \"here\"  \\","n":[1,2]}`
+	if got := string(CompactJSON([]byte(in))); got != want {
+		t.Errorf("CompactJSON:\n got %s\nwant %s", got, want)
+	}
+}

@@ -38,12 +38,15 @@ func MethodPath(md protoreflect.MethodDescriptor) string {
 	return "/" + string(md.Parent().FullName()) + "/" + string(md.Name())
 }
 
-// Invoke calls method md on conn, sending messages taken from next (returns io.EOF when there are no more;
-// for unary and server-streaming exactly one message is taken, and if next gives io.EOF immediately an empty
-// message is sent). Client/bidi streams send each message as next returns it; bidi sends and receives
-// concurrently so replies print while input is still being read. A gRPC failure is NOT an error: it is in
-// Result.Status. The returned error is only for local failures (e.g. next returned a non-EOF error such as
-// bad JSON -> the call is cancelled and that error returned, wrapped).
+// Invoke calls method md on conn with the requests next returns, io.EOF
+// after the last. A unary or server-streaming call takes exactly one
+// request, an empty one when next returns io.EOF at once. A client or bidi
+// stream sends each request as next returns it, and a bidi stream receives
+// meanwhile, so replies print while input is still being read.
+//
+// A call the server fails is no error: its status is in Result.Status. The
+// error is for local failures, such as next returning an error other than
+// io.EOF (bad input): that cancels the call and is returned wrapped.
 //
 // For client and bidi streams next runs on its own goroutine. If the call
 // ends while next is blocked (say, reading a terminal), Invoke returns without

@@ -53,7 +53,7 @@ func sampleMethod(t testing.TB, name string) protoreflect.MethodDescriptor {
 }
 
 func jsonRequests(md protoreflect.MethodDescriptor, input string) func() (proto.Message, error) {
-	return NewRequestReader(strings.NewReader(input), md.Input(), nil).Next
+	return NewReader(InputJSON, strings.NewReader(input), md.Input(), nil, ReaderOptions{}).Next
 }
 
 // collect returns a handler that keeps every reply as protojson-free field
@@ -185,14 +185,14 @@ func TestInvokeBidiInterleaves(t *testing.T) {
 		calls++
 		switch calls {
 		case 1:
-			return NewRequestReader(strings.NewReader(`{"text":"first"}`), md.Input(), nil).Next()
+			return NewReader(InputJSON, strings.NewReader(`{"text":"first"}`), md.Input(), nil, ReaderOptions{}).Next()
 		case 2:
 			select {
 			case <-firstReply:
 			case <-ctx.Done():
 				return nil, errors.New("first reply never arrived before the second message was needed")
 			}
-			return NewRequestReader(strings.NewReader(`{"text":"second"}`), md.Input(), nil).Next()
+			return NewReader(InputJSON, strings.NewReader(`{"text":"second"}`), md.Input(), nil, ReaderOptions{}).Next()
 		default:
 			return nil, io.EOF
 		}
@@ -373,7 +373,7 @@ func TestInvokeReturnsWhileInputBlocks(t *testing.T) {
 	next := func() (proto.Message, error) {
 		calls++
 		if calls == 1 {
-			return NewRequestReader(strings.NewReader(`{"text":"only"}`), md.Input(), nil).Next()
+			return NewReader(InputJSON, strings.NewReader(`{"text":"only"}`), md.Input(), nil, ReaderOptions{}).Next()
 		}
 		<-release // input that never comes while the call lasts
 		return nil, io.EOF

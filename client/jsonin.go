@@ -19,33 +19,10 @@ import (
 	"google.golang.org/protobuf/types/dynamicpb"
 )
 
-// InputError reports a request that could not be read: malformed JSON or a
-// message that does not fit the request type. Callers treat it as a usage
-// error (bad input) rather than a failure of the call.
-type InputError struct {
-	Request int    // 1-based number of the request in the input
-	Line    int    // 1-based line in the whole input; 0 when unknown
-	Column  int    // 1-based column (in characters) in the whole input; 0 when unknown
-	Problem string // what is wrong, e.g. `unknown field "foo"`
-	Err     error  // underlying decoder error, if any
-}
-
-// Error formats the error as "request N: line L, column C: problem".
-func (e *InputError) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("request %d: line %d, column %d: %s", e.Request, e.Line, e.Column, e.Problem)
-	}
-	return fmt.Sprintf("request %d: %s", e.Request, e.Problem)
-}
-
-// Unwrap returns the underlying decoder error.
-func (e *InputError) Unwrap() error { return e.Err }
-
-// RequestReader reads a sequence of JSON objects (whitespace/newline separated) from r, each decoded into a new
-// dynamicpb message of type md with protojson (resolver used for Any). It returns io.EOF at the end.
-//
-// Each object is returned as soon as its closing brace has been read, so
-// requests typed at a terminal are sent one by one.
+// RequestReader is the Reader of InputJSON: it reads a sequence of JSON
+// objects, each decoded into a new dynamicpb message with protojson (the
+// resolver finds the types of Any fields). Each object is returned as soon
+// as its closing brace has been read.
 type RequestReader struct {
 	decoder  *json.Decoder
 	tracker  *positionTracker
@@ -55,8 +32,9 @@ type RequestReader struct {
 	stickErr error
 }
 
-// NewRequestReader returns a reader of md messages from r. A nil resolver
-// means protoregistry.GlobalTypes.
+// NewRequestReader is NewReader for InputJSON with unknown fields rejected
+// until AllowUnknownFields is called. A nil resolver means
+// protoregistry.GlobalTypes.
 func NewRequestReader(r io.Reader, md protoreflect.MessageDescriptor, resolver TypeResolver) *RequestReader {
 	if resolver == nil {
 		resolver = protoregistry.GlobalTypes
@@ -150,8 +128,8 @@ func jsonKind(first byte) string {
 
 // protojsonPosition matches the "(line L:C): " that protojson puts in its
 // messages, with positions relative to the object being decoded. It is
-// compiled on first use: only bad input needs it, and compiling it at start
-// cost every call about 20 µs.
+// compiled on first use because only bad input needs it, and every call
+// would otherwise pay for compiling it at start.
 var protojsonPosition = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\(line (\d+):(\d+)\):?\s*`) })
 
 // protojsonError turns a protojson error into an InputError positioned in the

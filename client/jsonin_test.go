@@ -59,7 +59,7 @@ func testRequestDescriptor(t testing.TB) protoreflect.MessageDescriptor {
 
 func readAll(t *testing.T, input string) ([]proto.Message, error) {
 	t.Helper()
-	rr := NewRequestReader(strings.NewReader(input), testRequestDescriptor(t), nil)
+	rr := NewReader(InputJSON, strings.NewReader(input), testRequestDescriptor(t), nil, ReaderOptions{})
 	var msgs []proto.Message
 	for {
 		msg, err := rr.Next()
@@ -168,12 +168,22 @@ func TestRequestReaderErrors(t *testing.T) {
 	}
 }
 
+// TestRequestReaderAllowUnknownFields: with the option, a field the schema
+// does not know is skipped and the rest of the object is kept.
+func TestRequestReaderAllowUnknownFields(t *testing.T) {
+	md := testRequestDescriptor(t)
+	msg, err := NewReader(InputJSON, strings.NewReader(`{"message":"kept","addedLater":1}`), md, nil, ReaderOptions{AllowUnknownFields: true}).Next()
+	if err != nil || fieldString(msg, "message") != "kept" {
+		t.Errorf("with unknown fields allowed: %v, %v", msg, err)
+	}
+}
+
 // TestRequestReaderStreams proves each object is returned once complete, with
 // the rest of the input not yet written: the reader must not wait for EOF.
 func TestRequestReaderStreams(t *testing.T) {
 	pr, pw := io.Pipe()
 	defer pw.Close()
-	rr := NewRequestReader(pr, testRequestDescriptor(t), nil)
+	rr := NewReader(InputJSON, pr, testRequestDescriptor(t), nil, ReaderOptions{})
 	go func() {
 		_, _ = io.WriteString(pw, "{\"message\":\"first\"}\n")
 	}()
@@ -199,7 +209,7 @@ func TestRequestReaderStreams(t *testing.T) {
 
 func TestRequestReaderReadErrorIsNotInputError(t *testing.T) {
 	boom := errors.New("disk on fire")
-	rr := NewRequestReader(io.MultiReader(strings.NewReader(`{"message":`), errReader{boom}), testRequestDescriptor(t), nil)
+	rr := NewReader(InputJSON, io.MultiReader(strings.NewReader(`{"message":`), errReader{boom}), testRequestDescriptor(t), nil, ReaderOptions{})
 	_, err := rr.Next()
 	var inputErr *InputError
 	if !errors.Is(err, boom) || errors.As(err, &inputErr) {
@@ -221,7 +231,7 @@ func FuzzRequestReader(f *testing.F) {
 	}
 	md := testRequestDescriptor(f)
 	f.Fuzz(func(t *testing.T, input string) {
-		drainFuzzed(t, NewRequestReader(strings.NewReader(input), md, nil).Next)
+		drainFuzzed(t, NewReader(InputJSON, strings.NewReader(input), md, nil, ReaderOptions{}).Next)
 	})
 }
 

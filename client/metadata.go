@@ -10,8 +10,10 @@ import (
 	"sockscope/internal/safetext"
 )
 
-// ParseHeaders parses `key: value` lines (as given with -H). Keys are lower-cased; values trimmed; `-bin` keys
-// are base64-decoded (std or raw std). Bad line -> error naming the line and what is wrong.
+// ParseHeaders parses `key: value` lines, as -H takes them. Keys are
+// lower-cased and values trimmed; the value of a `-bin` key is base64,
+// padded or not, and is decoded. A bad line is an error that names the line
+// and says what is wrong with it.
 //
 // Problems gRPC would only report once the call is under way (invalid key
 // characters, reserved names, non-printable values) are caught here instead.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strconv"
 
 	"google.golang.org/genproto/googleapis/rpc/code"
@@ -75,14 +76,12 @@ type undecodedDetail struct {
 	Value string `json:"value"`
 }
 
-// StatusJSON renders a status as JSON {"code":"NOT_FOUND","message":..,"details":[...]} with every detail
-// decoded through resolver (google.rpc types are always resolvable: import
-// google.golang.org/genproto/googleapis/rpc/errdetails so they are registered; fall back to
-// protoregistry.GlobalTypes when resolver does not know a type; an unknown detail prints its type URL and
-// base64 value instead of failing).
-//
-// The output is indented with two spaces and has no trailing newline. A nil
-// status renders as OK.
+// StatusJSON renders a status as JSON, {"code": "NOT_FOUND", "message":
+// ..., "details": [...]}, indented with two spaces and without a trailing
+// newline; a nil status renders as OK. Each detail is decoded through
+// resolver, then protoregistry.GlobalTypes, where this package registers the
+// google.rpc types; a detail of a type neither knows prints as its type URL
+// and base64 value instead of failing.
 func StatusJSON(st *status.Status, resolver TypeResolver) ([]byte, error) {
 	proto := st.Proto() // nil-safe: a nil status is OK
 	doc := statusDocument{
@@ -99,7 +98,7 @@ func StatusJSON(st *status.Status, resolver TypeResolver) ([]byte, error) {
 	// Messages are for people and terminals, not HTML.
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(doc); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("status as JSON: %w", err)
 	}
 	return bytes.TrimSuffix(out.Bytes(), []byte("\n")), nil
 }

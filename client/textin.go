@@ -17,10 +17,10 @@ import (
 // text format, in requests and replies, as grpcurl's -format text has it.
 const RecordSeparator = '\x1e'
 
-// TextRequestReader reads requests in protobuf text format, separated by
-// RecordSeparator; each is returned as soon as its separator (or the end of
-// input) has been read. Blank input, or a blank record after the last
-// separator, is no request.
+// TextRequestReader is the Reader of InputText: it reads requests in
+// protobuf text format, separated by RecordSeparator; each is returned as
+// soon as its separator (or the end of input) has been read. Blank input,
+// or a blank record after the last separator, is no request.
 type TextRequestReader struct {
 	r         *bufio.Reader
 	msgType   protoreflect.MessageType
@@ -30,8 +30,9 @@ type TextRequestReader struct {
 	stickErr  error
 }
 
-// NewTextRequestReader returns a reader of md messages from r. A nil
-// resolver means protoregistry.GlobalTypes.
+// NewTextRequestReader is NewReader for InputText with unknown fields
+// rejected until AllowUnknownFields is called. A nil resolver means
+// protoregistry.GlobalTypes.
 func NewTextRequestReader(r io.Reader, md protoreflect.MessageDescriptor, resolver TypeResolver) *TextRequestReader {
 	if resolver == nil {
 		resolver = protoregistry.GlobalTypes

@@ -13,10 +13,7 @@ import (
 
 func readAllText(t *testing.T, input string, allowUnknown bool) ([]proto.Message, error) {
 	t.Helper()
-	tr := NewTextRequestReader(strings.NewReader(input), testRequestDescriptor(t), nil)
-	if allowUnknown {
-		tr.AllowUnknownFields()
-	}
+	tr := NewReader(InputText, strings.NewReader(input), testRequestDescriptor(t), nil, ReaderOptions{AllowUnknownFields: allowUnknown})
 	var msgs []proto.Message
 	for {
 		msg, err := tr.Next()
@@ -109,7 +106,7 @@ func FuzzTextRequestReader(f *testing.F) {
 	}
 	md := testRequestDescriptor(f)
 	f.Fuzz(func(t *testing.T, input string) {
-		drainFuzzed(t, NewTextRequestReader(strings.NewReader(input), md, nil).Next)
+		drainFuzzed(t, NewReader(InputText, strings.NewReader(input), md, nil, ReaderOptions{}).Next)
 	})
 }
 

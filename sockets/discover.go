@@ -14,7 +14,8 @@ import (
 	"time"
 )
 
-// Defaults applied when the matching Options field is zero.
+// Defaults applied when the matching Options field is zero, and the ones
+// flags that set the same limits start from.
 const (
 	DefaultMaxDepth      = 6
 	DefaultProbeTimeout  = time.Second
@@ -87,8 +88,8 @@ type Root struct {
 	Err error
 }
 
-// Scan is the result of discovery, updated in place by nothing: probes
-// deliver their results as new Socket values.
+// Scan is the result of discovery. Probes deliver their results as new
+// Socket values, which Update puts in place of the discovered ones.
 type Scan struct {
 	// Sockets are sorted by path; file sockets first, then abstract ones.
 	Sockets []Socket

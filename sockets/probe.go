@@ -7,10 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
-	"os"
-	"syscall"
 	"time"
 
 	"golang.org/x/net/http2"
@@ -74,7 +71,7 @@ func probeRaw(ctx context.Context, s *Socket, timeout time.Duration) (healthServ
 	dialer := net.Dialer{Timeout: timeout}
 	conn, err := dialer.DialContext(ctx, "unix", s.Path)
 	if err != nil {
-		classifyConnectError(ctx, s, err)
+		judgeConnectError(ctx, s, timeout, err)
 		return
 	}
 	defer conn.Close()
@@ -118,49 +115,38 @@ func probeRaw(ctx context.Context, s *Socket, timeout time.Duration) (healthServ
 	return false
 }
 
-func classifyConnectError(ctx context.Context, s *Socket, err error) {
-	var netErr net.Error
-	switch {
-	case ctx.Err() != nil:
+// judgeConnectError turns a failed connect into the socket's kind and hint,
+// in client.ClassifyConnectError's words so that --scan, the TUI and a
+// failed call describe a socket alike; a scan that ends leaves the socket
+// pending.
+func judgeConnectError(ctx context.Context, s *Socket, timeout time.Duration, err error) {
+	if ctx.Err() != nil {
 		s.Kind, s.Err = KindPending, ctx.Err().Error()
-	case errors.Is(err, syscall.ECONNREFUSED):
+		return
+	}
+	ce := client.ClassifyConnectError(ctx, client.Target{Network: "unix", Address: s.Path, Abstract: s.Abstract}, timeout, err)
+	reason := ce.Reason()
+	switch ce.Kind {
+	case client.ErrRefused:
 		notListening := false
 		s.Listening = &notListening
-		s.Kind, s.Hint = KindStale, "nothing is listening (connection refused); the file can be removed"
-	case errors.Is(err, fs.ErrPermission):
-		s.Kind, s.Hint = KindDenied, "no permission to connect"+ownerNote(s.Owner)
-	case errors.Is(err, fs.ErrNotExist):
-		s.Kind, s.Hint = KindStale, "the socket file vanished during the scan"
-	case errors.Is(err, syscall.EPROTOTYPE):
-		s.Kind, s.Hint = KindNotStream, "not a stream socket: not probed (gRPC needs a stream socket)"
-	case errors.Is(err, syscall.EAGAIN):
-		s.Kind, s.Hint = KindSilent, "accept backlog full: the server is not accepting connections"
-	case errors.As(err, &netErr) && netErr.Timeout():
-		s.Kind, s.Hint = KindSilent, "connect timed out"
+		s.Kind, s.Hint = KindStale, reason+"; the file can be removed"
+	case client.ErrNotSocket:
+		// Replaced since discovery; what is there now is not for a scan to remove.
+		notListening := false
+		s.Listening = &notListening
+		s.Kind, s.Hint = KindStale, reason
+	case client.ErrNoSuchSocket:
+		s.Kind, s.Hint = KindStale, reason+"; it vanished during the scan"
+	case client.ErrPermission:
+		s.Kind, s.Hint = KindDenied, reason
+	case client.ErrNotStream:
+		s.Kind, s.Hint = KindNotStream, reason
+	case client.ErrBusy, client.ErrConnectTimeout:
+		s.Kind, s.Hint = KindSilent, reason
 	default:
-		s.Kind, s.Err = KindOther, fmt.Sprintf("connect: %v", unwrapOpError(err))
+		s.Kind, s.Err = KindOther, "connect: "+reason
 	}
-}
-
-func ownerNote(o *Owner) string {
-	if o == nil || o.User == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (owner %s, group %s, mode %s)", o.User, o.Group, o.Mode)
-}
-
-// unwrapOpError keeps the cause of a *net.OpError, whose own message repeats
-// the socket path.
-func unwrapOpError(err error) error {
-	var opErr *net.OpError
-	if errors.As(err, &opErr) && opErr.Err != nil {
-		var sysErr *os.SyscallError
-		if errors.As(opErr.Err, &sysErr) {
-			return sysErr.Err
-		}
-		return opErr.Err
-	}
-	return err
 }
 
 // readAnswer reads until the first bytes tell what the peer speaks, the

@@ -95,6 +95,9 @@ func TestScanClassifiesEveryKind(t *testing.T) {
 	if stale.Listening == nil || *stale.Listening {
 		t.Errorf("stale socket listening = %v, want false", stale.Listening)
 	}
+	if want := "connection refused (stale socket: nothing is listening); the file can be removed"; stale.Hint != want {
+		t.Errorf("stale socket hint = %q, want %q, as a failed dial words it", stale.Hint, want)
+	}
 	if o := stale.Owner; o == nil || o.UID != uint32(os.Getuid()) || o.User == "" || len(o.Mode) != 4 {
 		t.Errorf("stale socket owner = %+v", o)
 	}

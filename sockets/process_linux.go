@@ -11,7 +11,7 @@ import (
 
 // peerProcess names the process at the other end of conn from SO_PEERCRED.
 // The kernel records the credentials of whoever called listen(). A pid of
-// 0 means the server lives in a pid namespace we cannot see.
+// 0 means the server lives in a pid namespace this process cannot see.
 func peerProcess(conn net.Conn) *Process {
 	uc, ok := conn.(*net.UnixConn)
 	if !ok {
@@ -47,7 +47,8 @@ func processInfo(pid int) *Process {
 
 // fillProcessesFromFDs finds, for each listening socket without a process,
 // the process holding its listener in /proc/<pid>/fd. Processes whose fd
-// tables we may not read are skipped: their sockets stay "unknown".
+// tables this user may not read are skipped, and their sockets keep no
+// process.
 func fillProcessesFromFDs(socks []Socket) {
 	want := make(map[uint64]int) // listener inode -> index in socks
 	for i := range socks {

@@ -1,8 +1,10 @@
 package sockets
 
 import (
+	"cmp"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -10,7 +12,7 @@ import (
 // one.
 type Kind string
 
-// The kinds, in the order a listing groups them.
+// The kinds; KindOrder is the order listings group them in.
 const (
 	// KindPending is the kind of a discovered socket whose probe has not
 	// finished yet; it never appears in a finished scan.
@@ -50,6 +52,21 @@ func (k Kind) Rank() int {
 	return len(KindOrder)
 }
 
+// CompareForListing orders sockets the way every listing shows them: by
+// kind in KindOrder, then files before abstract sockets, then by path.
+func CompareForListing(a, b *Socket) int {
+	if c := cmp.Compare(a.Kind.Rank(), b.Kind.Rank()); c != 0 {
+		return c
+	}
+	if a.Abstract != b.Abstract {
+		if a.Abstract {
+			return 1
+		}
+		return -1
+	}
+	return strings.Compare(a.Path, b.Path)
+}
+
 // Reflection values of a gRPC socket.
 const (
 	ReflectionV1      = "v1"
@@ -83,8 +100,8 @@ type Socket struct {
 	Schema *SchemaChoice `json:"schema"`
 	// Health maps a service name to its grpc.health.v1 serving status when
 	// the server has the health service: "" is the server as a whole, then
-	// each of the first MaxHealthChecks Services (the reflection and health
-	// services themselves left out). A service the health server does not
+	// each of the first MaxHealthChecks Services (the infrastructure ones,
+	// client.IsInfrastructure, left out). A service the health server does not
 	// know (NotFound) is "SERVICE_UNKNOWN"; one whose check failed otherwise,
 	// or was not made, is absent.
 	Health map[string]string `json:"health"`

@@ -10,7 +10,7 @@ import (
 // equivalent, so what was explored can be scripted.
 func commandLines(address, method string, req savedRequest, start Headers, authority string) (ours, grpcurl string) {
 	headerArgs := start.Args
-	body := compactJSON(req.body)
+	body := string(client.CompactJSON([]byte(req.body)))
 	var headers []string
 	for _, line := range strings.Split(req.metadata, "\n") {
 		if line = strings.TrimSpace(line); line != "" {
@@ -76,32 +76,6 @@ func commandLines(address, method string, req savedRequest, start Headers, autho
 		grpcurl += "  # and the headers of " + strings.Join(unread, ", ") + ": grpcurl reads none from files"
 	}
 	return strings.Join(o, " "), grpcurl
-}
-
-// compactJSON removes the template's indentation so the command line stays one line.
-func compactJSON(text string) string {
-	var b strings.Builder
-	inString, escaped := false, false
-	for _, r := range text {
-		switch {
-		case inString:
-			b.WriteRune(r)
-			if escaped {
-				escaped = false
-			} else if r == '\\' {
-				escaped = true
-			} else if r == '"' {
-				inString = false
-			}
-		case r == '"':
-			inString = true
-			b.WriteRune(r)
-		case r == ' ' || r == '\n' || r == '\t' || r == '\r':
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // shellQuote quotes s for a POSIX shell when it needs quoting.

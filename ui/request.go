@@ -1,10 +1,8 @@
 package ui
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -13,7 +11,6 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/dynamicpb"
@@ -177,7 +174,8 @@ func (p *requestPane) addMetadata(key, line string) bool {
 func (p requestPane) request() (proto.Message, metadata.MD, time.Duration, error) {
 	msg, err := parseRequest(p.body.Value(), p.method.Input(), p.resolver)
 	if err != nil {
-		return nil, nil, 0, fmt.Errorf("request: %w", err)
+		// The InputError names the request and the place, as --call prints it.
+		return nil, nil, 0, err
 	}
 	var lines []string
 	for _, l := range strings.Split(p.metadata.Value(), "\n") {
@@ -199,31 +197,27 @@ func (p requestPane) request() (proto.Message, metadata.MD, time.Duration, error
 	return msg, md, deadline, nil
 }
 
-// parseRequest decodes one JSON request, reporting syntax errors with line and column.
+// parseRequest reads the editor's text through the reader --call -d uses,
+// so a mistake is shown here in the words and at the line and column the
+// command line gives for it. Blank text is an empty message, as a call given
+// no data sends. The editor holds one request: each send takes one, so a
+// second is a mistake here although a stream on the command line takes it.
 func parseRequest(text string, md protoreflect.MessageDescriptor, resolver client.TypeResolver) (proto.Message, error) {
-	msg := dynamicpb.NewMessage(md)
-	if strings.TrimSpace(text) == "" {
-		return msg, nil
+	r := client.NewReader(client.InputJSON, strings.NewReader(text), md, resolver, client.ReaderOptions{})
+	msg, err := r.Next()
+	if err == io.EOF {
+		return dynamicpb.NewMessage(md), nil
 	}
-	var syntax *json.SyntaxError
-	if err := json.Unmarshal([]byte(text), new(json.RawMessage)); errors.As(err, &syntax) {
-		line, col := lineColumn([]byte(text), int(syntax.Offset)-1)
-		return nil, fmt.Errorf("line %d, column %d: %v", line, col, syntax)
-	} else if err != nil {
+	if err != nil {
 		return nil, err
 	}
-	if err := (protojson.UnmarshalOptions{Resolver: resolver}).Unmarshal([]byte(text), msg); err != nil {
-		return nil, errors.New(strings.TrimPrefix(err.Error(), "proto: "))
+	switch _, err := r.Next(); {
+	case err == io.EOF:
+		return msg, nil
+	case err != nil:
+		return nil, err
 	}
-	return msg, nil
-}
-
-func lineColumn(b []byte, offset int) (int, int) {
-	offset = min(max(offset, 0), len(b))
-	before := b[:offset]
-	line := bytes.Count(before, []byte("\n")) + 1
-	col := offset - bytes.LastIndexByte(before, '\n')
-	return line, col
+	return nil, &client.InputError{Request: 2, Problem: "the editor sends one request at a time: send the first, then write the next in its place"}
 }
 
 func (p requestPane) View() string {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -12,6 +12,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
+	"sockscope/client"
 	"sockscope/sockets"
 )
 
@@ -286,15 +287,13 @@ func (p *socketsPane) reselect(path string) {
 	}
 }
 
-// sortItems groups by kind (gRPC first) and keeps paths in order within a kind.
+// sortItems puts the rows in the order every listing uses
+// (sockets.CompareForListing).
 func sortItems(items []list.Item) []list.Item {
 	out := append([]list.Item(nil), items...)
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i].(socketItem).s, out[j].(socketItem).s
-		if a.Kind.Rank() != b.Kind.Rank() {
-			return a.Kind.Rank() < b.Kind.Rank()
-		}
-		return a.Path < b.Path
+	slices.SortStableFunc(out, func(a, b list.Item) int {
+		sa, sb := a.(socketItem).s, b.(socketItem).s
+		return sockets.CompareForListing(&sa, &sb)
 	})
 	return out
 }
@@ -375,63 +374,38 @@ func (d socketDelegate) Render(w io.Writer, m list.Model, index int, item list.I
 		return
 	}
 	st := d.styles
-	s := it.s
+	// Unlike --scan, the row counts the health service: it lists what the
+	// explorer will offer to call, and only reflection is how the list was
+	// learned.
+	sum := sockets.Summarize(it.s, client.ReflectionOnly)
 	width := m.Width()
-	kind := string(s.Kind)
-	if s.Kind == sockets.KindPending {
-		kind = "…"
-	}
-	badge := fmt.Sprintf("%-10s", kind)
-	if style, ok := st.Badge[kind]; ok {
+	badge := fmt.Sprintf("%-10s", sum.Kind)
+	if style, ok := st.Badge[sum.Kind]; ok {
 		badge = style.Render(badge)
 	}
 	cursor := "  "
-	path := truncate(s.Path, width-13)
+	path := truncate(sum.Path, width-13)
 	if index == m.Index() {
 		cursor = st.Selected.Render("▸ ")
 		path = st.Selected.Render(path)
 	}
 	fmt.Fprintf(w, "%s%s %s\n", cursor, badge, path)
+	fmt.Fprint(w, "             "+st.Dim.Render(truncate(rowDetail(sum), width-13)))
+}
 
-	// Short facts first (what it is, who owns it, who serves it), then the
-	// long service list or hint, which the row's width may cut.
-	var detail []string
-	var long string
-	switch {
-	case len(s.Services) > 0:
-		// Reflection is how the list was learned, not something to call.
-		var names []string
-		for _, name := range s.Services {
-			if !strings.HasPrefix(name, "grpc.reflection.") {
-				names = append(names, name)
-			}
-		}
-		summary := fmt.Sprintf("%d services", len(names))
-		if s.Schema != nil {
-			summary = "no reflection, schema " + s.Schema.Name + ", " + summary
-		}
-		detail = append(detail, summary)
-		if h := sockets.HealthSummary(s.Health); h != "" {
-			detail = append(detail, h)
-		}
-		long = strings.Join(names, ", ")
-	case s.Hint != "":
-		long = s.Hint
-	case s.Err != "":
-		long = s.Err
+// rowDetail is a row's second line: short facts first (what it serves, who
+// owns it, who serves it), then the service names and the note, which the
+// row's width may cut.
+func rowDetail(sum sockets.Summary) string {
+	owner := sum.Owner
+	if sum.WorldWritable {
+		owner += " world-writable"
 	}
-	if s.Owner != nil {
-		o := s.Owner.User + " " + s.Owner.Mode
-		if s.Owner.WorldWritable {
-			o += " world-writable"
+	var parts []string
+	for _, part := range []string{sum.Served, sum.Health, owner, sum.Process, strings.Join(sum.Services, ", "), sum.Note} {
+		if part != "" {
+			parts = append(parts, part)
 		}
-		detail = append(detail, o)
 	}
-	if s.Process != nil {
-		detail = append(detail, fmt.Sprintf("pid %d %s", s.Process.PID, s.Process.Comm))
-	}
-	if long != "" {
-		detail = append(detail, long)
-	}
-	fmt.Fprint(w, "             "+st.Dim.Render(truncate(strings.Join(detail, " · "), width-13)))
+	return strings.Join(parts, " · ")
 }
