@@ -314,10 +314,13 @@ func TestSchemaChoiceShown(t *testing.T) {
 var (
 	clockTime = regexp.MustCompile(`\d\d:\d\d:\d\d\.\d\d\d`)
 	duration  = regexp.MustCompile(`\b\d+(\.\d+)?(ns|µs|ms|s)\b`)
+	grpcGo    = regexp.MustCompile(`grpc-go/[0-9][0-9A-Za-z.+-]*`)
 )
 
 // goldenView is the view with colours stripped and what differs on every
-// run (the socket path, arrival times, durations) masked to the same width.
+// run (the socket path, arrival times, durations) or with every grpc-go
+// release (the user-agent the sample server echoes) masked to the same
+// width.
 func goldenView(m Model) string {
 	view := ansi.Strip(m.View().Content)
 	if shown := m.services.shownTitle(); shown != "" {
@@ -326,20 +329,22 @@ func goldenView(m Model) string {
 	view = clockTime.ReplaceAllString(view, "hh:mm:ss.mmm")
 	lines := strings.Split(view, "\n")
 	for i, line := range lines {
-		lines[i] = maskLineDurations(line)
+		lines[i] = maskLine(line)
 	}
 	return strings.Join(lines, "\n")
 }
 
-// maskLineDurations replaces each measured duration with ##### and, in a
-// line that ends at a box border, re-pads it so the border stays put.
-func maskLineDurations(line string) string {
+// maskLine replaces each measured duration with ##### and the grpc-go
+// version with VERSION and, in a line that ends at a box border, re-pads it
+// so the border stays put.
+func maskLine(line string) string {
 	masked := duration.ReplaceAllStringFunc(line, func(d string) string {
 		if d == "30s" { // the deadline field's default, not a measurement
 			return d
 		}
 		return "#####"
 	})
+	masked = grpcGo.ReplaceAllString(masked, "grpc-go/VERSION")
 	if masked == line || !strings.HasSuffix(line, "│") {
 		return masked
 	}
