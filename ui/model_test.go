@@ -25,31 +25,19 @@ import (
 	"sockscope/reflection"
 	"sockscope/sample"
 	"sockscope/sample/samplepb"
+	"sockscope/sample/sampletest"
 	"sockscope/sockets"
 	"sockscope/sockets/socketstest"
 )
 
 func startSample(t *testing.T) string {
 	t.Helper()
-	return startSampleAs(t, "s.sock", sample.ReflectionV1)
+	return sampletest.Serve(t, sample.Options{Reflection: sample.ReflectionV1})
 }
 
 func startSampleAs(t *testing.T, name string, mode sample.Reflection) string {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "ssui")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	path := filepath.Join(dir, name)
-	lis, err := sample.Listen(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := sample.NewServer(sample.Options{Reflection: mode})
-	go srv.Serve(lis)
-	t.Cleanup(srv.Stop)
-	return path
+	return sampletest.ServeAt(t, filepath.Join(sampletest.ShortDir(t), name), sample.Options{Reflection: mode})
 }
 
 // harness runs a model the way bubbletea does: commands on their own
@@ -280,11 +268,7 @@ func TestMissingNamespaceOffered(t *testing.T) {
 // TestSchemaChoiceShown: a server without reflection gets a schema, and
 // the explorer says which one and why.
 func TestSchemaChoiceShown(t *testing.T) {
-	config, err := os.MkdirTemp("", "ssuicfg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(config) })
+	config := sampletest.ShortDir(t)
 	t.Setenv("XDG_CONFIG_HOME", config)
 	schemaDir := filepath.Join(config, "sockscope", "schemas", "mine")
 	if err := os.CopyFS(schemaDir, sample.ProtoTree()); err != nil {
@@ -359,11 +343,7 @@ func maskLine(line string) string {
 // processes. The sockets are given as a finished scan, so the view does not
 // depend on this machine.
 func TestGoldenSockets(t *testing.T) {
-	empty, err := os.MkdirTemp("", "ssuigold")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(empty) })
+	empty := sampletest.ShortDir(t)
 	h := newHarness(t, New(Options{Scan: sockets.Options{Roots: []string{empty}, NoDefaultRoots: true}}))
 	h.send(tea.WindowSizeMsg{Width: 100, Height: 24}, nil)
 	h.send(h.m.Init(), func(m Model) bool { return !m.sockets.scanning })
@@ -490,11 +470,7 @@ func TestSocketsListToExplorer(t *testing.T) {
 }
 
 func TestEmptyStateStartsSample(t *testing.T) {
-	empty, err := os.MkdirTemp("", "ssempty")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(empty) })
+	empty := sampletest.ShortDir(t)
 	var started string
 	start := func() (string, error) {
 		started = startSample(t)
@@ -556,11 +532,7 @@ func TestHelpToggleAndQuitKeys(t *testing.T) {
 // keeping those statuses.
 func serveHealth(t *testing.T, statuses map[string]healthpb.HealthCheckResponse_ServingStatus) string {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "ssui")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := sampletest.ShortDir(t)
 	lis, err := net.Listen("unix", filepath.Join(dir, "h.sock"))
 	if err != nil {
 		t.Fatal(err)
@@ -652,19 +624,7 @@ func TestNarrowServicesPaneKeepsHealth(t *testing.T) {
 }
 
 func TestStartHeaders(t *testing.T) {
-	dir, err := os.MkdirTemp("", "ssui")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	lis, err := sample.Listen(filepath.Join(dir, "s.sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := sample.NewServer(sample.Options{Reflection: sample.ReflectionV1, Token: "t"})
-	go srv.Serve(lis)
-	t.Cleanup(srv.Stop)
-	address := lis.Addr().String()
+	address := sampletest.Serve(t, sample.Options{Reflection: sample.ReflectionV1, Token: "t"})
 
 	// Without credentials the services pane says how to give them.
 	h := newHarness(t, New(Options{Address: address}))
@@ -711,11 +671,7 @@ func TestStartHeaders(t *testing.T) {
 }
 
 func TestNotGRPCExplained(t *testing.T) {
-	dir, err := os.MkdirTemp("", "ssui")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := sampletest.ShortDir(t)
 	path := filepath.Join(dir, "rest.sock")
 	socketstest.ServeHTTP1(t, path)
 
