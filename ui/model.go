@@ -21,6 +21,7 @@ import (
 
 	"sockscope/client"
 	"sockscope/reflection"
+	"sockscope/session"
 	"sockscope/sockets"
 )
 
@@ -28,13 +29,14 @@ import (
 type Options struct {
 	// Address opens the TUI on this socket instead of the discovered list.
 	Address string
-	// Schema adds .proto files and protosets to server reflection.
-	Schema reflection.Options
+	// Session is how every socket is opened: the schema files, the connect
+	// timeout, the authority and the reflection header. Its Address is set
+	// to each socket the user opens.
+	Session session.Config
 	// Scan says where and how to discover sockets.
 	Scan sockets.Options
-	// ConnectTimeout bounds each dial (default 3s); MaxMsgSize bounds replies (default 64 MiB).
-	ConnectTimeout time.Duration
-	MaxMsgSize     int
+	// MaxMsgSize bounds replies (client.DefaultMaxRecvMsgSize when zero).
+	MaxMsgSize int
 	// StreamKeep is how many stream messages the response pane keeps (default 10,000).
 	StreamKeep int
 	// StartSample starts the bundled sample server and returns its address; nil
@@ -42,18 +44,13 @@ type Options struct {
 	StartSample func() (string, error)
 	// Debug, when set, receives one line per message Update handles.
 	Debug io.Writer
-	// Headers are the metadata sockscope was started with (-H and friends).
+	// Headers are the call metadata sockscope was started with (-H and friends).
 	Headers Headers
-	// Authority is sent as :authority on every socket opened; empty means
-	// the default (localhost on unix sockets).
-	Authority string
 }
 
-// Headers is metadata given on the command line, for every connection.
+// Headers is call metadata given on the command line, for every connection;
+// the reflection share is in Options.Session.
 type Headers struct {
-	// Reflection goes with reflection requests and the probes that
-	// recognise a daemon without reflection.
-	Reflection metadata.MD
 	// Call goes with every call, under the metadata editor's lines: a key
 	// the editor names is replaced by the editor's values.
 	Call metadata.MD
@@ -105,7 +102,7 @@ type Model struct {
 	// The connection to the socket being explored; connID tells its results apart.
 	connID     int
 	connCancel context.CancelFunc
-	conn       *connection
+	conn       *session.Session
 	address    string
 	// saved holds what the user typed per address and method, for the session.
 	saved map[string]savedRequest
@@ -123,11 +120,8 @@ var _ tea.Model = Model{}
 
 // New builds the TUI model.
 func New(opts Options) Model {
-	if opts.ConnectTimeout <= 0 {
-		opts.ConnectTimeout = 3 * time.Second
-	}
 	if opts.MaxMsgSize <= 0 {
-		opts.MaxMsgSize = 64 << 20
+		opts.MaxMsgSize = client.DefaultMaxRecvMsgSize
 	}
 	keys := defaultKeyMap()
 	st := newStyles(true)
@@ -162,15 +156,17 @@ func (m Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{tea.RequestBackgroundColor}
 	if m.opts.Address != "" {
 		// Init cannot keep state, so the first connection uses connID 0 and no cancel.
-		cmds = append(cmds, connectCmd(context.Background(), 0, m.opts.Address, m.connectOptions()))
+		cmds = append(cmds, openSessionCmd(context.Background(), 0, m.sessionConfig(m.opts.Address)))
 	} else {
 		cmds = append(cmds, m.sockets.startCmd())
 	}
 	return tea.Batch(cmds...)
 }
 
-func (m Model) connectOptions() connectOptions {
-	return connectOptions{connectTimeout: m.opts.ConnectTimeout, maxMsgSize: m.opts.MaxMsgSize, schema: m.opts.Schema, headers: m.opts.Headers.Reflection, authority: m.opts.Authority}
+func (m Model) sessionConfig(address string) session.Config {
+	cfg := m.opts.Session
+	cfg.Address = address
+	return cfg
 }
 
 // Update implements tea.Model.
@@ -357,7 +353,7 @@ func (m Model) quit() (tea.Model, tea.Cmd) {
 	if m.connCancel != nil {
 		m.connCancel()
 	}
-	return m, tea.Sequence(closeConnectionCmd(m.conn), tea.Quit)
+	return m, tea.Sequence(closeSessionCmd(m.conn), tea.Quit)
 }
 
 // back cancels the call in flight first; otherwise it steps out one level.
@@ -377,7 +373,7 @@ func (m Model) back() (tea.Model, tea.Cmd) {
 	if !m.sockets.started {
 		scan = m.sockets.Init(m.opts.Scan)
 	}
-	return m, tea.Batch(closeConnectionCmd(conn), scan)
+	return m, tea.Batch(closeSessionCmd(conn), scan)
 }
 
 func (m *Model) leaveConnection() {
@@ -434,12 +430,12 @@ func (m Model) openSocket(address string) (tea.Model, tea.Cmd) {
 	m.services.loading, m.services.err = true, nil
 	m.services.title = address
 	m.layout()
-	return m, connectCmd(ctx, m.connID, address, m.connectOptions())
+	return m, openSessionCmd(ctx, m.connID, m.sessionConfig(address))
 }
 
 func (m Model) handleConnected(msg connectedMsg) (tea.Model, tea.Cmd) {
 	if msg.connID != m.connID || m.screen != screenExplorer {
-		return m, closeConnectionCmd(msg.conn)
+		return m, closeSessionCmd(msg.session)
 	}
 	m.services.loading = false
 	m.services.title = m.address
@@ -447,20 +443,17 @@ func (m Model) handleConnected(msg connectedMsg) (tea.Model, tea.Cmd) {
 		m.services.err = msg.err
 		return m, nil
 	}
-	m.conn = msg.conn
-	switch {
-	case msg.schema != "":
-		m.services.title = fmt.Sprintf("%s (schema %s)", m.address, msg.schema)
-	case msg.reflection != "" && msg.reflection != "none":
-		m.services.title = fmt.Sprintf("%s (reflection %s)", m.address, msg.reflection)
+	m.conn = msg.session
+	if short := msg.provenance.Short(); short != "" {
+		m.services.title = fmt.Sprintf("%s (%s)", m.address, short)
 	}
 	m.services.setMethods(msg.methods)
 	if sel := m.services.selected(); sel != nil {
 		m.switchMethod(nil, sel)
 	}
 	var hints []string
-	if msg.schema != "" {
-		hints = append(hints, fmt.Sprintf("the server has no reflection; using the %s schema because %s", msg.schema, msg.schemaWhy))
+	if hint := msg.provenance.SchemaHint(); hint != "" {
+		hints = append(hints, hint)
 	}
 	for _, err := range msg.leftOut {
 		hints = append(hints, "left out "+err.Error())
@@ -469,7 +462,7 @@ func (m Model) handleConnected(msg connectedMsg) (tea.Model, tea.Cmd) {
 		m.response.showHint(strings.Join(hints, "\n"))
 	}
 	if names := m.services.serviceNames(); len(names) > 0 {
-		return m, healthCmd(m.connID, m.conn, names, m.opts.Headers.Call)
+		return m, healthCmd(context.Background(), m.connID, m.conn, names, m.opts.Headers.Call)
 	}
 	return m, nil
 }
@@ -512,7 +505,7 @@ func (m *Model) switchMethod(from, to protoreflect.MethodDescriptor) {
 	}
 	var resolver client.TypeResolver
 	if m.conn != nil {
-		resolver = m.conn.resolver
+		resolver = m.conn.Resolver()
 	}
 	m.request.load(to, saved, resolver)
 }
@@ -567,7 +560,7 @@ func (m Model) send() (tea.Model, tea.Cmd) {
 	}
 	m.callCancel = cancel
 	m.calling = true
-	spec := callSpec{callID: m.callID, conn: m.conn.conn, method: md, header: header, resolver: m.conn.resolver, first: msg, maxMsg: m.opts.MaxMsgSize}
+	spec := callSpec{callID: m.callID, conn: m.conn.Conn(), method: md, header: header, resolver: m.conn.Resolver(), first: msg, maxMsg: m.opts.MaxMsgSize}
 	if md.IsStreamingClient() {
 		sends := make(chan proto.Message, 64)
 		m.callSends = sends
@@ -636,7 +629,7 @@ func (m Model) copyCommand() (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	saved := m.request.saved()
-	ours, theirs := commandLines(m.address, reflection.MethodName(md), saved, m.opts.Headers, m.opts.Authority)
+	ours, theirs := commandLines(m.address, reflection.MethodName(md), saved, m.opts.Headers, m.opts.Session.Authority)
 	m.response.showDescribe("sockscope:\n" + ours + "\n\ngrpcurl:\n" + theirs + "\n\n(the sockscope line is on the clipboard)")
 	return m, tea.SetClipboard(ours)
 }

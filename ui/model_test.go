@@ -26,6 +26,7 @@ import (
 	"sockscope/sample"
 	"sockscope/sample/samplepb"
 	"sockscope/sample/sampletest"
+	"sockscope/session"
 	"sockscope/sockets"
 	"sockscope/sockets/socketstest"
 )
@@ -630,17 +631,16 @@ func TestStartHeaders(t *testing.T) {
 	h := newHarness(t, New(Options{Address: address}))
 	h.send(tea.WindowSizeMsg{Width: 100, Height: 30}, nil)
 	m := h.send(h.m.Init(), func(m Model) bool { return m.conn != nil || m.services.err != nil })
-	if m.services.err == nil || !strings.Contains(m.services.err.Error(), "start sockscope with -H") {
+	if m.services.err == nil || !strings.Contains(m.services.err.Error(), "the server wants credentials for reflection too: -H 'key: value'") {
 		t.Fatalf("no credentials: err %v, want a hint about -H", m.services.err)
 	}
 
 	auth := metadata.Pairs("authorization", "Bearer t")
-	h = newHarness(t, New(Options{Address: address, Headers: Headers{
-		Reflection: auth,
-		Call:       metadata.Join(auth, metadata.Pairs("x-side", "call", "x-kept", "yes")),
-		Args:       []string{"-H", "@/run/secrets/token", "--rpc-header", "x-side: call"},
-		Expand:     true,
-	}, Authority: "agent.internal"}))
+	h = newHarness(t, New(Options{Address: address, Session: session.Config{ReflectionHeader: auth, Authority: "agent.internal"}, Headers: Headers{
+		Call:   metadata.Join(auth, metadata.Pairs("x-side", "call", "x-kept", "yes")),
+		Args:   []string{"-H", "@/run/secrets/token", "--rpc-header", "x-side: call"},
+		Expand: true,
+	}}))
 	h.send(tea.WindowSizeMsg{Width: 100, Height: 30}, nil)
 	m = h.send(h.m.Init(), func(m Model) bool { return m.conn != nil || m.services.err != nil })
 	if m.conn == nil {

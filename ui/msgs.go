@@ -6,17 +6,17 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"sockscope/client"
+	"sockscope/session"
 )
 
-// connectedMsg answers connectCmd; connID says which attempt it answers, and a
-// result for an attempt the user has left is closed and dropped.
+// connectedMsg answers openSessionCmd; connID says which attempt it
+// answers, and a result for an attempt the user has left is closed and
+// dropped.
 type connectedMsg struct {
 	connID     int
-	conn       *connection
+	session    *session.Session
 	methods    []protoreflect.MethodDescriptor
-	reflection string
-	schema     string  // the schema in use, when the server has no reflection
-	schemaWhy  string  // why that schema was chosen, and where it comes from
+	provenance session.Provenance
 	leftOut    []error // services whose malformed reflection could not be repaired
 	err        error
 }
