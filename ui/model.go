@@ -85,12 +85,9 @@ var explorerFocusOrder = []focus{focusServices, focusBody, focusMetadata, focusD
 
 // Model is the root model: it routes messages to panes and lays them out.
 type Model struct {
+	common
 	opts   Options
-	keys   keyMap
-	styles styles
 	help   help.Model
-	width  int
-	height int
 	screen screen
 	focus  focus
 
@@ -123,17 +120,15 @@ func New(opts Options) Model {
 	if opts.MaxMsgSize <= 0 {
 		opts.MaxMsgSize = client.DefaultMaxRecvMsgSize
 	}
-	keys := defaultKeyMap()
-	st := newStyles(true)
+	c := newCommon()
 	m := Model{
+		common:   c,
 		opts:     opts,
-		keys:     keys,
-		styles:   st,
 		help:     help.New(),
-		sockets:  newSocketsPane(keys, st, opts.StartSample != nil),
-		services: newServicesPane(keys, st),
-		request:  newRequestPane(keys, st),
-		response: newResponsePane(keys, st, opts.StreamKeep),
+		sockets:  newSocketsPane(c, opts.StartSample != nil),
+		services: newServicesPane(c),
+		request:  newRequestPane(c),
+		response: newResponsePane(c, opts.StreamKeep),
 		saved:    map[string]savedRequest{},
 	}
 	for key := range opts.Headers.Call {
@@ -180,7 +175,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.layout()
 		return m, nil
 	case tea.BackgroundColorMsg:
-		m.setStyles(newStyles(msg.IsDark()))
+		*m.styles = newStyles(msg.IsDark())
+		// The response pane keeps its text rendered; the other panes render
+		// with the shared styles as they draw.
+		m.response.refreshInfo()
 		return m, nil
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
@@ -218,15 +216,6 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
 	m.sockets, cmd = m.sockets.Update(msg)
 	return m, cmd
-}
-
-func (m *Model) setStyles(st styles) {
-	m.styles = st
-	m.sockets.setStyles(st)
-	m.services.styles = st
-	m.request.styles = st
-	m.response.styles = st
-	m.response.refreshInfo()
 }
 
 // textInputFocused says whether single-letter keys are text, not commands.

@@ -606,7 +606,7 @@ func TestServicesTreeShowsHealth(t *testing.T) {
 }
 
 func TestNarrowServicesPaneKeepsHealth(t *testing.T) {
-	p := newServicesPane(defaultKeyMap(), newStyles(true))
+	p := newServicesPane(newCommon())
 	p.SetSize(20, 40)
 	var methods []protoreflect.MethodDescriptor
 	for _, fd := range []protoreflect.FileDescriptor{samplepb.File_sample_v1_echo_proto, samplepb.File_sample_v1_workloads_proto} {

@@ -31,10 +31,7 @@ const (
 
 // responsePane shows replies, streams, status and describe text.
 type responsePane struct {
-	keys   keyMap
-	styles styles
-	width  int
-	height int
+	common
 	view   responseView
 	info   viewport.Model // unary reply, info and describe text
 	keep   int
@@ -58,13 +55,13 @@ type responsePane struct {
 	hint            string // what to change before sending again, when known
 }
 
-func newResponsePane(keys keyMap, st styles, keep int) responsePane {
+func newResponsePane(c common, keep int) responsePane {
 	if keep <= 0 {
 		keep = defaultStreamKeep
 	}
 	vp := viewport.New()
 	vp.SoftWrap = true
-	return responsePane{keys: keys, styles: st, info: vp, keep: keep, log: newStreamLog(keep)}
+	return responsePane{common: c, info: vp, keep: keep, log: newStreamLog(keep)}
 }
 
 func (p *responsePane) SetSize(w, h int) {
@@ -76,7 +73,7 @@ func (p *responsePane) SetSize(w, h int) {
 
 // begin clears the pane for a new call.
 func (p *responsePane) begin(method string, streaming bool, now time.Time) {
-	*p = responsePane{keys: p.keys, styles: p.styles, width: p.width, height: p.height, info: p.info, keep: p.keep,
+	*p = responsePane{common: p.common, info: p.info, keep: p.keep,
 		method: method, streaming: streaming, running: true, started: now, log: newStreamLog(p.keep), describe: p.describe}
 	p.view = viewReplies
 	p.refreshInfo()
@@ -84,8 +81,7 @@ func (p *responsePane) begin(method string, streaming bool, now time.Time) {
 
 // clear empties the pane when another method is selected.
 func (p *responsePane) clear() {
-	*p = responsePane{keys: p.keys, styles: p.styles, width: p.width, height: p.height, info: p.info, keep: p.keep,
-		log: newStreamLog(p.keep)}
+	*p = responsePane{common: p.common, info: p.info, keep: p.keep, log: newStreamLog(p.keep)}
 	p.refreshInfo()
 }
 

@@ -17,10 +17,7 @@ import (
 
 // servicesPane is the tree of services and their methods on one socket.
 type servicesPane struct {
-	keys    keyMap
-	styles  styles
-	width   int
-	height  int
+	common
 	rows    []serviceRow
 	cursor  int // index into rows; always a method row when any exists
 	offset  int // first row shown
@@ -42,11 +39,11 @@ type serviceRow struct {
 	method  protoreflect.MethodDescriptor
 }
 
-func newServicesPane(keys keyMap, st styles) servicesPane {
+func newServicesPane(c common) servicesPane {
 	filter := textinput.New()
 	filter.Prompt = "/ "
 	filter.Placeholder = "words in pkg.Service/Method"
-	return servicesPane{keys: keys, styles: st, filter: filter}
+	return servicesPane{common: c, filter: filter}
 }
 
 func (p *servicesPane) SetSize(w, h int) {

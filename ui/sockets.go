@@ -99,12 +99,9 @@ func (i socketItem) FilterValue() string {
 
 // socketsPane is the live list of discovered sockets.
 type socketsPane struct {
-	keys     keyMap
-	styles   styles
+	common
 	list     list.Model
 	spinner  spinner.Model
-	width    int
-	height   int
 	scanID   int
 	ctx      context.Context // ends the scan's probes and its watch
 	cancel   context.CancelFunc
@@ -118,9 +115,9 @@ type socketsPane struct {
 	scanOpts sockets.Options
 }
 
-func newSocketsPane(keys keyMap, st styles, canStart bool) socketsPane {
-	p := socketsPane{keys: keys, styles: st, canStart: canStart, spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
-	l := list.New(nil, socketDelegate{styles: st}, 0, 0)
+func newSocketsPane(c common, canStart bool) socketsPane {
+	p := socketsPane{common: c, canStart: canStart, spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
+	l := list.New(nil, socketDelegate{styles: c.styles}, 0, 0)
 	l.SetShowTitle(false)
 	l.SetShowHelp(false)
 	l.SetShowStatusBar(false)
@@ -151,11 +148,6 @@ func (p *socketsPane) begin(opts sockets.Options) {
 // it, so tea.Model.Init can return it.
 func (p socketsPane) startCmd() tea.Cmd {
 	return tea.Batch(scanCmd(p.ctx, p.scanID, p.scanOpts), p.spinner.Tick)
-}
-
-func (p *socketsPane) setStyles(st styles) {
-	p.styles = st
-	p.list.SetDelegate(socketDelegate{styles: st})
 }
 
 func (p *socketsPane) SetSize(w, h int) {
@@ -363,7 +355,7 @@ func (p socketsPane) help() bindings {
 
 // socketDelegate draws one socket in two lines: kind and path, then what it
 // serves (or the hint), owner and process.
-type socketDelegate struct{ styles styles }
+type socketDelegate struct{ styles *styles }
 
 func (d socketDelegate) Height() int                         { return 2 }
 func (d socketDelegate) Spacing() int                        { return 0 }
