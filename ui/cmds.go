@@ -19,6 +19,7 @@ import (
 
 	"sockscope/client"
 	"sockscope/session"
+	"sockscope/sockets"
 )
 
 // openSessionCmd opens address through the session package and lists its
@@ -218,5 +219,66 @@ func startSampleCmd(start func() (string, error)) tea.Cmd {
 	return func() tea.Msg {
 		addr, err := start()
 		return sampleStartedMsg{address: addr, err: err}
+	}
+}
+
+func tickCmd(callID int) tea.Cmd {
+	return tea.Tick(250*time.Millisecond, func(time.Time) tea.Msg { return tickMsg{callID} })
+}
+
+func errCmd(err error) tea.Cmd {
+	return func() tea.Msg { return errMsg{err} }
+}
+
+// watchCmd starts watching once the first scan is complete, so the list keeps
+// itself current without the user pressing r.
+func watchCmd(ctx context.Context, scanID int, opts sockets.Options, baseline []sockets.Socket) tea.Cmd {
+	return func() tea.Msg {
+		ch, err := sockets.Watch(ctx, opts, baseline)
+		if err != nil {
+			return nil
+		}
+		return waitWatch(scanID, ch)
+	}
+}
+
+func waitWatchCmd(scanID int, ch <-chan sockets.Event) tea.Cmd {
+	return func() tea.Msg { return waitWatch(scanID, ch) }
+}
+
+func waitWatch(scanID int, ch <-chan sockets.Event) tea.Msg {
+	ev, ok := <-ch
+	if !ok {
+		return nil
+	}
+	return socketEventMsg{scanID: scanID, event: ev, ch: ch}
+}
+
+func scanCmd(ctx context.Context, scanID int, opts sockets.Options) tea.Cmd {
+	return func() tea.Msg {
+		scan, ch, err := sockets.Start(ctx, opts)
+		return socketsScannedMsg{scanID: scanID, scan: scan, ch: ch, err: err}
+	}
+}
+
+func waitProbedCmd(scanID int, ch <-chan sockets.Socket) tea.Cmd {
+	return func() tea.Msg {
+		first, ok := <-ch
+		if !ok {
+			return socketProbedMsg{scanID: scanID}
+		}
+		batch := []sockets.Socket{first}
+		for len(batch) < 256 {
+			select {
+			case s, ok := <-ch:
+				if !ok {
+					return socketProbedMsg{scanID: scanID, sockets: batch}
+				}
+				batch = append(batch, s)
+			default:
+				return socketProbedMsg{scanID: scanID, sockets: batch, ch: ch}
+			}
+		}
+		return socketProbedMsg{scanID: scanID, sockets: batch, ch: ch}
 	}
 }

@@ -16,3 +16,13 @@ func newCommon() common {
 	st := newStyles(true)
 	return common{keys: &keys, styles: &st}
 }
+
+// frame draws content in a pane's border, w×h cells in all, the border
+// coloured when the pane has the keyboard.
+func (c common) frame(content string, w, h int, focused bool) string {
+	st := c.styles.Pane
+	if focused {
+		st = c.styles.PaneFocused
+	}
+	return st.Width(w).Height(h).MaxHeight(h).Render(content)
+}

@@ -7,6 +7,7 @@ import (
 
 	"sockscope/client"
 	"sockscope/session"
+	"sockscope/sockets"
 )
 
 // connectedMsg answers openSessionCmd; connID says which attempt it
@@ -64,4 +65,33 @@ type editorClosedMsg struct {
 type sampleStartedMsg struct {
 	address string
 	err     error
+}
+
+// tickMsg refreshes the running time and rate while a call is in flight.
+type tickMsg struct{ callID int }
+
+// errMsg is a recoverable failure that no pane shows itself: the status bar
+// shows it until the next key.
+type errMsg struct{ err error }
+
+// socketsScannedMsg answers scanCmd with the first list; updates follow on ch.
+type socketsScannedMsg struct {
+	scanID int
+	scan   *sockets.Scan
+	ch     <-chan sockets.Socket
+	err    error
+}
+
+// socketProbedMsg carries probe results (batched) for scanID; ch nil means the scan is over.
+type socketProbedMsg struct {
+	scanID  int
+	sockets []sockets.Socket
+	ch      <-chan sockets.Socket
+}
+
+// socketEventMsg carries one watch event; ch is re-armed until it closes.
+type socketEventMsg struct {
+	scanID int
+	event  sockets.Event
+	ch     <-chan sockets.Event
 }

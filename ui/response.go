@@ -32,9 +32,9 @@ const (
 // responsePane shows replies, streams, status and describe text.
 type responsePane struct {
 	common
-	view   responseView
-	info   viewport.Model // unary reply, info and describe text
-	keep   int
+	view responseView
+	info viewport.Model // unary reply, info and describe text
+	keep int
 
 	method    string
 	streaming bool
@@ -51,7 +51,6 @@ type responsePane struct {
 	statusJSON      string
 	failure         string // local failure: never reached the server, or bad input
 	describe        string
-	sent            int
 	hint            string // what to change before sending again, when known
 }
 
@@ -128,7 +127,6 @@ func (p *responsePane) apply(ev callEvent) {
 		}
 		p.trailer = ev.result.Trailer
 		p.statusJSON = ev.status
-		p.sent = ev.result.Sent
 	}
 	if ev.done || (ev.reply != nil && !p.streaming) {
 		p.refreshInfo()

@@ -187,6 +187,17 @@ func (p servicesPane) shownTitle() string {
 }
 
 func (p servicesPane) Update(msg tea.Msg) (servicesPane, tea.Cmd) {
+	switch msg.(type) {
+	case tea.KeyPressMsg, tea.MouseWheelMsg:
+	default:
+		// The rest, the cursor's blinking above all, is the filter's while
+		// it has the keyboard.
+		var cmd tea.Cmd
+		if p.filtering {
+			p.filter, cmd = p.filter.Update(msg)
+		}
+		return p, cmd
+	}
 	if msg, ok := msg.(tea.KeyPressMsg); ok && p.filtering {
 		// Enter keeps the filter and gives the keys back to the list.
 		if key.Matches(msg, p.keys.Select) {
