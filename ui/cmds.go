@@ -84,8 +84,8 @@ type callSpec struct {
 	sends <-chan proto.Message
 }
 
-// startCallCmd runs the call on its own goroutine and returns its first events;
-// Update re-arms waitCallEventsCmd until an event says done.
+// startCallCmd runs the call on its own goroutine and returns its first
+// events; call.receive re-arms waitCallEventsCmd until an event says done.
 func startCallCmd(ctx context.Context, spec callSpec) tea.Cmd {
 	events := make(chan callEvent, 256)
 	return func() tea.Msg {

@@ -48,7 +48,7 @@ type callEvent struct {
 	elapsed time.Duration
 }
 
-// reply is one received message, already rendered off the UI loop.
+// reply is one received message, already rendered off the update loop.
 type reply struct {
 	at   time.Time
 	text string // indented JSON for unary replies, compact JSON for stream messages

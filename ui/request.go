@@ -34,7 +34,8 @@ const (
 	fieldDeadline
 )
 
-// savedRequest is what the user typed for one method, kept for the session.
+// savedRequest is what the user typed for one method, kept while the
+// program runs.
 type savedRequest struct {
 	body, metadata, deadline string
 }

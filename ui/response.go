@@ -13,8 +13,8 @@ import (
 	"google.golang.org/grpc/codes"
 )
 
-// maxShownBytes caps how much of one reply is laid out, so a 64 MiB reply
-// cannot stall the screen; the status line says how much was cut.
+// maxShownBytes caps how much of one reply is laid out, so the largest reply
+// accepted cannot stall the screen; the status line says how much was cut.
 const maxShownBytes = 256 << 10
 
 // maxStreamLineBytes caps each kept stream message; a line shows only a screen width anyway.

@@ -104,7 +104,7 @@ func (p *servicesPane) endTyping() {
 	p.filter.Blur()
 }
 
-// filterShown tells whether the filter line is on screen: while typing it,
+// filterShown says whether the filter line is on screen: while typing it,
 // and while it keeps anything out.
 func (p servicesPane) filterShown() bool { return p.filtering || p.filter.Value() != "" }
 
@@ -279,8 +279,8 @@ func (p servicesPane) View() string {
 }
 
 // serviceHeading is the service's name, followed by its health when that
-// is worth a look: anything but SERVING, and but the health server keeping
-// no status for it.
+// is worth a look: neither SERVING nor the health server's keeping no
+// status for the service.
 func (p servicesPane) serviceHeading(service string) string {
 	st := p.health[service]
 	if st == "" || st == "SERVING" || st == client.ServiceUnknown {
