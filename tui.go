@@ -68,19 +68,27 @@ func (env *runEnv) runTUI() int {
 	if err != nil {
 		return env.fail(err)
 	}
+	reflectionHeader, err := o.reflectionHeaders()
+	if err != nil {
+		return env.fail(err)
+	}
 	demo := &demoServer{}
 	defer demo.close()
 
 	uiOpts := ui.Options{
-		Address:        o.address,
-		Schema:         o.schemaOptions(),
-		Scan:           o.scanOptions(),
-		ConnectTimeout: o.connectTimeout,
-		MaxMsgSize:     o.maxMsgSize,
-		StartSample:    demo.start,
-		Headers:        headers,
-		Authority:      o.authority,
+		Address:     o.address,
+		Scan:        o.scanOptions(),
+		MaxMsgSize:  o.maxMsgSize,
+		StartSample: demo.start,
+		Headers:     headers,
 	}
+	// Every socket the user opens is opened with these; SchemaTimeout and
+	// MaxTime stay zero, since the session's own deadline bounds each
+	// look-up and --max-time is for scripted calls.
+	uiOpts.Session.Schema = o.schemaOptions()
+	uiOpts.Session.ConnectTimeout = o.connectTimeout
+	uiOpts.Session.Authority = o.authority
+	uiOpts.Session.ReflectionHeader = reflectionHeader
 	if o.demo {
 		addr, err := demo.start()
 		if err != nil {
@@ -113,14 +121,12 @@ func (env *runEnv) runTUI() int {
 	return exitOK
 }
 
-// startHeaders is the TUI's share of -H, --rpc-header and --reflect-header:
-// sent on every socket the user opens, never to those the scan probes.
+// startHeaders is the TUI's share of -H and --rpc-header, and the flags
+// as given: sent on every call to the sockets the user opens, never to
+// those the scan probes. The reflection share goes into the session.
 func (o *options) startHeaders() (ui.Headers, error) {
 	h := ui.Headers{Expand: o.expandHeaders}
 	var err error
-	if h.Reflection, err = o.reflectionHeaders(); err != nil {
-		return h, err
-	}
 	if h.Call, err = o.callHeaders(); err != nil {
 		return h, err
 	}

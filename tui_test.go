@@ -71,16 +71,33 @@ func (s *tmuxSession) waitForExit() {
 // against a hang, it is not a speed assertion.
 func (s *tmuxSession) waitFor(want string) string {
 	s.t.Helper()
+	return s.waitUntil(strconv.Quote(want), func(screen string) bool { return strings.Contains(screen, want) })
+}
+
+// waitUntil polls the screen until ok accepts it, then until it stops
+// changing, so that a key sent next acts on the state that was seen rather
+// than on a frame half drawn; what says what was awaited when it never came.
+func (s *tmuxSession) waitUntil(what string, ok func(screen string) bool) string {
+	s.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
+	screen := s.screen()
+	for !ok(screen) {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("screen never showed %s; it shows:\n%s", what, screen)
+		}
+		time.Sleep(50 * time.Millisecond)
+		screen = s.screen()
+	}
 	for {
-		screen := s.screen()
-		if strings.Contains(screen, want) {
-			return screen
+		time.Sleep(50 * time.Millisecond)
+		again := s.screen()
+		if again == screen && ok(again) {
+			return again
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("screen never showed %q; it shows:\n%s", want, screen)
+			s.t.Fatalf("screen never settled on %s; it shows:\n%s", what, again)
 		}
-		time.Sleep(100 * time.Millisecond)
+		screen = again
 	}
 }
 
@@ -119,6 +136,7 @@ func TestDemoInTmux(t *testing.T) {
 	}
 
 	tm.keys("Escape") // back to the services pane
+	tm.waitFor("d describe")
 	selectMethod(tm, "sample.v1.SleepRequest")
 	tm.keys("Tab")
 	// Replace the template with a long sleep, then cancel it.
@@ -133,6 +151,7 @@ func TestDemoInTmux(t *testing.T) {
 	tm.waitFor("Canceled")
 
 	tm.keys("Escape")
+	tm.waitFor("d describe")
 	selectMethod(tm, "sample.v1.FailRequest")
 	tm.keys("Tab")
 	for i := 0; i < 10; i++ {
@@ -154,16 +173,60 @@ func TestDemoInTmux(t *testing.T) {
 }
 
 // selectMethod moves down the services list until the request pane names the
-// method's input type.
+// method's input type. Each key waits for the cursor to have moved, since a
+// key sent before the screen shows the last one's effect would run past the
+// method.
 func selectMethod(tm *tmuxSession, requestType string) {
 	tm.t.Helper()
 	tm.keys("g")
+	screen := tm.waitUntil("the cursor on the first method", func(screen string) bool {
+		row, first := selectedRow(screen)
+		return row >= 0 && row == first
+	})
 	for i := 0; i < 40; i++ {
-		if strings.Contains(tm.screen(), "Request "+requestType) {
+		if strings.Contains(screen, "Request "+requestType) {
 			return
 		}
+		before, _ := selectedRow(screen)
+		beforeText := selectedText(screen)
 		tm.keys("j")
-		time.Sleep(50 * time.Millisecond)
+		screen = tm.waitUntil("the cursor past "+beforeText, func(screen string) bool {
+			row, _ := selectedRow(screen)
+			return row >= 0 && (row != before || selectedText(screen) != beforeText)
+		})
 	}
-	tm.t.Fatalf("never reached a method taking %s:\n%s", requestType, tm.screen())
+	tm.t.Fatalf("never reached a method taking %s:\n%s", requestType, screen)
+}
+
+// selectedRow finds, in the services pane (the screen's left column), the
+// line of the method under the cursor and the line of the first method; -1
+// when there is none. Methods are indented under their service's heading,
+// or marked with the cursor.
+func selectedRow(screen string) (selected, first int) {
+	selected, first = -1, -1
+	for i, line := range strings.Split(screen, "\n") {
+		cell := strings.TrimPrefix(line, "│ ")
+		if cell == line {
+			continue
+		}
+		isCursor := strings.HasPrefix(cell, "▸ ")
+		if first < 0 && (isCursor || strings.HasPrefix(cell, "  ") && strings.TrimSpace(cell[:min(len(cell), 24)]) != "") {
+			first = i
+		}
+		if isCursor {
+			selected = i
+		}
+	}
+	return selected, first
+}
+
+// selectedText is the services pane's cursor line, "" without one.
+func selectedText(screen string) string {
+	for _, line := range strings.Split(screen, "\n") {
+		if cell := strings.TrimPrefix(line, "│ "); strings.HasPrefix(cell, "▸ ") {
+			name, _, _ := strings.Cut(cell, "│")
+			return strings.TrimSpace(name)
+		}
+	}
+	return ""
 }

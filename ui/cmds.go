@@ -7,147 +7,65 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"sockscope/client"
-	"sockscope/reflection"
+	"sockscope/session"
 	"sockscope/sockets"
 )
 
-// schemaLookupTimeout bounds listing a server's methods through reflection.
-const schemaLookupTimeout = 15 * time.Second
-
-// connection is one dialed socket and the schema source bound to it.
-type connection struct {
-	address  string
-	conn     *grpc.ClientConn
-	source   *reflection.Source
-	resolver client.TypeResolver
-	cancel   context.CancelFunc
-}
-
-func (c *connection) close() {
-	if c == nil {
-		return
-	}
-	c.source.Close()
-	c.conn.Close()
-	c.cancel()
-}
-
-// connectOptions is what connectCmd needs, copied out of the model.
-type connectOptions struct {
-	connectTimeout time.Duration
-	maxMsgSize     int
-	schema         reflection.Options
-	headers        metadata.MD // for reflection requests
-	authority      string
-}
-
-// connectCmd dials address and lists its methods. ctx is cancelled by esc.
-func connectCmd(ctx context.Context, connID int, address string, opts connectOptions) tea.Cmd {
+// openSessionCmd opens address through the session package and lists its
+// methods. ctx is cancelled by esc and when the user leaves the socket; the
+// reflection stream lives on it as long as the session.
+func openSessionCmd(ctx context.Context, connID int, cfg session.Config) tea.Cmd {
 	return func() tea.Msg {
-		c, methods, err := connect(ctx, address, opts)
+		s, err := session.Open(ctx, cfg)
 		if err != nil {
-			return connectedMsg{connID: connID, err: err}
+			return connectedMsg{connID: connID, err: withHints(err)}
 		}
-		schema, why := c.source.Schema()
-		if origin := c.source.SchemaOrigin(); origin != "" && origin != reflection.OriginBuiltIn {
-			why += "; from " + origin
+		methods, err := s.Methods(ctx)
+		if err != nil {
+			s.Close()
+			return connectedMsg{connID: connID, err: withHints(err)}
 		}
-		return connectedMsg{connID: connID, conn: c, methods: methods, reflection: c.source.Reflection(), schema: schema, schemaWhy: why, leftOut: c.source.LeftOut()}
+		return connectedMsg{connID: connID, session: s, methods: methods, provenance: s.Provenance(), leftOut: s.LeftOut()}
 	}
 }
 
-func connect(ctx context.Context, address string, opts connectOptions) (*connection, []protoreflect.MethodDescriptor, error) {
-	target, err := client.ParseAddress(address)
-	if err != nil {
-		return nil, nil, err
+// withHints puts what the session knows would help after the failure, in
+// parentheses, since the services pane shows a failure as one text.
+func withHints(err error) error {
+	hints := session.Hints(err)
+	if len(hints) == 0 {
+		return err
 	}
-	conn, err := client.Dial(ctx, target, client.DialOptions{ConnectTimeout: opts.connectTimeout, Authority: opts.authority})
-	if err != nil {
-		return nil, nil, err
-	}
-	// The reflection stream lives as long as srcCtx, i.e. as long as the connection.
-	srcCtx, cancel := context.WithCancel(context.Background())
-	if len(opts.headers) > 0 {
-		srcCtx = metadata.NewOutgoingContext(srcCtx, opts.headers)
-	}
-	stop := context.AfterFunc(ctx, cancel)
-	timer := time.AfterFunc(schemaLookupTimeout, cancel)
-	schemaOpts := opts.schema
-	if target.Network == "unix" {
-		schemaOpts.SocketPath = target.Address
-	}
-	src, err := reflection.Open(srcCtx, conn, schemaOpts)
-	if err != nil {
-		cancel()
-		conn.Close()
-		return nil, nil, err
-	}
-	c := &connection{address: address, conn: conn, source: src, cancel: cancel,
-		resolver: client.WithGlobalFallback(src.TypeResolver())}
-	methods, err := src.Methods(srcCtx)
-	timer.Stop()
-	stop()
-	if err != nil {
-		// Whether the look-up timed out is read before closing, which ends srcCtx too.
-		timedOut := srcCtx.Err() != nil && ctx.Err() == nil
-		c.close()
-		if timedOut {
-			return nil, nil, fmt.Errorf("listing methods of %s: no answer within %s", address, schemaLookupTimeout)
-		}
-		if code := status.Code(err); code == codes.Unauthenticated || code == codes.PermissionDenied {
-			return nil, nil, fmt.Errorf("%w (the server wants credentials: start sockscope with -H 'key: value', or -H @file for one header a line)", err)
-		}
-		if status.Code(err) == codes.Unavailable {
-			if hint := sockets.ExplainNotGRPC(ctx, target, peerProbeTimeout); hint != "" {
-				return nil, nil, fmt.Errorf("%w (%s)", err, hint)
-			}
-		}
-		return nil, nil, err
-	}
-	return c, methods, nil
+	return fmt.Errorf("%w (%s)", err, strings.Join(hints, "; "))
 }
 
-// peerProbeTimeout bounds asking a socket what it speaks after gRPC failed on it.
-const peerProbeTimeout = time.Second
-
-// healthTimeout bounds asking a server how its services are doing: the
-// answer decorates the services tree and is never waited for.
-const healthTimeout = 2 * time.Second
-
-// healthCmd asks the server's health service how each of services is
-// doing, with the calls' start-up metadata (a health server behind an
-// authenticating interceptor wants credentials too). A server without one
-// (Unimplemented for the server as a whole) is asked nothing more; closing
-// the connection ends the checks.
-func healthCmd(connID int, c *connection, services []string, header metadata.MD) tea.Cmd {
+// healthCmd asks the session how each of services is doing, with the
+// calls' start-up metadata (a health server behind an authenticating
+// interceptor wants credentials too); leaving the socket ends the checks.
+func healthCmd(ctx context.Context, connID int, s *session.Session, services []string, header metadata.MD) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), healthTimeout)
-		defer cancel()
-		if len(header) > 0 {
-			ctx = metadata.NewOutgoingContext(ctx, header)
-		}
-		if _, err := client.Health(ctx, c.conn, ""); err != nil && status.Code(err) != codes.NotFound {
-			return healthMsg{connID: connID}
-		}
-		statuses, _, _ := client.ServicesHealth(ctx, c.conn, services)
-		return healthMsg{connID: connID, statuses: statuses}
+		return healthMsg{connID: connID, statuses: s.ServicesHealth(ctx, services, header)}
 	}
 }
 
-func closeConnectionCmd(c *connection) tea.Cmd {
+// closeSessionCmd closes s off the update loop: ending the reflection
+// stream and the connection may wait on the network.
+func closeSessionCmd(s *session.Session) tea.Cmd {
 	return func() tea.Msg {
-		c.close()
+		if s != nil {
+			s.Close()
+		}
 		return nil
 	}
 }
@@ -166,8 +84,8 @@ type callSpec struct {
 	sends <-chan proto.Message
 }
 
-// startCallCmd runs the call on its own goroutine and returns its first events;
-// Update re-arms waitCallEventsCmd until an event says done.
+// startCallCmd runs the call on its own goroutine and returns its first
+// events; call.receive re-arms waitCallEventsCmd until an event says done.
 func startCallCmd(ctx context.Context, spec callSpec) tea.Cmd {
 	events := make(chan callEvent, 256)
 	return func() tea.Msg {
@@ -301,5 +219,66 @@ func startSampleCmd(start func() (string, error)) tea.Cmd {
 	return func() tea.Msg {
 		addr, err := start()
 		return sampleStartedMsg{address: addr, err: err}
+	}
+}
+
+func tickCmd(callID int) tea.Cmd {
+	return tea.Tick(250*time.Millisecond, func(time.Time) tea.Msg { return tickMsg{callID} })
+}
+
+func errCmd(err error) tea.Cmd {
+	return func() tea.Msg { return errMsg{err} }
+}
+
+// watchCmd starts watching once the first scan is complete, so the list keeps
+// itself current without the user pressing r.
+func watchCmd(ctx context.Context, scanID int, opts sockets.Options, baseline []sockets.Socket) tea.Cmd {
+	return func() tea.Msg {
+		ch, err := sockets.Watch(ctx, opts, baseline)
+		if err != nil {
+			return nil
+		}
+		return waitWatch(scanID, ch)
+	}
+}
+
+func waitWatchCmd(scanID int, ch <-chan sockets.Event) tea.Cmd {
+	return func() tea.Msg { return waitWatch(scanID, ch) }
+}
+
+func waitWatch(scanID int, ch <-chan sockets.Event) tea.Msg {
+	ev, ok := <-ch
+	if !ok {
+		return nil
+	}
+	return socketEventMsg{scanID: scanID, event: ev, ch: ch}
+}
+
+func scanCmd(ctx context.Context, scanID int, opts sockets.Options) tea.Cmd {
+	return func() tea.Msg {
+		scan, ch, err := sockets.Start(ctx, opts)
+		return socketsScannedMsg{scanID: scanID, scan: scan, ch: ch, err: err}
+	}
+}
+
+func waitProbedCmd(scanID int, ch <-chan sockets.Socket) tea.Cmd {
+	return func() tea.Msg {
+		first, ok := <-ch
+		if !ok {
+			return socketProbedMsg{scanID: scanID}
+		}
+		batch := []sockets.Socket{first}
+		for len(batch) < 256 {
+			select {
+			case s, ok := <-ch:
+				if !ok {
+					return socketProbedMsg{scanID: scanID, sockets: batch}
+				}
+				batch = append(batch, s)
+			default:
+				return socketProbedMsg{scanID: scanID, sockets: batch, ch: ch}
+			}
+		}
+		return socketProbedMsg{scanID: scanID, sockets: batch, ch: ch}
 	}
 }

@@ -9,7 +9,7 @@ import (
 // colorJSON styles JSON text that is already valid (protojson output) token by
 // token; anything it does not recognise is passed through unstyled, so it can
 // never lose characters.
-func colorJSON(s styles, text string) string {
+func colorJSON(s *styles, text string) string {
 	var b strings.Builder
 	b.Grow(len(text) * 2)
 	for i := 0; i < len(text); {

@@ -1,26 +1,22 @@
-// Package ui is the interactive terminal interface: bubbletea models only. It
-// reaches sockets, schemas and calls through tea.Cmd functions in cmds.go.
+// Package ui is the interactive terminal interface: bubbletea models only.
+// The root Model switches between two pages, the sockets list and the
+// explorer of one socket, and every network operation runs in a tea.Cmd.
 package ui
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"sort"
-	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"sockscope/client"
-	"sockscope/reflection"
+	"sockscope/session"
 	"sockscope/sockets"
 )
 
@@ -28,13 +24,14 @@ import (
 type Options struct {
 	// Address opens the TUI on this socket instead of the discovered list.
 	Address string
-	// Schema adds .proto files and protosets to server reflection.
-	Schema reflection.Options
+	// Session is how every socket is opened: the schema files, the connect
+	// timeout, the authority and the reflection header. Its Address is set
+	// to each socket the user opens.
+	Session session.Config
 	// Scan says where and how to discover sockets.
 	Scan sockets.Options
-	// ConnectTimeout bounds each dial (default 3s); MaxMsgSize bounds replies (default 64 MiB).
-	ConnectTimeout time.Duration
-	MaxMsgSize     int
+	// MaxMsgSize bounds replies (client.DefaultMaxRecvMsgSize when zero).
+	MaxMsgSize int
 	// StreamKeep is how many stream messages the response pane keeps (default 10,000).
 	StreamKeep int
 	// StartSample starts the bundled sample server and returns its address; nil
@@ -42,18 +39,13 @@ type Options struct {
 	StartSample func() (string, error)
 	// Debug, when set, receives one line per message Update handles.
 	Debug io.Writer
-	// Headers are the metadata sockscope was started with (-H and friends).
+	// Headers are the call metadata sockscope was started with (-H and friends).
 	Headers Headers
-	// Authority is sent as :authority on every socket opened; empty means
-	// the default (localhost on unix sockets).
-	Authority string
 }
 
-// Headers is metadata given on the command line, for every connection.
+// Headers is call metadata given on the command line, for every connection;
+// the reflection share is in Options.Session.
 type Headers struct {
-	// Reflection goes with reflection requests and the probes that
-	// recognise a daemon without reflection.
-	Reflection metadata.MD
 	// Call goes with every call, under the metadata editor's lines: a key
 	// the editor names is replaced by the editor's values.
 	Call metadata.MD
@@ -71,50 +63,18 @@ const (
 	screenExplorer
 )
 
-// focus is the pane (or input) that receives key presses.
-type focus int
-
-const (
-	focusSockets focus = iota
-	focusServices
-	focusBody
-	focusMetadata
-	focusDeadline
-	focusResponse
-)
-
-// explorerFocusOrder is the tab order on the explorer screen.
-var explorerFocusOrder = []focus{focusServices, focusBody, focusMetadata, focusDeadline, focusResponse}
-
-// Model is the root model: it routes messages to panes and lays them out.
+// Model is the root model. It keeps what is global (the screen shown, the
+// window, the keys and styles, help and the status bar), lays the pages
+// out, and hands each message to the page that owns it.
 type Model struct {
-	opts   Options
-	keys   keyMap
-	styles styles
-	help   help.Model
-	width  int
-	height int
-	screen screen
-	focus  focus
+	common
+	opts       Options
+	help       help.Model
+	screen     screen
+	bodyHeight int // the window less the status bar, set by layout
 
 	sockets  socketsPane
-	services servicesPane
-	request  requestPane
-	response responsePane
-
-	// The connection to the socket being explored; connID tells its results apart.
-	connID     int
-	connCancel context.CancelFunc
-	conn       *connection
-	address    string
-	// saved holds what the user typed per address and method, for the session.
-	saved map[string]savedRequest
-
-	// The call in flight, if any.
-	callID     int
-	callCancel context.CancelFunc
-	callSends  chan proto.Message
-	calling    bool
+	explorer explorerPage
 
 	flash string // a recoverable error shown in the status bar until the next key
 }
@@ -123,34 +83,20 @@ var _ tea.Model = Model{}
 
 // New builds the TUI model.
 func New(opts Options) Model {
-	if opts.ConnectTimeout <= 0 {
-		opts.ConnectTimeout = 3 * time.Second
-	}
 	if opts.MaxMsgSize <= 0 {
-		opts.MaxMsgSize = 64 << 20
+		opts.MaxMsgSize = client.DefaultMaxRecvMsgSize
 	}
-	keys := defaultKeyMap()
-	st := newStyles(true)
+	c := newCommon()
 	m := Model{
+		common:   c,
 		opts:     opts,
-		keys:     keys,
-		styles:   st,
 		help:     help.New(),
-		sockets:  newSocketsPane(keys, st, opts.StartSample != nil),
-		services: newServicesPane(keys, st),
-		request:  newRequestPane(keys, st),
-		response: newResponsePane(keys, st, opts.StreamKeep),
-		saved:    map[string]savedRequest{},
+		sockets:  newSocketsPane(c, opts.StartSample != nil),
+		explorer: newExplorerPage(c, opts),
 	}
-	for key := range opts.Headers.Call {
-		m.request.startKeys = append(m.request.startKeys, key)
-	}
-	sort.Strings(m.request.startKeys)
 	if opts.Address != "" {
-		m.screen, m.focus = screenExplorer, focusServices
-		m.address = opts.Address
-		m.services.loading = true
-		m.services.title = opts.Address
+		m.screen = screenExplorer
+		m.explorer.begin(opts.Address)
 	} else {
 		m.sockets.begin(opts.Scan)
 	}
@@ -161,16 +107,11 @@ func New(opts Options) Model {
 func (m Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{tea.RequestBackgroundColor}
 	if m.opts.Address != "" {
-		// Init cannot keep state, so the first connection uses connID 0 and no cancel.
-		cmds = append(cmds, connectCmd(context.Background(), 0, m.opts.Address, m.connectOptions()))
+		cmds = append(cmds, m.explorer.connectCmd())
 	} else {
 		cmds = append(cmds, m.sockets.startCmd())
 	}
 	return tea.Batch(cmds...)
-}
-
-func (m Model) connectOptions() connectOptions {
-	return connectOptions{connectTimeout: m.opts.ConnectTimeout, maxMsgSize: m.opts.MaxMsgSize, schema: m.opts.Schema, headers: m.opts.Headers.Reflection, authority: m.opts.Authority}
 }
 
 // Update implements tea.Model.
@@ -178,59 +119,43 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if m.opts.Debug != nil {
 		fmt.Fprintf(m.opts.Debug, "%s %T\n", time.Now().Format("15:04:05.000"), msg)
 	}
+	var cmd tea.Cmd
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.layout()
 		return m, nil
 	case tea.BackgroundColorMsg:
-		m.setStyles(newStyles(msg.IsDark()))
-		return m, nil
+		*m.styles = newStyles(msg.IsDark())
+		m.explorer, cmd = m.explorer.Update(msg)
+		return m, cmd
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
-	case tea.MouseWheelMsg:
-		return m.handleWheel(msg)
-	case connectedMsg:
-		return m.handleConnected(msg)
-	case healthMsg:
-		if msg.connID == m.connID {
-			m.services.health = msg.statuses
-		}
-		return m, nil
-	case callEventsMsg:
-		return m.handleCallEvents(msg)
-	case editorClosedMsg:
-		if msg.err != nil {
-			m.flash = "editor: " + msg.err.Error()
-		}
-		if sel := m.services.selected(); sel != nil && reflection.MethodName(sel) == msg.method {
-			m.request.setBody(msg.text)
-		}
-		return m, nil
-	case tickMsg:
-		if msg.callID == m.callID && m.calling {
-			return m, tickCmd(m.callID)
-		}
+	case errMsg:
+		m.setFlash(msg.err.Error())
 		return m, nil
 	case sampleStartedMsg:
 		if msg.err != nil {
-			m.flash = "sample server: " + msg.err.Error()
+			m.setFlash("sample server: " + msg.err.Error())
 			return m, nil
 		}
 		return m.openSocket(msg.address)
+	case socketsScannedMsg, socketProbedMsg, socketEventMsg, spinner.TickMsg:
+		// A scan goes on behind the explorer, so the list is current on return.
+		m.sockets, cmd = m.sockets.Update(msg)
+		return m, cmd
+	case connectedMsg, healthMsg, callEventsMsg, tickMsg, editorClosedMsg:
+		m.explorer, cmd = m.explorer.Update(msg)
+		return m, cmd
 	}
-	var cmd tea.Cmd
-	m.sockets, cmd = m.sockets.Update(msg)
+	// The rest (the mouse, an input's cursor blinking) belongs to the page
+	// on screen.
+	if m.screen == screenSockets {
+		m.sockets, cmd = m.sockets.Update(msg)
+	} else {
+		m.explorer, cmd = m.explorer.Update(msg)
+	}
 	return m, cmd
-}
-
-func (m *Model) setStyles(st styles) {
-	m.styles = st
-	m.sockets.setStyles(st)
-	m.services.styles = st
-	m.request.styles = st
-	m.response.styles = st
-	m.response.refreshInfo()
 }
 
 // textInputFocused says whether single-letter keys are text, not commands.
@@ -238,12 +163,11 @@ func (m Model) textInputFocused() bool {
 	if m.screen == screenSockets {
 		return m.sockets.filtering()
 	}
-	return m.focus == focusBody || m.focus == focusMetadata || m.focus == focusDeadline ||
-		m.focus == focusServices && m.services.filtering
+	return m.explorer.typing()
 }
 
 func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	m.flash = ""
+	m.setFlash("")
 	typing := m.textInputFocused()
 	switch {
 	case key.Matches(msg, m.keys.ForceQuit):
@@ -255,6 +179,7 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.layout()
 		return m, nil
 	}
+	var cmd tea.Cmd
 	if m.screen == screenSockets {
 		if !typing && key.Matches(msg, m.keys.StartSample) && m.opts.StartSample != nil {
 			return m, startSampleCmd(m.opts.StartSample)
@@ -265,426 +190,74 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			}
 			return m, nil
 		}
-		var cmd tea.Cmd
 		m.sockets, cmd = m.sockets.Update(msg)
 		return m, cmd
 	}
-	return m.handleExplorerKey(msg, typing)
-}
-
-func (m Model) handleExplorerKey(msg tea.KeyPressMsg, typing bool) (tea.Model, tea.Cmd) {
-	if m.focus == focusServices && m.services.filterShown() && key.Matches(msg, m.keys.Back) {
-		// esc takes the filter away before it takes the user back.
-		m.followSelection(func() tea.Cmd { m.services.clearFilter(); return nil })
-		return m, nil
+	if key.Matches(msg, m.keys.Back) && m.explorer.atTop() {
+		return m.showSockets()
 	}
-	if m.focus == focusServices && m.services.filtering && !key.Matches(msg, m.keys.NextPane, m.keys.PrevPane, m.keys.Send) {
-		return m, m.followSelection(m.updateServices(msg))
-	}
-	switch {
-	case key.Matches(msg, m.keys.Back):
-		return m.back()
-	case key.Matches(msg, m.keys.NextPane):
-		return m.cycleFocus(1)
-	case key.Matches(msg, m.keys.PrevPane):
-		return m.cycleFocus(-1)
-	case key.Matches(msg, m.keys.Send):
-		return m.send()
-	case key.Matches(msg, m.keys.CloseSend) && m.callSends != nil:
-		close(m.callSends)
-		m.callSends = nil
-		return m, nil
-	case key.Matches(msg, m.keys.Editor) && m.services.selected() != nil:
-		return m, openEditorCmd(reflection.MethodName(m.services.selected()), m.request.body.Value())
-	case !typing && key.Matches(msg, m.keys.CopyCommand):
-		return m.copyCommand()
-	}
-	var cmd tea.Cmd
-	switch m.focus {
-	case focusServices:
-		if key.Matches(msg, m.keys.Select) && m.services.selected() != nil {
-			return m.setFocus(focusBody)
-		}
-		if key.Matches(msg, m.keys.Describe) {
-			return m.describeSelected()
-		}
-		cmd = m.followSelection(m.updateServices(msg))
-	case focusBody, focusMetadata, focusDeadline:
-		m.request, cmd = m.request.Update(msg)
-	case focusResponse:
-		m.response, cmd = m.response.Update(msg)
-	}
+	m.explorer, cmd = m.explorer.Update(msg)
 	return m, cmd
-}
-
-func (m Model) handleWheel(msg tea.MouseWheelMsg) (tea.Model, tea.Cmd) {
-	var cmd tea.Cmd
-	switch {
-	case m.screen == screenSockets:
-		m.sockets, cmd = m.sockets.Update(msg)
-	case msg.Mouse().X < m.leftWidth():
-		cmd = m.followSelection(m.updateServices(msg))
-	default:
-		m.response, cmd = m.response.Update(msg)
-	}
-	return m, cmd
-}
-
-// followSelection runs change on the services pane and, when that moved
-// the selection to another method, switches the request pane to it.
-func (m *Model) followSelection(change func() tea.Cmd) tea.Cmd {
-	before := m.services.selected()
-	cmd := change()
-	if after := m.services.selected(); after != before {
-		m.switchMethod(before, after)
-	}
-	return cmd
-}
-
-// updateServices is the change of handing msg to the services pane.
-func (m *Model) updateServices(msg tea.Msg) func() tea.Cmd {
-	return func() tea.Cmd {
-		var cmd tea.Cmd
-		m.services, cmd = m.services.Update(msg)
-		return cmd
-	}
 }
 
 func (m Model) quit() (tea.Model, tea.Cmd) {
-	if m.callCancel != nil {
-		m.callCancel()
-	}
-	if m.connCancel != nil {
-		m.connCancel()
-	}
-	return m, tea.Sequence(closeConnectionCmd(m.conn), tea.Quit)
+	return m, tea.Sequence(m.explorer.leave(), tea.Quit)
 }
 
-// back cancels the call in flight first; otherwise it steps out one level.
-func (m Model) back() (tea.Model, tea.Cmd) {
-	if m.calling && m.callCancel != nil {
-		m.callCancel()
-		return m, nil
-	}
-	if m.focus != focusServices {
-		return m.setFocus(focusServices)
-	}
-	m.screen, m.focus = screenSockets, focusSockets
-	conn := m.conn
-	m.leaveConnection()
+// openSocket leaves the list for the explorer on address; esc cancels the
+// attempt.
+func (m Model) openSocket(address string) (tea.Model, tea.Cmd) {
+	m.screen = screenExplorer
+	m.explorer.begin(address)
+	m.layout()
+	return m, m.explorer.connectCmd()
+}
+
+// showSockets leaves the explorer for the list.
+func (m Model) showSockets() (tea.Model, tea.Cmd) {
+	m.screen = screenSockets
+	leave := m.explorer.leave()
 	// Opened straight on a socket, the list is scanned only when first shown.
 	var scan tea.Cmd
 	if !m.sockets.started {
 		scan = m.sockets.Init(m.opts.Scan)
 	}
-	return m, tea.Batch(closeConnectionCmd(conn), scan)
-}
-
-func (m *Model) leaveConnection() {
-	m.saveCurrent()
-	if m.connCancel != nil {
-		m.connCancel()
-	}
-	m.connCancel, m.conn = nil, nil
-	m.connID++
-	m.services.setMethods(nil)
-	m.request.method = nil
-}
-
-func (m Model) cycleFocus(delta int) (tea.Model, tea.Cmd) {
-	idx := 0
-	for i, f := range explorerFocusOrder {
-		if f == m.focus {
-			idx = i
-		}
-	}
-	idx = (idx + delta + len(explorerFocusOrder)) % len(explorerFocusOrder)
-	return m.setFocus(explorerFocusOrder[idx])
-}
-
-func (m Model) setFocus(f focus) (tea.Model, tea.Cmd) {
-	m.focus = f
-	if f != focusServices {
-		m.services.endTyping()
-	}
-	switch f {
-	case focusBody:
-		return m, m.request.focus(fieldBody)
-	case focusMetadata:
-		return m, m.request.focus(fieldMetadata)
-	case focusDeadline:
-		return m, m.request.focus(fieldDeadline)
-	}
-	m.request.blur()
-	return m, nil
-}
-
-// openSocket leaves the list and connects; esc cancels the attempt.
-func (m Model) openSocket(address string) (tea.Model, tea.Cmd) {
-	if m.connCancel != nil {
-		m.connCancel()
-	}
-	m.connID++
-	ctx, cancel := context.WithCancel(context.Background())
-	m.connCancel = cancel
-	m.address = address
-	m.screen, m.focus = screenExplorer, focusServices
-	m.request.blur()
-	m.services.setMethods(nil)
-	m.services.loading, m.services.err = true, nil
-	m.services.title = address
 	m.layout()
-	return m, connectCmd(ctx, m.connID, address, m.connectOptions())
+	return m, tea.Batch(leave, scan)
 }
 
-func (m Model) handleConnected(msg connectedMsg) (tea.Model, tea.Cmd) {
-	if msg.connID != m.connID || m.screen != screenExplorer {
-		return m, closeConnectionCmd(msg.conn)
-	}
-	m.services.loading = false
-	m.services.title = m.address
-	if msg.err != nil {
-		m.services.err = msg.err
-		return m, nil
-	}
-	m.conn = msg.conn
-	switch {
-	case msg.schema != "":
-		m.services.title = fmt.Sprintf("%s (schema %s)", m.address, msg.schema)
-	case msg.reflection != "" && msg.reflection != "none":
-		m.services.title = fmt.Sprintf("%s (reflection %s)", m.address, msg.reflection)
-	}
-	m.services.setMethods(msg.methods)
-	if sel := m.services.selected(); sel != nil {
-		m.switchMethod(nil, sel)
-	}
-	var hints []string
-	if msg.schema != "" {
-		hints = append(hints, fmt.Sprintf("the server has no reflection; using the %s schema because %s", msg.schema, msg.schemaWhy))
-	}
-	for _, err := range msg.leftOut {
-		hints = append(hints, "left out "+err.Error())
-	}
-	if len(hints) > 0 {
-		m.response.showHint(strings.Join(hints, "\n"))
-	}
-	if names := m.services.serviceNames(); len(names) > 0 {
-		return m, healthCmd(m.connID, m.conn, names, m.opts.Headers.Call)
-	}
-	return m, nil
-}
-
-func (m Model) savedKey(method string) string { return m.address + "\x00" + method }
-
-func (m *Model) saveCurrent() {
-	if m.request.method != nil {
-		m.saved[m.savedKey(reflection.MethodName(m.request.method))] = m.request.saved()
+// setFlash shows text in the status bar, or help again when it is empty;
+// the pages are laid out anew when that changes the status bar's height.
+func (m *Model) setFlash(text string) {
+	if m.flash != text {
+		m.flash = text
+		m.layout()
 	}
 }
 
-// switchMethod keeps what was typed for the old method and shows the new one's
-// saved request, or its template the first time.
-func (m *Model) switchMethod(from, to protoreflect.MethodDescriptor) {
-	if m.calling && m.callCancel != nil {
-		// The call belongs to the method being left: end it, and let its
-		// late events be drained and dropped under the old callID.
-		m.callCancel()
-		m.callID++
-		m.calling, m.callSends, m.callCancel = false, nil, nil
-	}
-	m.response.clear()
-	if from != nil && m.request.method != nil {
-		m.saved[m.savedKey(reflection.MethodName(m.request.method))] = m.request.saved()
-	}
-	if to == nil {
-		m.request.method = nil
-		return
-	}
-	saved, ok := m.saved[m.savedKey(reflection.MethodName(to))]
-	if !ok {
-		saved = savedRequest{deadline: defaultDeadline}
-		if tmpl, err := reflection.Template(to.Input()); err == nil {
-			saved.body = strings.TrimRight(string(tmpl), "\n")
-		} else {
-			saved.body = "{}"
-			m.flash = "template: " + err.Error()
-		}
-	}
-	var resolver client.TypeResolver
-	if m.conn != nil {
-		resolver = m.conn.resolver
-	}
-	m.request.load(to, saved, resolver)
-}
-
-func (m Model) describeSelected() (tea.Model, tea.Cmd) {
-	md := m.services.selected()
-	if md == nil {
-		return m, nil
-	}
-	text, err := reflection.Describe(md)
-	if err != nil {
-		m.flash = "describe: " + err.Error()
-		return m, nil
-	}
-	m.response.showDescribe(text)
-	return m, nil
-}
-
-// send starts a call, or, while a client or bidi stream is open, sends the
-// editor's message on it. Bad input is reported and nothing typed is touched.
-func (m Model) send() (tea.Model, tea.Cmd) {
-	md := m.services.selected()
-	if md == nil || m.conn == nil {
-		m.flash = "no method selected"
-		return m, nil
-	}
-	msg, edited, deadline, err := m.request.request()
-	if err != nil {
-		m.flash = err.Error()
-		return m, nil
-	}
-	header := m.opts.Headers.Call.Copy()
-	for k, v := range edited {
-		header[k] = v
-	}
-	if m.callSends != nil {
-		select {
-		case m.callSends <- msg:
-			m.response.sent++
-		default:
-			m.flash = "the stream is not taking messages yet; try again"
-		}
-		return m, nil
-	}
-	if m.calling && m.callCancel != nil {
-		m.callCancel()
-	}
-	m.callID++
-	ctx, cancel := context.WithCancel(context.Background())
-	if deadline > 0 {
-		ctx, cancel = context.WithTimeout(context.Background(), deadline)
-	}
-	m.callCancel = cancel
-	m.calling = true
-	spec := callSpec{callID: m.callID, conn: m.conn.conn, method: md, header: header, resolver: m.conn.resolver, first: msg, maxMsg: m.opts.MaxMsgSize}
-	if md.IsStreamingClient() {
-		sends := make(chan proto.Message, 64)
-		m.callSends = sends
-		spec.sends = sends
-	}
-	m.response.begin(reflection.MethodName(md), md.IsStreamingServer() || md.IsStreamingClient(), time.Now())
-	m.response.sent = 1
-	return m, tea.Batch(startCallCmd(ctx, spec), tickCmd(m.callID))
-}
-
-// tickMsg refreshes the running time and rate while a call is in flight.
-type tickMsg struct{ callID int }
-
-func tickCmd(callID int) tea.Cmd {
-	return tea.Tick(250*time.Millisecond, func(time.Time) tea.Msg { return tickMsg{callID} })
-}
-
-func (m Model) handleCallEvents(msg callEventsMsg) (tea.Model, tea.Cmd) {
-	if msg.callID != m.callID {
-		// A call the user left: keep draining so its goroutine can finish.
-		if msg.ch != nil {
-			return m, waitCallEventsCmd(msg.callID, msg.ch)
-		}
-		return m, nil
-	}
-	done := false
-	for _, ev := range msg.events {
-		m.response.apply(ev)
-		done = done || ev.done
-		if ev.done && ev.result.Status != nil {
-			m.offerMetadata(ev.result.Status)
-		}
-	}
-	if done || msg.ch == nil {
-		m.calling = false
-		m.callSends = nil
-		if m.callCancel != nil {
-			m.callCancel()
-			m.callCancel = nil
-		}
-		return m, nil
-	}
-	return m, waitCallEventsCmd(msg.callID, msg.ch)
-}
-
-// offerMetadata answers a failure that means a known daemon's header is
-// missing: the header goes into the metadata editor, said out loud, so the
-// next ctrl+s sends it. Nothing the user typed is changed.
-func (m *Model) offerMetadata(st *status.Status) {
-	sug, ok := client.SuggestMetadata(st)
-	if !ok {
-		return
-	}
-	if m.request.addMetadata(sug.Key, sug.Line()) {
-		m.response.showHint(fmt.Sprintf("%s: added %q to the metadata; edit it if need be and send again", sug.Why, sug.Line()))
-	} else {
-		m.response.showHint(sug.Why + "; check the " + sug.Key + " line in the metadata")
-	}
-}
-
-// copyCommand shows the request as sockscope and grpcurl command lines and
-// copies the sockscope one to the clipboard (OSC 52).
-func (m Model) copyCommand() (tea.Model, tea.Cmd) {
-	md := m.services.selected()
-	if md == nil {
-		return m, nil
-	}
-	saved := m.request.saved()
-	ours, theirs := commandLines(m.address, reflection.MethodName(md), saved, m.opts.Headers, m.opts.Authority)
-	m.response.showDescribe("sockscope:\n" + ours + "\n\ngrpcurl:\n" + theirs + "\n\n(the sockscope line is on the clipboard)")
-	return m, tea.SetClipboard(ours)
-}
-
-func (m Model) leftWidth() int {
-	return min(max(m.width/3, 24), 44)
-}
-
-// layout sizes every pane from the window; called on resize and when help grows.
+// layout sizes every page from the window, once per change of the window
+// or of the status bar's height.
 func (m *Model) layout() {
-	m.help.SetWidth(m.width)
-	bodyHeight := max(3, m.height-lipgloss.Height(m.statusBar()))
-	frameW, frameH := m.styles.Pane.GetFrameSize()
-	m.sockets.SetSize(m.width-frameW, bodyHeight-frameH)
-	lw := m.leftWidth()
-	rw := m.width - lw
-	reqH := max(8, bodyHeight*11/20)
-	respH := bodyHeight - reqH
-	m.services.SetSize(lw-frameW, bodyHeight-frameH)
-	m.request.SetSize(rw-frameW, reqH-frameH)
-	m.response.SetSize(rw-frameW, respH-frameH)
-}
-
-func (m Model) pane(content string, w, h int, focused bool) string {
-	st := m.styles.Pane
-	if focused {
-		st = m.styles.PaneFocused
+	if m.width == 0 {
+		return
 	}
-	return st.Width(w).Height(h).MaxHeight(h).Render(content)
+	m.help.SetWidth(m.width)
+	m.bodyHeight = max(3, m.height-lipgloss.Height(m.statusBar()))
+	frameW, frameH := m.styles.Pane.GetFrameSize()
+	m.sockets.SetSize(m.width-frameW, m.bodyHeight-frameH)
+	m.explorer.SetSize(m.width, m.bodyHeight)
 }
 
 // View implements tea.Model.
 func (m Model) View() tea.View {
 	var body string
-	if m.width == 0 {
+	switch {
+	case m.width == 0:
 		body = "starting…"
-	} else if m.screen == screenSockets {
-		bodyHeight := max(3, m.height-lipgloss.Height(m.statusBar()))
-		body = m.pane(m.sockets.View(), m.width, bodyHeight, true)
-	} else {
-		bodyHeight := max(3, m.height-lipgloss.Height(m.statusBar()))
-		lw := m.leftWidth()
-		rw := m.width - lw
-		reqH := max(8, bodyHeight*11/20)
-		left := m.pane(m.services.View(), lw, bodyHeight, m.focus == focusServices)
-		req := m.pane(m.request.View(), rw, reqH, m.focus == focusBody || m.focus == focusMetadata || m.focus == focusDeadline)
-		resp := m.pane(m.response.View(), rw, bodyHeight-reqH, m.focus == focusResponse)
-		body = lipgloss.JoinHorizontal(lipgloss.Top, left, lipgloss.JoinVertical(lipgloss.Left, req, resp))
+	case m.screen == screenSockets:
+		body = m.frame(m.sockets.View(), m.width, m.bodyHeight, true)
+	default:
+		body = m.explorer.View()
 	}
 	v := tea.NewView(body + "\n" + m.statusBar())
 	v.AltScreen = true
@@ -693,7 +266,7 @@ func (m Model) View() tea.View {
 	return v
 }
 
-// statusBar shows a pending error, else the focused pane's help.
+// statusBar shows a pending error, else the help of what has the keyboard.
 func (m Model) statusBar() string {
 	if m.flash != "" {
 		return m.styles.Error.Render(truncate(m.flash, m.width))
@@ -703,15 +276,10 @@ func (m Model) statusBar() string {
 
 func (m Model) currentHelp() help.KeyMap {
 	var b bindings
-	switch {
-	case m.screen == screenSockets:
+	if m.screen == screenSockets {
 		b = m.sockets.help()
-	case m.focus == focusServices:
-		b = m.services.help()
-	case m.focus == focusResponse:
-		b = m.response.help()
-	default:
-		b = m.request.help()
+	} else {
+		b = m.explorer.help()
 	}
 	b.short = append(b.short, m.keys.Help, m.keys.Quit)
 	b.full = append(b.full, []key.Binding{m.keys.Help, m.keys.Quit, m.keys.ForceQuit})

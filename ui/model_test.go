@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/cursor"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
@@ -25,31 +26,20 @@ import (
 	"sockscope/reflection"
 	"sockscope/sample"
 	"sockscope/sample/samplepb"
+	"sockscope/sample/sampletest"
+	"sockscope/session"
 	"sockscope/sockets"
 	"sockscope/sockets/socketstest"
 )
 
 func startSample(t *testing.T) string {
 	t.Helper()
-	return startSampleAs(t, "s.sock", sample.ReflectionV1)
+	return sampletest.Serve(t, sample.Options{Reflection: sample.ReflectionV1})
 }
 
 func startSampleAs(t *testing.T, name string, mode sample.Reflection) string {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "ssui")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	path := filepath.Join(dir, name)
-	lis, err := sample.Listen(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := sample.NewServer(sample.Options{Reflection: mode})
-	go srv.Serve(lis)
-	t.Cleanup(srv.Stop)
-	return path
+	return sampletest.ServeAt(t, filepath.Join(sampletest.ShortDir(t), name), sample.Options{Reflection: mode})
 }
 
 // harness runs a model the way bubbletea does: commands on their own
@@ -135,9 +125,9 @@ func connected(t *testing.T) *harness {
 	t.Helper()
 	h := newHarness(t, New(Options{Address: startSample(t)}))
 	h.send(tea.WindowSizeMsg{Width: 80, Height: 24}, nil)
-	h.send(h.m.Init(), func(m Model) bool { return m.conn != nil || m.services.err != nil })
-	if h.m.conn == nil {
-		t.Fatalf("not connected: %v", h.m.services.err)
+	h.send(h.m.Init(), func(m Model) bool { return m.explorer.session != nil || m.explorer.services.err != nil })
+	if h.m.explorer.session == nil {
+		t.Fatalf("not connected: %v", h.m.explorer.services.err)
 	}
 	return h
 }
@@ -147,7 +137,7 @@ func (h *harness) selectMethod(method string) {
 	h.t.Helper()
 	h.send(press("g"), nil)
 	for i := 0; i < 40; i++ {
-		if sel := h.m.services.selected(); sel != nil && reflection.MethodName(sel) == method {
+		if sel := h.m.explorer.services.selected(); sel != nil && reflection.MethodName(sel) == method {
 			return
 		}
 		h.send(press("j"), nil)
@@ -159,29 +149,29 @@ func TestFocusCycle(t *testing.T) {
 	h := connected(t)
 	want := []focus{focusBody, focusMetadata, focusDeadline, focusResponse, focusServices}
 	for _, f := range want {
-		if m := h.send(press("tab"), nil); m.focus != f {
-			t.Fatalf("tab moved focus to %d, want %d", m.focus, f)
+		if m := h.send(press("tab"), nil); m.explorer.focus != f {
+			t.Fatalf("tab moved focus to %d, want %d", m.explorer.focus, f)
 		}
 	}
-	if m := h.send(press("shift+tab"), nil); m.focus != focusResponse {
-		t.Errorf("shift+tab moved focus to %d, want response", m.focus)
+	if m := h.send(press("shift+tab"), nil); m.explorer.focus != focusResponse {
+		t.Errorf("shift+tab moved focus to %d, want response", m.explorer.focus)
 	}
 }
 
 func TestStaleConnectionResultDropped(t *testing.T) {
 	h := connected(t)
-	before := len(h.m.services.rows)
-	m := h.send(connectedMsg{connID: h.m.connID + 5, err: errors.New("late failure")}, nil)
-	if m.services.err != nil || len(m.services.rows) != before {
-		t.Errorf("a result for an abandoned connection changed the pane: err %v rows %d->%d", m.services.err, before, len(m.services.rows))
+	before := len(h.m.explorer.services.rows)
+	m := h.send(connectedMsg{connID: h.m.explorer.connID + 5, err: errors.New("late failure")}, nil)
+	if m.explorer.services.err != nil || len(m.explorer.services.rows) != before {
+		t.Errorf("a result for an abandoned connection changed the pane: err %v rows %d->%d", m.explorer.services.err, before, len(m.explorer.services.rows))
 	}
 }
 
 func TestStaleCallEventsDropped(t *testing.T) {
 	h := connected(t)
-	m := h.send(callEventsMsg{callID: h.m.callID + 3, events: []callEvent{{done: true, err: errors.New("old call")}}}, nil)
-	if m.response.failure != "" {
-		t.Errorf("an old call's result reached the response pane: %s", m.response.failure)
+	m := h.send(callEventsMsg{callID: h.m.explorer.call.id + 3, events: []callEvent{{done: true, err: errors.New("old call")}}}, nil)
+	if m.explorer.response.failure != "" {
+		t.Errorf("an old call's result reached the response pane: %s", m.explorer.response.failure)
 	}
 }
 
@@ -192,17 +182,17 @@ func TestEditedRequestKeptPerMethod(t *testing.T) {
 	for _, r := range "XYZ" {
 		h.send(press(string(r)), nil)
 	}
-	edited := h.m.request.body.Value()
+	edited := h.m.explorer.request.body.Value()
 	if !strings.Contains(edited, "XYZ") {
 		t.Fatalf("typing did not reach the editor: %q", edited)
 	}
 	h.send(press("esc"), nil)
 	h.selectMethod("sample.v1.Echo/Sum")
-	if strings.Contains(h.m.request.body.Value(), "XYZ") {
+	if strings.Contains(h.m.explorer.request.body.Value(), "XYZ") {
 		t.Fatal("another method shows the edited text")
 	}
 	h.selectMethod("sample.v1.Echo/Echo")
-	if got := h.m.request.body.Value(); got != edited {
+	if got := h.m.explorer.request.body.Value(); got != edited {
 		t.Errorf("coming back to Echo shows %q, want the edited %q", got, edited)
 	}
 }
@@ -211,44 +201,44 @@ func TestBadRequestKeepsEditorText(t *testing.T) {
 	h := connected(t)
 	h.selectMethod("sample.v1.Echo/Echo")
 	h.send(press("tab"), nil)
-	h.m.request.setBody(`{"message": oops}`)
+	h.m.explorer.request.setBody(`{"message": oops}`)
 	m := h.send(press("ctrl+s"), nil)
-	if m.calling {
+	if m.explorer.call.running {
 		t.Fatal("an invalid request was sent")
 	}
 	if !strings.Contains(m.flash, "line 1, column 13") {
 		t.Errorf("error does not say where: %q", m.flash)
 	}
-	if m.request.body.Value() != `{"message": oops}` {
-		t.Errorf("the editor lost the text: %q", m.request.body.Value())
+	if m.explorer.request.body.Value() != `{"message": oops}` {
+		t.Errorf("the editor lost the text: %q", m.explorer.request.body.Value())
 	}
 	if !strings.Contains(ansi.Strip(m.View().Content), "line 1, column 13") {
 		t.Errorf("the error is not on screen")
 	}
 }
 
-func callDone(m Model) bool { return !m.calling && m.response.method != "" }
+func callDone(m Model) bool { return !m.explorer.call.running && m.explorer.response.method != "" }
 
 func TestUnaryCall(t *testing.T) {
 	h := connected(t)
 	h.selectMethod("sample.v1.Echo/Echo")
-	h.m.request.setBody(`{"message": "hello from the model"}`)
+	h.m.explorer.request.setBody(`{"message": "hello from the model"}`)
 	m := h.send(press("ctrl+s"), callDone)
-	if m.response.code != codes.OK || !strings.Contains(m.response.unary, "hello from the model") {
-		t.Fatalf("response %v %q (failure %q)", m.response.code, m.response.unary, m.response.failure)
+	if m.explorer.response.code != codes.OK || !strings.Contains(m.explorer.response.unary, "hello from the model") {
+		t.Fatalf("response %v %q (failure %q)", m.explorer.response.code, m.explorer.response.unary, m.explorer.response.failure)
 	}
 }
 
 func TestFailShowsDetails(t *testing.T) {
 	h := connected(t)
 	h.selectMethod("sample.v1.Echo/Fail")
-	h.m.request.setBody(`{"code": 5, "message": "gone"}`)
+	h.m.explorer.request.setBody(`{"code": 5, "message": "gone"}`)
 	m := h.send(press("ctrl+s"), callDone)
-	if m.response.code != codes.NotFound || !strings.Contains(m.response.statusJSON, "google.rpc.BadRequest") {
-		t.Fatalf("status %v details %q", m.response.code, m.response.statusJSON)
+	if m.explorer.response.code != codes.NotFound || !strings.Contains(m.explorer.response.statusJSON, "google.rpc.BadRequest") {
+		t.Fatalf("status %v details %q", m.explorer.response.code, m.explorer.response.statusJSON)
 	}
-	if m.request.body.Value() != `{"code": 5, "message": "gone"}` {
-		t.Errorf("a failed call changed the editor: %q", m.request.body.Value())
+	if m.explorer.request.body.Value() != `{"code": 5, "message": "gone"}` {
+		t.Errorf("a failed call changed the editor: %q", m.explorer.request.body.Value())
 	}
 }
 
@@ -259,20 +249,20 @@ func TestMissingNamespaceOffered(t *testing.T) {
 	h := connected(t)
 	h.selectMethod("sample.v1.Echo/Fail")
 	body := `{"code": 9, "message": "namespace is required: failed precondition"}`
-	h.m.request.setBody(body)
-	h.m.request.metadata.SetValue("x-trace: 1")
+	h.m.explorer.request.setBody(body)
+	h.m.explorer.request.metadata.SetValue("x-trace: 1")
 	m := h.send(press("ctrl+s"), callDone)
-	if got := m.request.metadata.Value(); got != "x-trace: 1\ncontainerd-namespace: default" {
+	if got := m.explorer.request.metadata.Value(); got != "x-trace: 1\ncontainerd-namespace: default" {
 		t.Errorf("metadata after the failure: %q", got)
 	}
-	if m.request.body.Value() != body {
-		t.Errorf("the body changed: %q", m.request.body.Value())
+	if m.explorer.request.body.Value() != body {
+		t.Errorf("the body changed: %q", m.explorer.request.body.Value())
 	}
 	if view := ansi.Strip(m.View().Content); !strings.Contains(view, "containerd needs a namespace") {
 		t.Errorf("the response pane does not say what was added:\n%s", view)
 	}
 	m = h.send(press("ctrl+s"), callDone)
-	if got := m.request.metadata.Value(); strings.Count(got, "containerd-namespace") != 1 {
+	if got := m.explorer.request.metadata.Value(); strings.Count(got, "containerd-namespace") != 1 {
 		t.Errorf("metadata after a second failure: %q", got)
 	}
 }
@@ -280,11 +270,7 @@ func TestMissingNamespaceOffered(t *testing.T) {
 // TestSchemaChoiceShown: a server without reflection gets a schema, and
 // the explorer says which one and why.
 func TestSchemaChoiceShown(t *testing.T) {
-	config, err := os.MkdirTemp("", "ssuicfg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(config) })
+	config := sampletest.ShortDir(t)
 	t.Setenv("XDG_CONFIG_HOME", config)
 	schemaDir := filepath.Join(config, "sockscope", "schemas", "mine")
 	if err := os.CopyFS(schemaDir, sample.ProtoTree()); err != nil {
@@ -296,9 +282,9 @@ func TestSchemaChoiceShown(t *testing.T) {
 
 	h := newHarness(t, New(Options{Address: startSampleAs(t, "mine.sock", sample.ReflectionNone)}))
 	h.send(tea.WindowSizeMsg{Width: 100, Height: 30}, nil)
-	m := h.send(h.m.Init(), func(m Model) bool { return m.conn != nil || m.services.err != nil })
-	if m.conn == nil {
-		t.Fatalf("not connected: %v", m.services.err)
+	m := h.send(h.m.Init(), func(m Model) bool { return m.explorer.session != nil || m.explorer.services.err != nil })
+	if m.explorer.session == nil {
+		t.Fatalf("not connected: %v", m.explorer.services.err)
 	}
 	view := ansi.Strip(m.View().Content)
 	for _, want := range []string{"(schema mine)", "using the mine schema"} {
@@ -306,40 +292,45 @@ func TestSchemaChoiceShown(t *testing.T) {
 			t.Errorf("view lacks %q:\n%s", want, view)
 		}
 	}
-	if want := "because the socket's name looks like mine's; from " + schemaDir; !strings.Contains(m.response.hint, want) {
-		t.Errorf("hint %q lacks %q", m.response.hint, want)
+	if want := "because the socket's name looks like mine's; from " + schemaDir; !strings.Contains(m.explorer.response.hint, want) {
+		t.Errorf("hint %q lacks %q", m.explorer.response.hint, want)
 	}
 }
 
 var (
 	clockTime = regexp.MustCompile(`\d\d:\d\d:\d\d\.\d\d\d`)
 	duration  = regexp.MustCompile(`\b\d+(\.\d+)?(ns|µs|ms|s)\b`)
+	grpcGo    = regexp.MustCompile(`grpc-go/[0-9][0-9A-Za-z.+-]*`)
 )
 
 // goldenView is the view with colours stripped and what differs on every
-// run (the socket path, arrival times, durations) masked to the same width.
+// run (the socket path, arrival times, durations) or with every grpc-go
+// release (the user-agent the sample server echoes) masked to the same
+// width.
 func goldenView(m Model) string {
 	view := ansi.Strip(m.View().Content)
-	if shown := m.services.shownTitle(); shown != "" {
+	if shown := m.explorer.services.shownTitle(); shown != "" {
 		view = strings.Replace(view, shown, fmt.Sprintf("%-*s", ansi.StringWidth(shown), "SOCKET"), 1)
 	}
 	view = clockTime.ReplaceAllString(view, "hh:mm:ss.mmm")
 	lines := strings.Split(view, "\n")
 	for i, line := range lines {
-		lines[i] = maskLineDurations(line)
+		lines[i] = maskLine(line)
 	}
 	return strings.Join(lines, "\n")
 }
 
-// maskLineDurations replaces each measured duration with ##### and, in a
-// line that ends at a box border, re-pads it so the border stays put.
-func maskLineDurations(line string) string {
+// maskLine replaces each measured duration with ##### and the grpc-go
+// version with VERSION and, in a line that ends at a box border, re-pads it
+// so the border stays put.
+func maskLine(line string) string {
 	masked := duration.ReplaceAllStringFunc(line, func(d string) string {
 		if d == "30s" { // the deadline field's default, not a measurement
 			return d
 		}
 		return "#####"
 	})
+	masked = grpcGo.ReplaceAllString(masked, "grpc-go/VERSION")
 	if masked == line || !strings.HasSuffix(line, "│") {
 		return masked
 	}
@@ -354,11 +345,7 @@ func maskLineDurations(line string) string {
 // processes. The sockets are given as a finished scan, so the view does not
 // depend on this machine.
 func TestGoldenSockets(t *testing.T) {
-	empty, err := os.MkdirTemp("", "ssuigold")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(empty) })
+	empty := sampletest.ShortDir(t)
 	h := newHarness(t, New(Options{Scan: sockets.Options{Roots: []string{empty}, NoDefaultRoots: true}}))
 	h.send(tea.WindowSizeMsg{Width: 100, Height: 24}, nil)
 	h.send(h.m.Init(), func(m Model) bool { return !m.sockets.scanning })
@@ -391,7 +378,7 @@ func TestGoldenSockets(t *testing.T) {
 func TestGoldenServerStream(t *testing.T) {
 	h := connected(t)
 	h.selectMethod("sample.v1.Echo/Count")
-	h.m.request.setBody(`{"count": 5}`)
+	h.m.explorer.request.setBody(`{"count": 5}`)
 	m := h.send(press("ctrl+s"), callDone)
 	golden.RequireEqual(t, []byte(goldenView(m)))
 }
@@ -401,7 +388,7 @@ func TestGoldenServerStream(t *testing.T) {
 func TestGoldenFailure(t *testing.T) {
 	h := connected(t)
 	h.selectMethod("sample.v1.Echo/Fail")
-	h.m.request.setBody(`{"code": 5, "message": "no such workload"}`)
+	h.m.explorer.request.setBody(`{"code": 5, "message": "no such workload"}`)
 	m := h.send(press("ctrl+s"), callDone)
 	golden.RequireEqual(t, []byte(goldenView(m)))
 }
@@ -409,36 +396,36 @@ func TestGoldenFailure(t *testing.T) {
 func TestCancelSleep(t *testing.T) {
 	h := connected(t)
 	h.selectMethod("sample.v1.Echo/Sleep")
-	h.m.request.setBody(`{"ms": 60000}`)
-	if m := h.send(press("ctrl+s"), func(m Model) bool { return m.calling }); !m.calling {
+	h.m.explorer.request.setBody(`{"ms": 60000}`)
+	if m := h.send(press("ctrl+s"), func(m Model) bool { return m.explorer.call.running }); !m.explorer.call.running {
 		t.Fatal("Sleep did not start")
 	}
-	m := h.send(press("esc"), func(m Model) bool { return !m.calling })
-	if m.response.code != codes.Canceled {
-		t.Errorf("after esc: code %v", m.response.code)
+	m := h.send(press("esc"), func(m Model) bool { return !m.explorer.call.running })
+	if m.explorer.response.code != codes.Canceled {
+		t.Errorf("after esc: code %v", m.explorer.response.code)
 	}
 }
 
 func TestBidiStreamInteractive(t *testing.T) {
 	h := connected(t)
 	h.selectMethod("sample.v1.Echo/Chat")
-	h.m.request.setBody(`{"text": "one"}`)
-	h.send(press("ctrl+s"), func(m Model) bool { return m.response.log.total >= 1 })
-	h.m.request.setBody(`{"text": "two"}`)
-	m := h.send(press("ctrl+s"), func(m Model) bool { return m.response.log.total >= 2 })
-	if !strings.Contains(m.response.log.at(1).text, "two") || !m.calling {
-		t.Fatalf("chat: %d replies, calling %v", m.response.log.total, m.calling)
+	h.m.explorer.request.setBody(`{"text": "one"}`)
+	h.send(press("ctrl+s"), func(m Model) bool { return m.explorer.response.log.total >= 1 })
+	h.m.explorer.request.setBody(`{"text": "two"}`)
+	m := h.send(press("ctrl+s"), func(m Model) bool { return m.explorer.response.log.total >= 2 })
+	if !strings.Contains(m.explorer.response.log.at(1).text, "two") || !m.explorer.call.running {
+		t.Fatalf("chat: %d replies, calling %v", m.explorer.response.log.total, m.explorer.call.running)
 	}
-	m = h.send(press("ctrl+d"), func(m Model) bool { return !m.calling })
-	if m.response.code != codes.OK {
-		t.Errorf("after ctrl+d: code %v (%s)", m.response.code, m.response.failure)
+	m = h.send(press("ctrl+d"), func(m Model) bool { return !m.explorer.call.running })
+	if m.explorer.response.code != codes.OK {
+		t.Errorf("after ctrl+d: code %v (%s)", m.explorer.response.code, m.explorer.response.failure)
 	}
 }
 
 func TestGoldenExplorer(t *testing.T) {
 	h := connected(t)
 	h.selectMethod("sample.v1.Echo/Echo")
-	h.m.request.setBody(`{"message": "golden"}`)
+	h.m.explorer.request.setBody(`{"message": "golden"}`)
 	m := h.send(press("ctrl+s"), callDone)
 	golden.RequireEqual(t, []byte(goldenView(m)))
 }
@@ -446,15 +433,15 @@ func TestGoldenExplorer(t *testing.T) {
 func TestLeavingMethodDropsItsCall(t *testing.T) {
 	h := connected(t)
 	h.selectMethod("sample.v1.Echo/Sleep")
-	h.m.request.setBody(`{"ms": 60000}`)
-	h.send(press("ctrl+s"), func(m Model) bool { return m.calling })
-	oldCall := h.m.callID
+	h.m.explorer.request.setBody(`{"ms": 60000}`)
+	h.send(press("ctrl+s"), func(m Model) bool { return m.explorer.call.running })
+	oldCall := h.m.explorer.call.id
 	m := h.send(press("j"), nil) // the next method, Sum
-	if m.calling || m.callID == oldCall {
+	if m.explorer.call.running || m.explorer.call.id == oldCall {
 		t.Fatalf("the Sleep call still runs after leaving its method")
 	}
-	if m.response.method != "" || m.response.failure != "" {
-		t.Errorf("the new method's response pane shows the old call: %q %q", m.response.method, m.response.failure)
+	if m.explorer.response.method != "" || m.explorer.response.failure != "" {
+		t.Errorf("the new method's response pane shows the old call: %q %q", m.explorer.response.method, m.explorer.response.failure)
 	}
 }
 
@@ -474,22 +461,18 @@ func TestSocketsListToExplorer(t *testing.T) {
 	if !strings.Contains(view, "grpc") || !strings.Contains(view, "3 services · health SERVING") {
 		t.Errorf("the sockets list does not show the gRPC socket and its services:\n%s", view)
 	}
-	m = h.send(press("enter"), func(m Model) bool { return m.conn != nil || m.services.err != nil })
-	if m.screen != screenExplorer || m.conn == nil || m.address != sock {
-		t.Fatalf("enter did not open the socket: screen %d err %v", m.screen, m.services.err)
+	m = h.send(press("enter"), func(m Model) bool { return m.explorer.session != nil || m.explorer.services.err != nil })
+	if m.screen != screenExplorer || m.explorer.session == nil || m.explorer.address != sock {
+		t.Fatalf("enter did not open the socket: screen %d err %v", m.screen, m.explorer.services.err)
 	}
 	m = h.send(press("esc"), nil)
-	if m.screen != screenSockets || m.conn != nil {
+	if m.screen != screenSockets || m.explorer.session != nil {
 		t.Errorf("esc from the services pane did not return to the list")
 	}
 }
 
 func TestEmptyStateStartsSample(t *testing.T) {
-	empty, err := os.MkdirTemp("", "ssempty")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(empty) })
+	empty := sampletest.ShortDir(t)
 	var started string
 	start := func() (string, error) {
 		started = startSample(t)
@@ -502,32 +485,32 @@ func TestEmptyStateStartsSample(t *testing.T) {
 	if !strings.Contains(view, "No sockets found") || !strings.Contains(view, "Press s") {
 		t.Fatalf("empty state does not offer the sample server:\n%s", view)
 	}
-	m = h.send(press("s"), func(m Model) bool { return m.conn != nil || m.services.err != nil })
-	if m.conn == nil || m.address != started {
-		t.Fatalf("s did not open the sample server: %v", m.services.err)
+	m = h.send(press("s"), func(m Model) bool { return m.explorer.session != nil || m.explorer.services.err != nil })
+	if m.explorer.session == nil || m.explorer.address != started {
+		t.Fatalf("s did not open the sample server: %v", m.explorer.services.err)
 	}
 }
 
 func TestCopyCommandAndDescribe(t *testing.T) {
 	h := connected(t)
 	h.selectMethod("sample.v1.Echo/Echo")
-	h.m.request.setBody("{\n  \"message\": \"it's here\"\n}")
-	h.m.request.metadata.SetValue("x-trace: 7")
+	h.m.explorer.request.setBody("{\n  \"message\": \"it's here\"\n}")
+	h.m.explorer.request.metadata.SetValue("x-trace: 7")
 	m := h.send(press("y"), nil)
 	for _, want := range []string{
-		`sockscope --call sample.v1.Echo/Echo -d '{"message":"it'\''s here"}' -H 'x-trace: 7' --max-time 30s ` + m.address,
-		`grpcurl -plaintext -d '{"message":"it'\''s here"}' -H 'x-trace: 7' -max-time 30s -unix ` + m.address + ` sample.v1.Echo/Echo`,
+		`sockscope --call sample.v1.Echo/Echo -d '{"message":"it'\''s here"}' -H 'x-trace: 7' --max-time 30s ` + m.explorer.address,
+		`grpcurl -plaintext -d '{"message":"it'\''s here"}' -H 'x-trace: 7' -max-time 30s -unix ` + m.explorer.address + ` sample.v1.Echo/Echo`,
 	} {
-		if !strings.Contains(m.response.describe, want) {
-			t.Errorf("command lines lack\n%s\ngot:\n%s", want, m.response.describe)
+		if !strings.Contains(m.explorer.response.describe, want) {
+			t.Errorf("command lines lack\n%s\ngot:\n%s", want, m.explorer.response.describe)
 		}
 	}
 	m = h.send(press("d"), nil)
-	if !strings.Contains(m.response.describe, "rpc Echo") || !strings.Contains(m.response.describe, "message EchoRequest") {
-		t.Errorf("describe shows:\n%s", m.response.describe)
+	if !strings.Contains(m.explorer.response.describe, "rpc Echo") || !strings.Contains(m.explorer.response.describe, "message EchoRequest") {
+		t.Errorf("describe shows:\n%s", m.explorer.response.describe)
 	}
-	if !strings.Contains(m.response.describe, "returns the message and the request metadata") {
-		t.Errorf("describe lacks the method's comment:\n%s", m.response.describe)
+	if !strings.Contains(m.explorer.response.describe, "returns the message and the request metadata") {
+		t.Errorf("describe lacks the method's comment:\n%s", m.explorer.response.describe)
 	}
 }
 
@@ -551,11 +534,7 @@ func TestHelpToggleAndQuitKeys(t *testing.T) {
 // keeping those statuses.
 func serveHealth(t *testing.T, statuses map[string]healthpb.HealthCheckResponse_ServingStatus) string {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "ssui")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := sampletest.ShortDir(t)
 	lis, err := net.Listen("unix", filepath.Join(dir, "h.sock"))
 	if err != nil {
 		t.Fatal(err)
@@ -599,16 +578,19 @@ func TestServicesTreeShowsHealth(t *testing.T) {
 			// narrower pane shortens the name, not the status.
 			h.send(tea.WindowSizeMsg{Width: 160, Height: 40}, nil)
 			var answered bool
-			h.send(h.m.Init(), func(m Model) bool { return m.services.err != nil || m.conn != nil })
-			if h.m.conn == nil {
-				t.Fatalf("not connected: %v", h.m.services.err)
+			h.send(h.m.Init(), func(m Model) bool { return m.explorer.services.err != nil || m.explorer.session != nil })
+			if h.m.explorer.session == nil {
+				t.Fatalf("not connected: %v", h.m.explorer.services.err)
 			}
 			// The health answer comes after the tree, as its own message.
-			m := h.send(nil, func(m Model) bool { answered = m.services.health != nil; return answered || tc.statuses == nil })
+			m := h.send(nil, func(m Model) bool {
+				answered = m.explorer.services.health != nil
+				return answered || tc.statuses == nil
+			})
 			if tc.statuses == nil {
 				m = h.send(nil, nil) // let the health command finish: it must add nothing
 			}
-			lines := strings.Split(ansi.Strip(m.services.View()), "\n")
+			lines := strings.Split(ansi.Strip(m.explorer.services.View()), "\n")
 			for service, status := range tc.want {
 				found := false
 				for _, line := range lines {
@@ -628,7 +610,7 @@ func TestServicesTreeShowsHealth(t *testing.T) {
 }
 
 func TestNarrowServicesPaneKeepsHealth(t *testing.T) {
-	p := newServicesPane(defaultKeyMap(), newStyles(true))
+	p := newServicesPane(newCommon())
 	p.SetSize(20, 40)
 	var methods []protoreflect.MethodDescriptor
 	for _, fd := range []protoreflect.FileDescriptor{samplepb.File_sample_v1_echo_proto, samplepb.File_sample_v1_workloads_proto} {
@@ -647,47 +629,34 @@ func TestNarrowServicesPaneKeepsHealth(t *testing.T) {
 }
 
 func TestStartHeaders(t *testing.T) {
-	dir, err := os.MkdirTemp("", "ssui")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	lis, err := sample.Listen(filepath.Join(dir, "s.sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := sample.NewServer(sample.Options{Reflection: sample.ReflectionV1, Token: "t"})
-	go srv.Serve(lis)
-	t.Cleanup(srv.Stop)
-	address := lis.Addr().String()
+	address := sampletest.Serve(t, sample.Options{Reflection: sample.ReflectionV1, Token: "t"})
 
 	// Without credentials the services pane says how to give them.
 	h := newHarness(t, New(Options{Address: address}))
 	h.send(tea.WindowSizeMsg{Width: 100, Height: 30}, nil)
-	m := h.send(h.m.Init(), func(m Model) bool { return m.conn != nil || m.services.err != nil })
-	if m.services.err == nil || !strings.Contains(m.services.err.Error(), "start sockscope with -H") {
-		t.Fatalf("no credentials: err %v, want a hint about -H", m.services.err)
+	m := h.send(h.m.Init(), func(m Model) bool { return m.explorer.session != nil || m.explorer.services.err != nil })
+	if m.explorer.services.err == nil || !strings.Contains(m.explorer.services.err.Error(), "the server wants credentials for reflection too: -H 'key: value'") {
+		t.Fatalf("no credentials: err %v, want a hint about -H", m.explorer.services.err)
 	}
 
 	auth := metadata.Pairs("authorization", "Bearer t")
-	h = newHarness(t, New(Options{Address: address, Headers: Headers{
-		Reflection: auth,
-		Call:       metadata.Join(auth, metadata.Pairs("x-side", "call", "x-kept", "yes")),
-		Args:       []string{"-H", "@/run/secrets/token", "--rpc-header", "x-side: call"},
-		Expand:     true,
-	}, Authority: "agent.internal"}))
+	h = newHarness(t, New(Options{Address: address, Session: session.Config{ReflectionHeader: auth, Authority: "agent.internal"}, Headers: Headers{
+		Call:   metadata.Join(auth, metadata.Pairs("x-side", "call", "x-kept", "yes")),
+		Args:   []string{"-H", "@/run/secrets/token", "--rpc-header", "x-side: call"},
+		Expand: true,
+	}}))
 	h.send(tea.WindowSizeMsg{Width: 100, Height: 30}, nil)
-	m = h.send(h.m.Init(), func(m Model) bool { return m.conn != nil || m.services.err != nil })
-	if m.conn == nil {
-		t.Fatalf("not connected with the start-up headers: %v", m.services.err)
+	m = h.send(h.m.Init(), func(m Model) bool { return m.explorer.session != nil || m.explorer.services.err != nil })
+	if m.explorer.session == nil {
+		t.Fatalf("not connected with the start-up headers: %v", m.explorer.services.err)
 	}
 	h.selectMethod("sample.v1.Echo/Echo")
-	if view := ansi.Strip(h.m.request.View()); !strings.Contains(view, "metadata (flags add authorization, x-kept, x-side)") || strings.Contains(view, "Bearer") {
+	if view := ansi.Strip(h.m.explorer.request.View()); !strings.Contains(view, "metadata (flags add authorization, x-kept, x-side)") || strings.Contains(view, "Bearer") {
 		t.Errorf("the request pane should name the start-up headers, not show their values:\n%s", view)
 	}
-	h.m.request.metadata.SetValue("x-side: editor")
+	h.m.explorer.request.metadata.SetValue("x-side: editor")
 	m = h.send(press("ctrl+s"), callDone)
-	reply := m.response.unary
+	reply := m.explorer.response.unary
 	for _, want := range []string{`"authorization": "Bearer t"`, `"x-side": "editor"`, `"x-kept": "yes"`, `":authority": "agent.internal"`} {
 		if !strings.Contains(reply, want) {
 			t.Errorf("the call's metadata lacks %s (the editor's line replaces a start-up header of the same key):\n%s", want, reply)
@@ -699,26 +668,22 @@ func TestStartHeaders(t *testing.T) {
 		`-rpc-header 'x-side: call' -expand-headers -H 'x-side: editor'`,
 		`# and the headers of -H @/run/secrets/token: grpcurl reads none from files`,
 	} {
-		if !strings.Contains(m.response.describe, want) {
-			t.Errorf("command lines lack\n%s\ngot:\n%s", want, m.response.describe)
+		if !strings.Contains(m.explorer.response.describe, want) {
+			t.Errorf("command lines lack\n%s\ngot:\n%s", want, m.explorer.response.describe)
 		}
 	}
 }
 
 func TestNotGRPCExplained(t *testing.T) {
-	dir, err := os.MkdirTemp("", "ssui")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := sampletest.ShortDir(t)
 	path := filepath.Join(dir, "rest.sock")
 	socketstest.ServeHTTP1(t, path)
 
 	h := newHarness(t, New(Options{Address: path}))
 	h.send(tea.WindowSizeMsg{Width: 100, Height: 30}, nil)
-	m := h.send(h.m.Init(), func(m Model) bool { return m.conn != nil || m.services.err != nil })
-	if m.services.err == nil || !strings.Contains(m.services.err.Error(), "--scan would list it as http1") {
-		t.Errorf("an HTTP/1.1 server: %v", m.services.err)
+	m := h.send(h.m.Init(), func(m Model) bool { return m.explorer.session != nil || m.explorer.services.err != nil })
+	if m.explorer.services.err == nil || !strings.Contains(m.explorer.services.err.Error(), "--scan would list it as http1") {
+		t.Errorf("an HTTP/1.1 server: %v", m.explorer.services.err)
 	}
 }
 
@@ -731,11 +696,11 @@ func TestServicesFilter(t *testing.T) {
 	}
 	h.send(press("/"), nil)
 	typeText("workloads get")
-	if !h.m.services.filtering {
+	if !h.m.explorer.services.filtering {
 		t.Fatal("/ did not start the filter")
 	}
 	var shown []string
-	for _, r := range h.m.services.rows {
+	for _, r := range h.m.explorer.services.rows {
 		if r.method != nil {
 			shown = append(shown, reflection.MethodName(r.method))
 		}
@@ -743,17 +708,17 @@ func TestServicesFilter(t *testing.T) {
 	if strings.Join(shown, " ") != "sample.v1.Workloads/GetWorkload" {
 		t.Errorf("filter 'workloads get' keeps %v", shown)
 	}
-	if sel := h.m.services.selected(); sel == nil || reflection.MethodName(sel) != "sample.v1.Workloads/GetWorkload" || h.m.request.method != sel {
+	if sel := h.m.explorer.services.selected(); sel == nil || reflection.MethodName(sel) != "sample.v1.Workloads/GetWorkload" || h.m.explorer.request.method != sel {
 		t.Errorf("the request pane should follow the filtered selection; selected %v", sel)
 	}
 	// q and ? are letters while the filter has the keyboard.
 	h.send(press("esc"), nil)
 	h.send(press("/"), nil)
 	typeText("q?")
-	if h.m.screen != screenExplorer || h.m.help.ShowAll || h.m.services.filter.Value() != "q?" {
-		t.Fatalf("q or ? acted while typing the filter: screen %d, help %v, filter %q", h.m.screen, h.m.help.ShowAll, h.m.services.filter.Value())
+	if h.m.screen != screenExplorer || h.m.help.ShowAll || h.m.explorer.services.filter.Value() != "q?" {
+		t.Fatalf("q or ? acted while typing the filter: screen %d, help %v, filter %q", h.m.screen, h.m.help.ShowAll, h.m.explorer.services.filter.Value())
 	}
-	if view := ansi.Strip(h.m.services.View()); !strings.Contains(view, "no method matches") {
+	if view := ansi.Strip(h.m.explorer.services.View()); !strings.Contains(view, "no method matches") {
 		t.Errorf("a filter that keeps nothing should say so:\n%s", view)
 	}
 	for range 2 {
@@ -761,17 +726,86 @@ func TestServicesFilter(t *testing.T) {
 	}
 	typeText("count")
 	h.send(press("enter"), nil) // keeps the filter, gives the keys back
-	if h.m.services.filtering || h.m.services.filter.Value() != "count" {
-		t.Fatalf("enter should keep the filter and end typing: filtering %v, %q", h.m.services.filtering, h.m.services.filter.Value())
+	if h.m.explorer.services.filtering || h.m.explorer.services.filter.Value() != "count" {
+		t.Fatalf("enter should keep the filter and end typing: filtering %v, %q", h.m.explorer.services.filtering, h.m.explorer.services.filter.Value())
 	}
-	if view := ansi.Strip(h.m.services.View()); !strings.Contains(view, "/ count (esc") || strings.Contains(view, "Echo unary") {
+	if view := ansi.Strip(h.m.explorer.services.View()); !strings.Contains(view, "/ count (esc") || strings.Contains(view, "Echo unary") {
 		t.Errorf("a kept filter should show and hold:\n%s", view)
 	}
 	m := h.send(press("esc"), nil)
-	if m.screen != screenExplorer || m.services.filter.Value() != "" || len(m.services.rows) != len(m.services.all)+len(m.services.serviceNames()) {
-		t.Errorf("esc should clear the filter and stay: screen %d, filter %q, %d rows", m.screen, m.services.filter.Value(), len(m.services.rows))
+	if m.screen != screenExplorer || m.explorer.services.filter.Value() != "" || len(m.explorer.services.rows) != len(m.explorer.services.all)+len(m.explorer.services.serviceNames()) {
+		t.Errorf("esc should clear the filter and stay: screen %d, filter %q, %d rows", m.screen, m.explorer.services.filter.Value(), len(m.explorer.services.rows))
 	}
-	if sel := m.services.selected(); sel == nil || reflection.MethodName(sel) != "sample.v1.Echo/Count" {
+	if sel := m.explorer.services.selected(); sel == nil || reflection.MethodName(sel) != "sample.v1.Echo/Count" {
 		t.Errorf("clearing the filter should keep the selected method, got %v", sel)
+	}
+}
+
+// blinkFrom runs cmd the way bubbletea would, batches included, and returns
+// the cursor blink it yields; a blink takes about half a second to come.
+func blinkFrom(t *testing.T, cmd tea.Cmd) cursor.BlinkMsg {
+	t.Helper()
+	found := make(chan cursor.BlinkMsg, 16)
+	var run func(tea.Cmd)
+	run = func(c tea.Cmd) {
+		if c == nil {
+			return
+		}
+		switch msg := c().(type) {
+		case tea.BatchMsg:
+			for _, sub := range msg {
+				go run(sub)
+			}
+		case cursor.BlinkMsg:
+			found <- msg
+		}
+	}
+	go run(cmd)
+	select {
+	case msg := <-found:
+		return msg
+	case <-time.After(5 * time.Second):
+		t.Fatal("no cursor blink came of the command")
+		return cursor.BlinkMsg{}
+	}
+}
+
+// TestEditorCursorBlinks: the blink the request editor's cursor asks for
+// reaches the editor, which asks for the next one; handed to another pane,
+// it would stop the cursor blinking.
+func TestEditorCursorBlinks(t *testing.T) {
+	h := connected(t)
+	h.selectMethod("sample.v1.Echo/Echo")
+	updated, cmd := h.m.Update(press("tab"))
+	m := updated.(Model)
+	if !m.textInputFocused() {
+		t.Fatal("tab did not focus the request editor")
+	}
+	first := blinkFrom(t, cmd)
+	_, cmd = m.Update(first)
+	if cmd == nil {
+		t.Fatal("the editor's blink reached no one that answers it")
+	}
+	if next := blinkFrom(t, cmd); next == first {
+		t.Error("the editor answered its blink with the same blink, not the next")
+	}
+}
+
+// TestFilterCursorBlinks: the services filter's cursor blinks too while the
+// filter has the keyboard.
+func TestFilterCursorBlinks(t *testing.T) {
+	h := connected(t)
+	updated, cmd := h.m.Update(press("/"))
+	m := updated.(Model)
+	if !m.explorer.services.filtering {
+		t.Fatal("/ did not start the filter")
+	}
+	first := blinkFrom(t, cmd)
+	_, cmd = m.Update(first)
+	if cmd == nil {
+		t.Fatal("the filter's blink reached no one that answers it")
+	}
+	if next := blinkFrom(t, cmd); next == first {
+		t.Error("the filter answered its blink with the same blink, not the next")
 	}
 }

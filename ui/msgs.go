@@ -6,17 +6,18 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"sockscope/client"
+	"sockscope/session"
+	"sockscope/sockets"
 )
 
-// connectedMsg answers connectCmd; connID says which attempt it answers, and a
-// result for an attempt the user has left is closed and dropped.
+// connectedMsg answers openSessionCmd; connID says which attempt it
+// answers, and a result for an attempt the user has left is closed and
+// dropped.
 type connectedMsg struct {
 	connID     int
-	conn       *connection
+	session    *session.Session
 	methods    []protoreflect.MethodDescriptor
-	reflection string
-	schema     string  // the schema in use, when the server has no reflection
-	schemaWhy  string  // why that schema was chosen, and where it comes from
+	provenance session.Provenance
 	leftOut    []error // services whose malformed reflection could not be repaired
 	err        error
 }
@@ -47,7 +48,7 @@ type callEvent struct {
 	elapsed time.Duration
 }
 
-// reply is one received message, already rendered off the UI loop.
+// reply is one received message, already rendered off the update loop.
 type reply struct {
 	at   time.Time
 	text string // indented JSON for unary replies, compact JSON for stream messages
@@ -64,4 +65,33 @@ type editorClosedMsg struct {
 type sampleStartedMsg struct {
 	address string
 	err     error
+}
+
+// tickMsg refreshes the running time and rate while a call is in flight.
+type tickMsg struct{ callID int }
+
+// errMsg is a recoverable failure that no pane shows itself: the status bar
+// shows it until the next key.
+type errMsg struct{ err error }
+
+// socketsScannedMsg answers scanCmd with the first list; updates follow on ch.
+type socketsScannedMsg struct {
+	scanID int
+	scan   *sockets.Scan
+	ch     <-chan sockets.Socket
+	err    error
+}
+
+// socketProbedMsg carries probe results (batched) for scanID; ch nil means the scan is over.
+type socketProbedMsg struct {
+	scanID  int
+	sockets []sockets.Socket
+	ch      <-chan sockets.Socket
+}
+
+// socketEventMsg carries one watch event; ch is re-armed until it closes.
+type socketEventMsg struct {
+	scanID int
+	event  sockets.Event
+	ch     <-chan sockets.Event
 }

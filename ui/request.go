@@ -31,17 +31,15 @@ const (
 	fieldDeadline
 )
 
-// savedRequest is what the user typed for one method, kept for the session.
+// savedRequest is what the user typed for one method, kept while the
+// program runs.
 type savedRequest struct {
 	body, metadata, deadline string
 }
 
 // requestPane edits the JSON request, its metadata and its deadline.
 type requestPane struct {
-	keys     keyMap
-	styles   styles
-	width    int
-	height   int
+	common
 	body     textarea.Model
 	metadata textarea.Model
 	deadline textinput.Model
@@ -57,7 +55,7 @@ type requestPane struct {
 	startKeys []string
 }
 
-func newRequestPane(keys keyMap, st styles) requestPane {
+func newRequestPane(c common) requestPane {
 	body := textarea.New()
 	body.ShowLineNumbers = true
 	body.Prompt = ""
@@ -72,7 +70,7 @@ func newRequestPane(keys keyMap, st styles) requestPane {
 	dl.Prompt = ""
 	dl.Placeholder = "none"
 	dl.SetValue(defaultDeadline)
-	return requestPane{keys: keys, styles: st, body: body, metadata: md, deadline: dl}
+	return requestPane{common: c, body: body, metadata: md, deadline: dl}
 }
 
 func (p *requestPane) SetSize(w, h int) {

@@ -13,8 +13,8 @@ import (
 	"google.golang.org/grpc/codes"
 )
 
-// maxShownBytes caps how much of one reply is laid out, so a 64 MiB reply
-// cannot stall the screen; the status line says how much was cut.
+// maxShownBytes caps how much of one reply is laid out, so the largest reply
+// accepted cannot stall the screen; the status line says how much was cut.
 const maxShownBytes = 256 << 10
 
 // maxStreamLineBytes caps each kept stream message; a line shows only a screen width anyway.
@@ -31,13 +31,10 @@ const (
 
 // responsePane shows replies, streams, status and describe text.
 type responsePane struct {
-	keys   keyMap
-	styles styles
-	width  int
-	height int
-	view   responseView
-	info   viewport.Model // unary reply, info and describe text
-	keep   int
+	common
+	view responseView
+	info viewport.Model // unary reply, info and describe text
+	keep int
 
 	method    string
 	streaming bool
@@ -54,17 +51,16 @@ type responsePane struct {
 	statusJSON      string
 	failure         string // local failure: never reached the server, or bad input
 	describe        string
-	sent            int
 	hint            string // what to change before sending again, when known
 }
 
-func newResponsePane(keys keyMap, st styles, keep int) responsePane {
+func newResponsePane(c common, keep int) responsePane {
 	if keep <= 0 {
 		keep = defaultStreamKeep
 	}
 	vp := viewport.New()
 	vp.SoftWrap = true
-	return responsePane{keys: keys, styles: st, info: vp, keep: keep, log: newStreamLog(keep)}
+	return responsePane{common: c, info: vp, keep: keep, log: newStreamLog(keep)}
 }
 
 func (p *responsePane) SetSize(w, h int) {
@@ -76,7 +72,7 @@ func (p *responsePane) SetSize(w, h int) {
 
 // begin clears the pane for a new call.
 func (p *responsePane) begin(method string, streaming bool, now time.Time) {
-	*p = responsePane{keys: p.keys, styles: p.styles, width: p.width, height: p.height, info: p.info, keep: p.keep,
+	*p = responsePane{common: p.common, info: p.info, keep: p.keep,
 		method: method, streaming: streaming, running: true, started: now, log: newStreamLog(p.keep), describe: p.describe}
 	p.view = viewReplies
 	p.refreshInfo()
@@ -84,8 +80,7 @@ func (p *responsePane) begin(method string, streaming bool, now time.Time) {
 
 // clear empties the pane when another method is selected.
 func (p *responsePane) clear() {
-	*p = responsePane{keys: p.keys, styles: p.styles, width: p.width, height: p.height, info: p.info, keep: p.keep,
-		log: newStreamLog(p.keep)}
+	*p = responsePane{common: p.common, info: p.info, keep: p.keep, log: newStreamLog(p.keep)}
 	p.refreshInfo()
 }
 
@@ -132,7 +127,6 @@ func (p *responsePane) apply(ev callEvent) {
 		}
 		p.trailer = ev.result.Trailer
 		p.statusJSON = ev.status
-		p.sent = ev.result.Sent
 	}
 	if ev.done || (ev.reply != nil && !p.streaming) {
 		p.refreshInfo()

@@ -17,10 +17,7 @@ import (
 
 // servicesPane is the tree of services and their methods on one socket.
 type servicesPane struct {
-	keys    keyMap
-	styles  styles
-	width   int
-	height  int
+	common
 	rows    []serviceRow
 	cursor  int // index into rows; always a method row when any exists
 	offset  int // first row shown
@@ -42,11 +39,11 @@ type serviceRow struct {
 	method  protoreflect.MethodDescriptor
 }
 
-func newServicesPane(keys keyMap, st styles) servicesPane {
+func newServicesPane(c common) servicesPane {
 	filter := textinput.New()
 	filter.Prompt = "/ "
 	filter.Placeholder = "words in pkg.Service/Method"
-	return servicesPane{keys: keys, styles: st, filter: filter}
+	return servicesPane{common: c, filter: filter}
 }
 
 func (p *servicesPane) SetSize(w, h int) {
@@ -107,7 +104,7 @@ func (p *servicesPane) endTyping() {
 	p.filter.Blur()
 }
 
-// filterShown tells whether the filter line is on screen: while typing it,
+// filterShown says whether the filter line is on screen: while typing it,
 // and while it keeps anything out.
 func (p servicesPane) filterShown() bool { return p.filtering || p.filter.Value() != "" }
 
@@ -190,6 +187,17 @@ func (p servicesPane) shownTitle() string {
 }
 
 func (p servicesPane) Update(msg tea.Msg) (servicesPane, tea.Cmd) {
+	switch msg.(type) {
+	case tea.KeyPressMsg, tea.MouseWheelMsg:
+	default:
+		// The rest, the cursor's blinking above all, is the filter's while
+		// it has the keyboard.
+		var cmd tea.Cmd
+		if p.filtering {
+			p.filter, cmd = p.filter.Update(msg)
+		}
+		return p, cmd
+	}
 	if msg, ok := msg.(tea.KeyPressMsg); ok && p.filtering {
 		// Enter keeps the filter and gives the keys back to the list.
 		if key.Matches(msg, p.keys.Select) {
@@ -271,8 +279,8 @@ func (p servicesPane) View() string {
 }
 
 // serviceHeading is the service's name, followed by its health when that
-// is worth a look: anything but SERVING, and but the health server keeping
-// no status for it.
+// is worth a look: neither SERVING nor the health server's keeping no
+// status for the service.
 func (p servicesPane) serviceHeading(service string) string {
 	st := p.health[service]
 	if st == "" || st == "SERVING" || st == client.ServiceUnknown {

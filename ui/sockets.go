@@ -16,81 +16,6 @@ import (
 	"sockscope/sockets"
 )
 
-// socketsScannedMsg answers scanCmd with the first list; updates follow on ch.
-type socketsScannedMsg struct {
-	scanID int
-	scan   *sockets.Scan
-	ch     <-chan sockets.Socket
-	err    error
-}
-
-// socketProbedMsg carries probe results (batched) for scanID; ch nil means the scan is over.
-type socketProbedMsg struct {
-	scanID  int
-	sockets []sockets.Socket
-	ch      <-chan sockets.Socket
-}
-
-// socketEventMsg carries one watch event; ch is re-armed until it closes.
-type socketEventMsg struct {
-	scanID int
-	event  sockets.Event
-	ch     <-chan sockets.Event
-}
-
-// watchCmd starts watching once the first scan is complete, so the list keeps
-// itself current without the user pressing r.
-func watchCmd(ctx context.Context, scanID int, opts sockets.Options, baseline []sockets.Socket) tea.Cmd {
-	return func() tea.Msg {
-		ch, err := sockets.Watch(ctx, opts, baseline)
-		if err != nil {
-			return nil
-		}
-		return waitWatch(scanID, ch)
-	}
-}
-
-func waitWatchCmd(scanID int, ch <-chan sockets.Event) tea.Cmd {
-	return func() tea.Msg { return waitWatch(scanID, ch) }
-}
-
-func waitWatch(scanID int, ch <-chan sockets.Event) tea.Msg {
-	ev, ok := <-ch
-	if !ok {
-		return nil
-	}
-	return socketEventMsg{scanID: scanID, event: ev, ch: ch}
-}
-
-func scanCmd(ctx context.Context, scanID int, opts sockets.Options) tea.Cmd {
-	return func() tea.Msg {
-		scan, ch, err := sockets.Start(ctx, opts)
-		return socketsScannedMsg{scanID: scanID, scan: scan, ch: ch, err: err}
-	}
-}
-
-func waitProbedCmd(scanID int, ch <-chan sockets.Socket) tea.Cmd {
-	return func() tea.Msg {
-		first, ok := <-ch
-		if !ok {
-			return socketProbedMsg{scanID: scanID}
-		}
-		batch := []sockets.Socket{first}
-		for len(batch) < 256 {
-			select {
-			case s, ok := <-ch:
-				if !ok {
-					return socketProbedMsg{scanID: scanID, sockets: batch}
-				}
-				batch = append(batch, s)
-			default:
-				return socketProbedMsg{scanID: scanID, sockets: batch, ch: ch}
-			}
-		}
-		return socketProbedMsg{scanID: scanID, sockets: batch, ch: ch}
-	}
-}
-
 // socketItem is one row of the sockets list.
 type socketItem struct{ s sockets.Socket }
 
@@ -100,12 +25,9 @@ func (i socketItem) FilterValue() string {
 
 // socketsPane is the live list of discovered sockets.
 type socketsPane struct {
-	keys     keyMap
-	styles   styles
+	common
 	list     list.Model
 	spinner  spinner.Model
-	width    int
-	height   int
 	scanID   int
 	ctx      context.Context // ends the scan's probes and its watch
 	cancel   context.CancelFunc
@@ -119,9 +41,9 @@ type socketsPane struct {
 	scanOpts sockets.Options
 }
 
-func newSocketsPane(keys keyMap, st styles, canStart bool) socketsPane {
-	p := socketsPane{keys: keys, styles: st, canStart: canStart, spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
-	l := list.New(nil, socketDelegate{styles: st}, 0, 0)
+func newSocketsPane(c common, canStart bool) socketsPane {
+	p := socketsPane{common: c, canStart: canStart, spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
+	l := list.New(nil, socketDelegate{styles: c.styles}, 0, 0)
 	l.SetShowTitle(false)
 	l.SetShowHelp(false)
 	l.SetShowStatusBar(false)
@@ -152,11 +74,6 @@ func (p *socketsPane) begin(opts sockets.Options) {
 // it, so tea.Model.Init can return it.
 func (p socketsPane) startCmd() tea.Cmd {
 	return tea.Batch(scanCmd(p.ctx, p.scanID, p.scanOpts), p.spinner.Tick)
-}
-
-func (p *socketsPane) setStyles(st styles) {
-	p.styles = st
-	p.list.SetDelegate(socketDelegate{styles: st})
 }
 
 func (p *socketsPane) SetSize(w, h int) {
@@ -362,7 +279,7 @@ func (p socketsPane) help() bindings {
 
 // socketDelegate draws one socket in two lines: kind and path, then what it
 // serves (or the hint), owner and process.
-type socketDelegate struct{ styles styles }
+type socketDelegate struct{ styles *styles }
 
 func (d socketDelegate) Height() int                         { return 2 }
 func (d socketDelegate) Spacing() int                        { return 0 }

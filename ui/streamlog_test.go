@@ -46,7 +46,7 @@ func TestStreamLogRate(t *testing.T) {
 }
 
 func streamingPane(n int) responsePane {
-	p := newResponsePane(defaultKeyMap(), newStyles(true), 0)
+	p := newResponsePane(newCommon(), 0)
 	p.SetSize(118, 38)
 	p.begin("sample.v1.Echo/Count", true, time.Now())
 	at := time.Now()
