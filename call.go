@@ -21,23 +21,13 @@ import (
 	"sockscope/session"
 )
 
-// requestSource reads the requests of a call, in the --format's syntax.
-type requestSource interface {
-	Next() (proto.Message, error)
-	AllowUnknownFields()
-}
-
-func newRequestSource(o *options, input io.Reader, md protoreflect.MessageDescriptor, resolver client.TypeResolver) requestSource {
-	var src requestSource
+// newRequestSource reads the requests of a call, in the --format's syntax.
+func newRequestSource(o *options, input io.Reader, md protoreflect.MessageDescriptor, resolver client.TypeResolver) client.Reader {
+	format := client.InputJSON
 	if o.format == "text" {
-		src = client.NewTextRequestReader(input, md, resolver)
-	} else {
-		src = client.NewRequestReader(input, md, resolver)
+		format = client.InputText
 	}
-	if o.allowUnknown {
-		src.AllowUnknownFields()
-	}
-	return src
+	return client.NewReader(format, input, md, resolver, client.ReaderOptions{AllowUnknownFields: o.allowUnknown})
 }
 
 // maxQueuedReplyBytes bounds the replies received but not yet printed.

@@ -110,7 +110,7 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", client.DefaultConnectTimeout, "Give up connecting after `DURATION`.")
 	fs.StringVar(&o.authority, "authority", "", "Send `NAME` as :authority (default: localhost for unix sockets, host:port for TCP).")
 	fs.BoolVar(&o.allowUnknown, "allow-unknown-fields", false, "Skip request fields the schema does not know instead of rejecting them.")
-	fs.IntVar(&o.maxMsgSize, "max-msg-size", client.DefaultMaxRecvMsgSize, "Largest reply message accepted, in `BYTES`.")
+	fs.IntVar(&o.maxMsgSize, "max-msg-size", client.DefaultMaxMsgSize, "Largest reply message accepted, in `BYTES`.")
 	fs.StringVar(&o.format, "format", "json", "Replies as 'json' (indented), 'jsonl' (one compact object a line, for jq) or 'text' (protobuf text format, requests too, messages separated by ASCII RS as grpcurl's).")
 	fs.BoolVar(&o.emitDefaults, "emit-defaults", false, "Print fields that hold their zero value.")
 	fs.BoolVar(&o.verbose, "v", false, "Print response headers, trailers and timings on stderr.")

@@ -13,6 +13,7 @@ import (
 
 	"sockscope/internal/startup"
 	"sockscope/sample"
+	"sockscope/session"
 	"sockscope/ui"
 )
 
@@ -45,8 +46,9 @@ func (d *demoServer) start() (string, error) {
 	d.dir = dir
 	d.stop = func() {
 		srv.Stop()
-		// Only our own directory, which now holds nothing we did not create.
-		os.Remove(path)
+		// Only the socket this server created, and then our own directory
+		// if nothing else was put in it (os.Remove fails on a non-empty one).
+		lis.Remove()
 		os.Remove(dir)
 	}
 	return path, nil
@@ -76,19 +78,21 @@ func (env *runEnv) runTUI() int {
 	defer demo.close()
 
 	uiOpts := ui.Options{
-		Address:     o.address,
+		Address: o.address,
+		// Every socket the user opens is opened with these; SchemaTimeout
+		// and MaxTime stay zero, since the session's own deadline bounds
+		// each look-up and --max-time is for scripted calls.
+		Session: session.Config{
+			Schema:           o.schemaOptions(),
+			ConnectTimeout:   o.connectTimeout,
+			Authority:        o.authority,
+			ReflectionHeader: reflectionHeader,
+		},
 		Scan:        o.scanOptions(),
 		MaxMsgSize:  o.maxMsgSize,
 		StartSample: demo.start,
 		Headers:     headers,
 	}
-	// Every socket the user opens is opened with these; SchemaTimeout and
-	// MaxTime stay zero, since the session's own deadline bounds each
-	// look-up and --max-time is for scripted calls.
-	uiOpts.Session.Schema = o.schemaOptions()
-	uiOpts.Session.ConnectTimeout = o.connectTimeout
-	uiOpts.Session.Authority = o.authority
-	uiOpts.Session.ReflectionHeader = reflectionHeader
 	if o.demo {
 		addr, err := demo.start()
 		if err != nil {

@@ -30,7 +30,7 @@ type Options struct {
 	Session session.Config
 	// Scan says where and how to discover sockets.
 	Scan sockets.Options
-	// MaxMsgSize bounds replies (client.DefaultMaxRecvMsgSize when zero).
+	// MaxMsgSize bounds replies (client.DefaultMaxMsgSize when zero).
 	MaxMsgSize int
 	// StreamKeep is how many stream messages the response pane keeps (default 10,000).
 	StreamKeep int
@@ -84,7 +84,7 @@ var _ tea.Model = Model{}
 // New builds the TUI model.
 func New(opts Options) Model {
 	if opts.MaxMsgSize <= 0 {
-		opts.MaxMsgSize = client.DefaultMaxRecvMsgSize
+		opts.MaxMsgSize = client.DefaultMaxMsgSize
 	}
 	c := newCommon()
 	m := Model{

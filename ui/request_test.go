@@ -16,7 +16,7 @@ import (
 func TestEditorReportsInputAsCallDoes(t *testing.T) {
 	h := connected(t)
 	h.selectMethod("sample.v1.Echo/Count")
-	md := h.m.services.selected().Input()
+	md := h.m.explorer.services.selected().Input()
 	for _, c := range []struct {
 		name, text, where, problem string
 	}{
@@ -32,8 +32,8 @@ func TestEditorReportsInputAsCallDoes(t *testing.T) {
 			if !strings.HasPrefix(want.Error(), c.where) || !strings.Contains(want.Error(), c.problem) {
 				t.Fatalf("reader says %q, want %q...%q", want, c.where, c.problem)
 			}
-			h.m.request.setBody(c.text)
-			if got := h.m.request.problem; got != want.Error() {
+			h.m.explorer.request.setBody(c.text)
+			if got := h.m.explorer.request.problem; got != want.Error() {
 				t.Errorf("editor says %q, the reader %q", got, want)
 			}
 			if view := ansi.Strip(h.m.View().Content); !strings.Contains(view, "✗ "+c.where) {
@@ -48,7 +48,7 @@ func TestEditorReportsInputAsCallDoes(t *testing.T) {
 func TestEditorTakesOneRequest(t *testing.T) {
 	h := connected(t)
 	h.selectMethod("sample.v1.Echo/Count")
-	md := h.m.services.selected().Input()
+	md := h.m.explorer.services.selected().Input()
 	for text, want := range map[string]string{
 		" \n ":                      "",
 		`{"count": 1}`:              "",
