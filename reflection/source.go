@@ -27,11 +27,22 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
+
+	"sockscope/reflection/repair"
 )
 
 // ErrNoReflection means the server answered Unimplemented to both reflection
 // APIs and no schema files were given.
-var ErrNoReflection = errors.New("the server has no reflection service; give its schema with --proto FILE (and --import-path DIR) or --protoset FILE")
+var ErrNoReflection = errors.New("the server has no reflection service; " + schemaHint)
+
+// ErrMalformedReflection means the server's reflection describes its schema
+// in a way that cannot be repaired without guessing. The error names the
+// symbol at fault and suggests giving the schema as files instead.
+var ErrMalformedReflection = repair.ErrMalformed
+
+// schemaHint is what to do when the server's reflection is missing or
+// unusable.
+const schemaHint = "give the schema with --proto FILE (and --import-path DIR) or --protoset FILE"
 
 // ErrNotFound means a symbol is in none of the schema sources.
 var ErrNotFound = errors.New("not found")
@@ -188,10 +199,10 @@ func (s *Source) reflect(op func(*grpcreflect.Client) error) (used bool, err err
 		client  func() *grpcreflect.Client
 	}{
 		{ReflectionV1, func() *grpcreflect.Client {
-			return grpcreflect.NewClientV1(s.ctx, repairing(refv1.NewServerReflectionClient(s.conn)), opts...)
+			return grpcreflect.NewClientV1(s.ctx, repair.Wrap(refv1.NewServerReflectionClient(s.conn)), opts...)
 		}},
 		{ReflectionV1Alpha, func() *grpcreflect.Client {
-			return grpcreflect.NewClientV1(s.ctx, repairing(v1AlphaStub{s.conn}), opts...)
+			return grpcreflect.NewClientV1(s.ctx, repair.Wrap(v1AlphaStub{s.conn}), opts...)
 		}},
 	}
 	for _, c := range candidates {
@@ -413,6 +424,9 @@ func (s *Source) find(_ context.Context, name protoreflect.FullName) (protorefle
 	if err != nil {
 		if errors.Is(err, protoregistry.NotFound) || grpcreflect.IsElementNotFoundError(err) || status.Code(err) == codes.NotFound {
 			return nil, fmt.Errorf("symbol %q %w", name, ErrNotFound)
+		}
+		if errors.Is(err, ErrMalformedReflection) {
+			return nil, fmt.Errorf("symbol %q: %w; %s", name, err, schemaHint)
 		}
 		return nil, fmt.Errorf("symbol %q: %w", name, err)
 	}
