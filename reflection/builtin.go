@@ -165,10 +165,10 @@ func (s Schema) answers(ctx context.Context, conn grpc.ClientConnInterface) bool
 	return code != codes.Unimplemented && code != codes.Unavailable && code != codes.DeadlineExceeded && code != codes.Canceled
 }
 
-// chooseSchema picks a schema for a server without reflection: by the
-// socket's name first, then by asking each API's probe method. It returns
-// the schema and why it was chosen, or ok false.
-func chooseSchema(ctx context.Context, conn grpc.ClientConnInterface, socketPath string) (Schema, string, bool) {
+// ChooseSchema tells which schema a server without reflection speaks, and
+// why: by the socket's name first, else by asking each API's probe method
+// on conn. ok is false when none fits. ctx bounds the asking.
+func ChooseSchema(ctx context.Context, conn grpc.ClientConnInterface, socketPath string) (schema Schema, reason string, ok bool) {
 	all, _ := Schemas()
 	for _, s := range all {
 		if socketPath != "" && s.matchesSocket(socketPath) {
@@ -181,13 +181,6 @@ func chooseSchema(ctx context.Context, conn grpc.ClientConnInterface, socketPath
 		}
 	}
 	return Schema{}, "", false
-}
-
-// ChooseSchema tells which schema a server without reflection speaks, and
-// why: by the socket's name, else by asking each API's probe method on
-// conn. ok is false when none fits. ctx bounds the asking.
-func ChooseSchema(ctx context.Context, conn grpc.ClientConnInterface, socketPath string) (schema Schema, reason string, ok bool) {
-	return chooseSchema(ctx, conn, socketPath)
 }
 
 // Services names the schema's services, sorted; none when its files do
@@ -221,9 +214,3 @@ func (s Schema) SocketPatterns() []string { return append([]string(nil), s.socke
 
 // Probe is the read-only method called to recognise the API, or "".
 func (s Schema) Probe() string { return strings.TrimPrefix(s.probe, "/") }
-
-// LookupSchema returns the schema with that name, the user's or built in.
-func LookupSchema(name string) (Schema, bool) {
-	s, err := findSchema(name)
-	return s, err == nil
-}

@@ -67,7 +67,7 @@ func (s *Source) reflect(op func(*grpcreflect.Client) error) (used bool, err err
 	if s.autoSchema {
 		probeCtx, cancel := context.WithTimeout(s.ctx, schemaProbeTimeout)
 		defer cancel()
-		if schema, why, ok := chooseSchema(probeCtx, s.conn, s.socketPath); ok {
+		if schema, why, ok := ChooseSchema(probeCtx, s.conn, s.socketPath); ok {
 			reg, err := schema.resolver()
 			if err != nil {
 				return false, err
