@@ -37,30 +37,23 @@ func (s *Source) reflect(op func(*grpcreflect.Client) error) (used bool, err err
 	if s.files != nil {
 		opts = append(opts, grpcreflect.WithFallbackResolver(s.files))
 	}
-	candidates := []struct {
-		version string
-		client  func() *grpcreflect.Client
-	}{
-		{ReflectionV1, func() *grpcreflect.Client {
-			return grpcreflect.NewClientV1(s.ctx, repair.Wrap(refv1.NewServerReflectionClient(s.conn)), opts...)
-		}},
-		{ReflectionV1Alpha, func() *grpcreflect.Client {
-			return grpcreflect.NewClientV1(s.ctx, repair.Wrap(v1AlphaStub{s.conn}), opts...)
-		}},
-	}
-	for _, c := range candidates {
-		client := c.client()
+	var client *grpcreflect.Client
+	api, err := eachAPI(s.conn, func(stub refv1.ServerReflectionClient) error {
+		client = grpcreflect.NewClientV1(s.ctx, repair.Wrap(stub), opts...)
 		err := op(client)
-		switch code := status.Code(err); {
-		case code == codes.Unimplemented:
+		if status.Code(err) == codes.Unimplemented {
 			client.Reset()
-			continue
-		case code == codes.Unavailable || code == codes.DeadlineExceeded || code == codes.Canceled:
+		}
+		return err
+	})
+	if api != ReflectionNone {
+		switch status.Code(err) {
+		case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled:
 			// No answer about reflection at all: report it, and detect again next time.
 			client.Reset()
 			return true, fmt.Errorf("server reflection: %w", err)
 		}
-		s.detected, s.client, s.version = true, client, c.version
+		s.detected, s.client, s.version = true, client, api
 		return true, err
 	}
 	s.detected, s.version = true, ReflectionNone
