@@ -17,12 +17,14 @@ import (
 // Services lists the services in the schema files and those the server
 // lists through reflection, sorted by name; reflection's own are left out,
 // and so are services whose malformed reflection cannot be repaired (see
-// LeftOut).
+// LeftOut). It fails with ErrNoReflection when the server has no
+// reflection and no schema was given or chosen, and with an error wrapping
+// ctx.Err() when ctx ends first (see Source).
 func (s *Source) Services(ctx context.Context) ([]protoreflect.ServiceDescriptor, error) {
 	byName := map[protoreflect.FullName]protoreflect.ServiceDescriptor{}
 	var names []protoreflect.FullName
 	var left []error
-	used, err := s.reflect(func(c *grpcreflect.Client) error {
+	used, err := s.reflect(ctx, func(c *grpcreflect.Client) error {
 		var err error
 		names, err = c.ListServices()
 		return err
@@ -84,7 +86,8 @@ func (s *Source) LeftOut() []error {
 	return append([]error(nil), s.leftOut...)
 }
 
-// Methods returns every method of every service, sorted by "pkg.Service/Method".
+// Methods returns every method of every service, sorted by
+// "pkg.Service/Method". Its errors are Services'.
 func (s *Source) Methods(ctx context.Context) ([]protoreflect.MethodDescriptor, error) {
 	services, err := s.Services(ctx)
 	if err != nil {
@@ -100,7 +103,10 @@ func (s *Source) Methods(ctx context.Context) ([]protoreflect.MethodDescriptor, 
 	return out, nil
 }
 
-// FindMethod accepts "pkg.Service/Method", "pkg.Service.Method" and "/pkg.Service/Method".
+// FindMethod finds a method by "pkg.Service/Method", "pkg.Service.Method"
+// or "/pkg.Service/Method". The error wraps ErrNotFound when no schema
+// source has it, ErrMalformedReflection when the server describes it
+// beyond repair, and ctx.Err() when ctx ends first (see Source).
 func (s *Source) FindMethod(ctx context.Context, name string) (protoreflect.MethodDescriptor, error) {
 	svc, method, ok := splitMethod(name)
 	if !ok {
@@ -140,7 +146,8 @@ func splitMethod(name string) (svc, method string, ok bool) {
 }
 
 // FindSymbol finds a service, method, message, enum or field by full name
-// (a leading "." and the "/" form for methods are accepted).
+// (a leading "." and the "/" form for methods are accepted). Its errors
+// are FindMethod's.
 func (s *Source) FindSymbol(ctx context.Context, name string) (protoreflect.Descriptor, error) {
 	clean := strings.TrimPrefix(strings.TrimPrefix(name, "/"), ".")
 	if strings.Contains(clean, "/") {
@@ -161,12 +168,12 @@ func (s *Source) findInFiles(name protoreflect.FullName) protoreflect.Descriptor
 	return nil
 }
 
-func (s *Source) find(_ context.Context, name protoreflect.FullName) (protoreflect.Descriptor, error) {
+func (s *Source) find(ctx context.Context, name protoreflect.FullName) (protoreflect.Descriptor, error) {
 	if d := s.findInFiles(name); d != nil {
 		return d, nil
 	}
 	var d protoreflect.Descriptor
-	used, err := s.reflect(func(c *grpcreflect.Client) error {
+	used, err := s.reflect(ctx, func(c *grpcreflect.Client) error {
 		var err error
 		d, err = c.AsResolver().FindDescriptorByName(name)
 		return err

@@ -58,16 +58,31 @@ type Options struct {
 	SocketPath string
 	// Header is sent with every reflection request and schema probe: a
 	// server that checks credentials usually checks them on every RPC.
+	// Without it, the outgoing metadata of Open's ctx is sent instead.
 	Header metadata.MD
 }
 
 // Source resolves symbols: from files first, then from server reflection.
 // It is safe for concurrent use.
+//
+// Each look-up (Services, Methods, FindMethod, FindSymbol) obeys the ctx it
+// is given, and only that: when ctx ends, the look-up stops and returns an
+// error that wraps ctx.Err(), and the Source stays usable; a later look-up
+// opens a new reflection stream if it needs one. Look-ups that need the
+// server take turns, so one waiting for its turn obeys its ctx too.
+// Reflection requests and schema probes carry the Source's header (see
+// Options.Header), never the look-up ctx's metadata, since one stream
+// serves every look-up.
 type Source struct {
 	conn       grpc.ClientConnInterface
-	ctx        context.Context
 	socketPath string
 	autoSchema bool
+	header     metadata.MD
+	// streamCtx is what reflection streams are opened under: it ends only
+	// at Close. gate ties each stream to the look-up using it.
+	streamCtx  context.Context
+	endStreams context.CancelFunc
+	gate       *gate
 
 	mu           sync.Mutex
 	files        protoresolve.Resolver // nil without files; read through registry()
@@ -81,14 +96,17 @@ type Source struct {
 	leftOut      []error // services the last Services call could not resolve
 }
 
-// Open loads the schema files and, when conn is non-nil, prepares a
-// reflection client bound to ctx: its stream lives until ctx ends or Close.
-// Which reflection API the server has is learned on first use.
+// Open loads the schema files and, when conn is non-nil, prepares to use
+// the server's reflection on it. ctx bounds Open's own work, compiling
+// .proto files; ending it later affects nothing. The reflection stream is
+// opened by the first look-up that needs it and lives until Close; it
+// keeps ctx's values but not its deadline or cancellation. Which reflection
+// API the server has is learned on first use.
 func Open(ctx context.Context, conn grpc.ClientConnInterface, opts Options) (*Source, error) {
-	if len(opts.Header) > 0 {
-		ctx = metadata.NewOutgoingContext(ctx, opts.Header)
+	s := &Source{conn: conn, socketPath: opts.SocketPath, gate: newGate(), header: opts.Header}
+	if len(s.header) == 0 {
+		s.header, _ = metadata.FromOutgoingContext(ctx)
 	}
-	s := &Source{conn: conn, ctx: ctx, socketPath: opts.SocketPath}
 	var forced *Schema
 	if opts.Schema != "" {
 		schema, err := findSchema(opts.Schema)
@@ -113,7 +131,15 @@ func Open(ctx context.Context, conn grpc.ClientConnInterface, opts Options) (*So
 		s.files = files
 	}
 	s.autoSchema = s.files == nil
+	if conn != nil {
+		s.streamCtx, s.endStreams = context.WithCancel(metadata.NewOutgoingContext(context.WithoutCancel(ctx), s.header))
+	}
 	return s, nil
+}
+
+// withHeader is ctx carrying the Source's header as its only metadata.
+func (s *Source) withHeader(ctx context.Context) context.Context {
+	return metadata.NewOutgoingContext(ctx, s.header)
 }
 
 // registry is the file-based descriptors, which detection may add.
@@ -140,12 +166,15 @@ func (s *Source) SchemaOrigin() string {
 	return s.schemaOrigin
 }
 
-// Close ends the reflection stream, if one was opened.
+// Close ends the reflection stream, and with it any look-up still using
+// it. Look-ups after Close fail.
 func (s *Source) Close() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.client != nil {
-		s.client.Reset()
+	if s.endStreams == nil {
+		return
+	}
+	s.endStreams()
+	if client := s.detectedClient(); client != nil {
+		client.Reset()
 	}
 }
 

@@ -1,6 +1,8 @@
 package reflection
 
 import (
+	"context"
+
 	"github.com/jhump/protoreflect/v2/protoresolve"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
@@ -8,7 +10,9 @@ import (
 
 // TypeResolver returns what protojson needs for Any fields and error
 // details: the schema files' types, then google.rpc and well-known types,
-// then the server's through reflection.
+// then the server's through reflection. protojson gives it no ctx, so a
+// look-up that reaches the server waits for its turn and its answer until
+// Close at the latest.
 func (s *Source) TypeResolver() interface {
 	protoregistry.MessageTypeResolver
 	protoregistry.ExtensionTypeResolver
@@ -18,52 +22,56 @@ func (s *Source) TypeResolver() interface {
 
 type typeResolver struct{ s *Source }
 
-func (r typeResolver) resolvers() []protoresolve.TypeResolver {
-	var out []protoresolve.TypeResolver
-	if files := r.s.registry(); files != nil {
-		out = append(out, files.AsTypeResolver())
-	}
-	out = append(out, builtinTypes{})
-	if client := r.s.detectedClient(); client != nil {
-		out = append(out, client.AsResolver().AsTypeResolver())
-	}
-	return out
-}
-
 func (r typeResolver) FindMessageByName(name protoreflect.FullName) (protoreflect.MessageType, error) {
-	for _, res := range r.resolvers() {
-		if mt, err := res.FindMessageByName(name); err == nil {
-			return mt, nil
-		}
-	}
-	return protoregistry.GlobalTypes.FindMessageByName(name)
+	return resolveType(r.s, func(res protoresolve.TypeResolver) (protoreflect.MessageType, error) {
+		return res.FindMessageByName(name)
+	}, func() (protoreflect.MessageType, error) { return protoregistry.GlobalTypes.FindMessageByName(name) })
 }
 
 func (r typeResolver) FindMessageByURL(url string) (protoreflect.MessageType, error) {
-	for _, res := range r.resolvers() {
-		if mt, err := res.FindMessageByURL(url); err == nil {
-			return mt, nil
-		}
-	}
-	return protoregistry.GlobalTypes.FindMessageByURL(url)
+	return resolveType(r.s, func(res protoresolve.TypeResolver) (protoreflect.MessageType, error) {
+		return res.FindMessageByURL(url)
+	}, func() (protoreflect.MessageType, error) { return protoregistry.GlobalTypes.FindMessageByURL(url) })
 }
 
 func (r typeResolver) FindExtensionByName(name protoreflect.FullName) (protoreflect.ExtensionType, error) {
-	for _, res := range r.resolvers() {
-		if xt, err := res.FindExtensionByName(name); err == nil {
-			return xt, nil
-		}
-	}
-	return protoregistry.GlobalTypes.FindExtensionByName(name)
+	return resolveType(r.s, func(res protoresolve.TypeResolver) (protoreflect.ExtensionType, error) {
+		return res.FindExtensionByName(name)
+	}, func() (protoreflect.ExtensionType, error) { return protoregistry.GlobalTypes.FindExtensionByName(name) })
 }
 
 func (r typeResolver) FindExtensionByNumber(message protoreflect.FullName, field protoreflect.FieldNumber) (protoreflect.ExtensionType, error) {
-	for _, res := range r.resolvers() {
-		if xt, err := res.FindExtensionByNumber(message, field); err == nil {
-			return xt, nil
+	return resolveType(r.s, func(res protoresolve.TypeResolver) (protoreflect.ExtensionType, error) {
+		return res.FindExtensionByNumber(message, field)
+	}, func() (protoreflect.ExtensionType, error) {
+		return protoregistry.GlobalTypes.FindExtensionByNumber(message, field)
+	})
+}
+
+// resolveType asks each of s's type sources in turn with find, and
+// protobuf-go's registry (global) last. Reflection is asked only once the
+// server's API is known: a type resolver must not be what detects it.
+func resolveType[T any](s *Source, find func(protoresolve.TypeResolver) (T, error), global func() (T, error)) (T, error) {
+	if files := s.registry(); files != nil {
+		if t, err := find(files.AsTypeResolver()); err == nil {
+			return t, nil
 		}
 	}
-	return protoregistry.GlobalTypes.FindExtensionByNumber(message, field)
+	if t, err := find(builtinTypes{}); err == nil {
+		return t, nil
+	}
+	if client := s.detectedClient(); client != nil {
+		var t T
+		err := s.gate.run(context.Background(), func() error {
+			var err error
+			t, err = find(client.AsResolver().AsTypeResolver())
+			return err
+		})
+		if err == nil {
+			return t, nil
+		}
+	}
+	return global()
 }
 
 // builtinTypes resolves well-known and google.rpc types, and nothing else,
