@@ -23,6 +23,8 @@ import (
 	"sockscope/sample"
 )
 
+// malformation is one way servers get reflection wrong, with a server
+// that gets it wrong that way.
 type malformation struct {
 	name  string
 	serve func() *reflectiontest.ServedFiles
@@ -261,6 +263,8 @@ func checkRepairedSample(t *testing.T, ctx context.Context, src *Source, conn gr
 	}
 }
 
+// message, messageField and service build the descriptors of hand-made
+// malformed files.
 func message(name string, fields ...*descriptorpb.FieldDescriptorProto) *descriptorpb.DescriptorProto {
 	return &descriptorpb.DescriptorProto{Name: proto.String(name), Field: fields}
 }

@@ -1,7 +1,8 @@
 // Package reflection owns where schemas come from: server reflection (v1,
 // falling back to v1alpha), .proto files compiled at run time and protosets.
 // It resolves symbols across them, and renders request templates and
-// describe text. It knows nothing of sockets or screens.
+// describe text; reflection/repair makes malformed reflection answers
+// usable first. It knows nothing of sockets or screens.
 package reflection
 
 import (
@@ -19,7 +20,7 @@ import (
 )
 
 // ErrNoReflection means the server answered Unimplemented to both reflection
-// APIs and no schema files were given.
+// APIs, and no schema was given or could be chosen for it.
 var ErrNoReflection = errors.New("the server has no reflection service; " + schemaHint)
 
 // ErrMalformedReflection means the server's reflection describes its schema
@@ -51,8 +52,9 @@ type Options struct {
 	ImportPaths []string
 	// Protosets are binary FileDescriptorSet files.
 	Protosets []string
-	// Schema forces a built-in schema by name (see Schemas); empty lets a
-	// server without reflection get one chosen by socket name or by probing.
+	// Schema forces a schema, built in or the user's, by name (see
+	// Schemas); empty lets a server without reflection get one chosen by
+	// socket name or by probing.
 	Schema string
 	// SocketPath is the socket's path, used to recognise well-known daemons.
 	SocketPath string
@@ -179,7 +181,8 @@ func (s *Source) Close() {
 }
 
 // Reflection reports which reflection API the server answered: "v1",
-// "v1alpha", "none", or "" before the first look-up (or without a conn).
+// "v1alpha", "none", or "" until a look-up has learnt it (and always
+// without a conn).
 func (s *Source) Reflection() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

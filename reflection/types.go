@@ -49,8 +49,9 @@ func (r typeResolver) FindExtensionByNumber(message protoreflect.FullName, field
 }
 
 // resolveType asks each of s's type sources in turn with find, and
-// protobuf-go's registry (global) last. Reflection is asked only once the
-// server's API is known: a type resolver must not be what detects it.
+// protobuf-go's registry (global) last. Reflection is asked only once a
+// look-up has learnt the server's API: detecting it here, with no ctx to
+// bound the probing, could hang a reply's decoding.
 func resolveType[T any](s *Source, find func(protoresolve.TypeResolver) (T, error), global func() (T, error)) (T, error) {
 	if files := s.registry(); files != nil {
 		if t, err := find(files.AsTypeResolver()); err == nil {

@@ -30,8 +30,8 @@ var wellKnownFiles = map[string]protoreflect.FileDescriptor{}
 
 // canonicalFiles builds each well-known file's descriptor proto and bytes
 // the first time it is needed: most calls need a few of them, and building
-// them all (descriptor.proto above all) would cost every short-lived call
-// more than its reflection round trip.
+// them all up front (descriptor.proto above all) would be work that every
+// short-lived call pays for and few use.
 var canonicalFiles = map[string]func() canonicalFile{}
 
 func init() {
