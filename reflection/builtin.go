@@ -159,35 +159,47 @@ func (s Schema) matchesSocket(path string) bool {
 
 // answers calls the schema's probe method with an empty request; any answer
 // but Unimplemented (even an error about the request) shows the API is there.
-func (s Schema) answers(ctx context.Context, conn grpc.ClientConnInterface) bool {
+// unanswered is true when no answer came: the server could not be reached,
+// or ctx ended first.
+func (s Schema) answers(ctx context.Context, conn grpc.ClientConnInterface) (yes, unanswered bool) {
 	err := conn.Invoke(ctx, s.probe, &emptypb.Empty{}, &emptypb.Empty{})
-	code := status.Code(err)
-	return code != codes.Unimplemented && code != codes.Unavailable && code != codes.DeadlineExceeded && code != codes.Canceled
-}
-
-// chooseSchema picks a schema for a server without reflection: by the
-// socket's name first, then by asking each API's probe method. It returns
-// the schema and why it was chosen, or ok false.
-func chooseSchema(ctx context.Context, conn grpc.ClientConnInterface, socketPath string) (Schema, string, bool) {
-	all, _ := Schemas()
-	for _, s := range all {
-		if socketPath != "" && s.matchesSocket(socketPath) {
-			return s, "the socket's name looks like " + s.Name + "'s", true
-		}
+	switch status.Code(err) {
+	case codes.Unimplemented:
+		return false, false
+	case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled:
+		return false, true
 	}
-	for _, s := range all {
-		if s.probe != "" && s.answers(ctx, conn) {
-			return s, "the server answers " + strings.TrimPrefix(s.probe, "/"), true
-		}
-	}
-	return Schema{}, "", false
+	return true, false
 }
 
 // ChooseSchema tells which schema a server without reflection speaks, and
-// why: by the socket's name, else by asking each API's probe method on
-// conn. ok is false when none fits. ctx bounds the asking.
+// why: by the socket's name first, else by asking each API's probe method
+// on conn. ok is false when none fits. ctx bounds the asking.
 func ChooseSchema(ctx context.Context, conn grpc.ClientConnInterface, socketPath string) (schema Schema, reason string, ok bool) {
-	return chooseSchema(ctx, conn, socketPath)
+	schema, reason, ok, _ = chooseSchema(ctx, conn, socketPath)
+	return schema, reason, ok
+}
+
+// chooseSchema is ChooseSchema that also says whether some probe went
+// unanswered, which makes "none fits" a guess.
+func chooseSchema(ctx context.Context, conn grpc.ClientConnInterface, socketPath string) (schema Schema, reason string, ok, unanswered bool) {
+	all, _ := Schemas()
+	for _, s := range all {
+		if socketPath != "" && s.matchesSocket(socketPath) {
+			return s, "the socket's name looks like " + s.Name + "'s", true, false
+		}
+	}
+	for _, s := range all {
+		if s.probe == "" {
+			continue
+		}
+		yes, silent := s.answers(ctx, conn)
+		if yes {
+			return s, "the server answers " + strings.TrimPrefix(s.probe, "/"), true, false
+		}
+		unanswered = unanswered || silent
+	}
+	return Schema{}, "", false, unanswered
 }
 
 // Services names the schema's services, sorted; none when its files do
@@ -221,9 +233,3 @@ func (s Schema) SocketPatterns() []string { return append([]string(nil), s.socke
 
 // Probe is the read-only method called to recognise the API, or "".
 func (s Schema) Probe() string { return strings.TrimPrefix(s.probe, "/") }
-
-// LookupSchema returns the schema with that name, the user's or built in.
-func LookupSchema(name string) (Schema, bool) {
-	s, err := findSchema(name)
-	return s, err == nil
-}

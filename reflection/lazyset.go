@@ -14,10 +14,9 @@ import (
 
 // lazySet is a protoset whose files are decoded and built, each with its
 // imports, only when something in them is looked up: a call to one method
-// of a large daemon API needs the one file that defines its service, and
-// decoding and building all of containerd's (with the CRI) takes a few
-// milliseconds. Reading the set only splits it into files and notes each
-// one's package and services. It is a protoresolve.DescriptorPool, safe
+// of a large daemon API needs the one file that defines its service, not
+// all of containerd's (with the CRI). Reading the set only splits it into
+// files and notes each one's package and services. It is a protoresolve.DescriptorPool, safe
 // for concurrent use.
 type lazySet struct {
 	order     []string          // the set's files, in its order

@@ -5,10 +5,11 @@ import (
 	"os"
 	"strings"
 
-	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/descriptorpb"
+
+	"sockscope/reflection/internal/descproto"
 )
 
 // FileSet is files and everything they import, each after its imports, as
@@ -16,25 +17,7 @@ import (
 // when not nil, says which files go in: an import left out is still
 // followed for the files it imports.
 func FileSet(files []protoreflect.FileDescriptor, keep func(path string) bool) *descriptorpb.FileDescriptorSet {
-	set := &descriptorpb.FileDescriptorSet{}
-	seen := map[string]bool{}
-	var add func(fd protoreflect.FileDescriptor)
-	add = func(fd protoreflect.FileDescriptor) {
-		if seen[fd.Path()] {
-			return
-		}
-		seen[fd.Path()] = true
-		for i := 0; i < fd.Imports().Len(); i++ {
-			add(fd.Imports().Get(i).FileDescriptor)
-		}
-		if keep == nil || keep(fd.Path()) {
-			set.File = append(set.File, protodesc.ToFileDescriptorProto(fd))
-		}
-	}
-	for _, fd := range files {
-		add(fd)
-	}
-	return set
+	return descproto.FileSet(files, keep)
 }
 
 // readProtoset reads a binary FileDescriptorSet file.

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/dynamicpb"
 
+	"sockscope/reflection/internal/reflectiontest"
 	"sockscope/sample"
 	"sockscope/sample/samplepb"
 )
@@ -79,7 +80,7 @@ func tableProtoDir(t *testing.T) string {
 
 func tableProtoset(t *testing.T) string {
 	t.Helper()
-	set := &descriptorpb.FileDescriptorSet{File: sampleDescriptors()}
+	set := &descriptorpb.FileDescriptorSet{File: reflectiontest.SampleDescriptors()}
 	b, err := proto.Marshal(set)
 	if err != nil {
 		t.Fatal(err)
