@@ -10,7 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"sockscope/client"
+	"sockscope/internal/grpcservices"
 	"sockscope/sockets"
 )
 
@@ -139,7 +139,7 @@ func writeScanTable(w io.Writer, scan *sockets.Scan, order []int, color bool) {
 	for _, i := range order {
 		s := &scan.Sockets[i]
 		counts[s.Kind]++
-		sum := sockets.Summarize(*s, client.HealthAndReflection)
+		sum := sockets.Summarize(*s, grpcservices.HealthAndReflection)
 		line = append(line[:0], sum.Path...)
 		line = append(line, '\t')
 		if color {

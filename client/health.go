@@ -3,13 +3,14 @@ package client
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
+
+	"sockscope/internal/grpcservices"
 )
 
 // Health asks the server's grpc.health.v1 service how service is doing ("" is
@@ -33,33 +34,6 @@ const MaxHealthChecks = 32
 // for: grpc.health.v1 names the value for Watch, and Check answers NotFound.
 var ServiceUnknown = healthpb.HealthCheckResponse_SERVICE_UNKNOWN.String()
 
-// Infrastructure says which of gRPC's own services IsInfrastructure counts.
-type Infrastructure int
-
-const (
-	// HealthAndReflection counts both, for telling what a server is for:
-	// checking its services' health, summing it up in a listing.
-	HealthAndReflection Infrastructure = iota
-	// ReflectionOnly counts reflection alone, for lists of what a person may
-	// call: grpc.health.v1.Health/Check is as callable as any method, while
-	// reflection is only how the list was learned.
-	ReflectionOnly
-)
-
-// IsInfrastructure reports whether service is one that gRPC servers carry
-// for tools rather than for their own purpose: the health service, whose
-// answers are how the other services are doing, and server reflection (any
-// version), which is how they were found. Nearly every server has them, so
-// they say nothing about what it does, and asking either about its own
-// health tells nothing. which narrows the set for lists of what may be
-// called.
-func IsInfrastructure(service string, which Infrastructure) bool {
-	if strings.HasPrefix(service, "grpc.reflection.") {
-		return true
-	}
-	return which == HealthAndReflection && service == healthpb.Health_ServiceDesc.ServiceName
-}
-
 // ServicesHealth asks the health service, all at once on conn, how each of
 // the first MaxHealthChecks services is doing; the health and reflection
 // services themselves are skipped. A service the health server keeps no
@@ -68,7 +42,7 @@ func IsInfrastructure(service string, which Infrastructure) bool {
 func ServicesHealth(ctx context.Context, conn grpc.ClientConnInterface, services []string) (statuses map[string]string, failed int, err error) {
 	var names []string
 	for _, name := range services {
-		if !IsInfrastructure(name, HealthAndReflection) && len(names) < MaxHealthChecks {
+		if !grpcservices.IsInfrastructure(name, grpcservices.HealthAndReflection) && len(names) < MaxHealthChecks {
 			names = append(names, name)
 		}
 	}

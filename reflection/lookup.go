@@ -12,6 +12,8 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
+
+	"sockscope/internal/grpcservices"
 )
 
 // Services lists the services in the schema files and those the server
@@ -44,7 +46,7 @@ func (s *Source) Services(ctx context.Context) ([]protoreflect.ServiceDescriptor
 	}
 	if used {
 		for _, name := range names {
-			if strings.HasPrefix(string(name), "grpc.reflection.") {
+			if grpcservices.IsInfrastructure(string(name), grpcservices.ReflectionOnly) {
 				continue
 			}
 			if _, ok := byName[name]; ok {
@@ -69,7 +71,7 @@ func (s *Source) Services(ctx context.Context) ([]protoreflect.ServiceDescriptor
 	s.mu.Unlock()
 	out := make([]protoreflect.ServiceDescriptor, 0, len(byName))
 	for _, sd := range byName {
-		if strings.HasPrefix(string(sd.FullName()), "grpc.reflection.") {
+		if grpcservices.IsInfrastructure(string(sd.FullName()), grpcservices.ReflectionOnly) {
 			continue
 		}
 		out = append(out, sd)

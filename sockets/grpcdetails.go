@@ -3,12 +3,10 @@ package sockets
 import (
 	"context"
 	"fmt"
-	"sort"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	reflectionv1 "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
 
 	"sockscope/client"
@@ -31,12 +29,7 @@ func addGRPCDetails(ctx context.Context, s *Socket, timeout time.Duration, healt
 	}
 	defer conn.Close()
 
-	services, err := listServices(ctx, conn, reflectionV1Method)
-	s.Reflection = ReflectionV1
-	if status.Code(err) == codes.Unimplemented {
-		services, err = listServices(ctx, conn, reflectionV1AlphaMethod)
-		s.Reflection = ReflectionV1Alpha
-	}
+	services, api, err := reflection.ListServiceNames(ctx, conn)
 	switch {
 	case status.Code(err) == codes.Unimplemented:
 		s.Reflection = ReflectionNone
@@ -44,7 +37,7 @@ func addGRPCDetails(ctx context.Context, s *Socket, timeout time.Duration, healt
 		s.Reflection = ReflectionNone
 		s.Err = fmt.Sprintf("reflection: %v", err)
 	default:
-		sort.Strings(services)
+		s.Reflection = api
 		s.Services = services
 	}
 	if s.Reflection == ReflectionNone {
@@ -82,40 +75,4 @@ func checkServicesHealth(ctx context.Context, conn grpc.ClientConnInterface, s *
 	if failed > 0 && s.Err == "" {
 		s.Err = fmt.Sprintf("health of %d of %d services unknown: %v", failed, failed+len(statuses), err)
 	}
-}
-
-// Reflection's full method names. v1alpha's messages are v1's, field for
-// field, so both are spoken with v1's types.
-const (
-	reflectionV1Method      = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"
-	reflectionV1AlphaMethod = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"
-)
-
-// listServices asks the reflection service at method for the server's
-// service names.
-func listServices(ctx context.Context, conn grpc.ClientConnInterface, method string) ([]string, error) {
-	stream, err := conn.NewStream(ctx, &grpc.StreamDesc{ClientStreams: true, ServerStreams: true}, method)
-	if err != nil {
-		return nil, err
-	}
-	defer stream.CloseSend()
-	req := &reflectionv1.ServerReflectionRequest{
-		MessageRequest: &reflectionv1.ServerReflectionRequest_ListServices{ListServices: "*"},
-	}
-	if err := stream.SendMsg(req); err != nil {
-		// The status explains a failed send.
-		return nil, stream.RecvMsg(&reflectionv1.ServerReflectionResponse{})
-	}
-	resp := &reflectionv1.ServerReflectionResponse{}
-	if err := stream.RecvMsg(resp); err != nil {
-		return nil, err
-	}
-	if e := resp.GetErrorResponse(); e != nil {
-		return nil, status.Error(codes.Code(e.GetErrorCode()), e.GetErrorMessage())
-	}
-	var names []string
-	for _, svc := range resp.GetListServicesResponse().GetService() {
-		names = append(names, svc.GetName())
-	}
-	return names, nil
 }

@@ -101,7 +101,7 @@ type Socket struct {
 	// Health maps a service name to its grpc.health.v1 serving status when
 	// the server has the health service: "" is the server as a whole, then
 	// each of the first MaxHealthChecks Services (the infrastructure ones,
-	// client.IsInfrastructure, left out). A service the health server does not
+	// grpcservices.IsInfrastructure, left out). A service the health server does not
 	// know (NotFound) is "SERVICE_UNKNOWN"; one whose check failed otherwise,
 	// or was not made, is absent.
 	Health map[string]string `json:"health"`

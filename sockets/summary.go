@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode"
 
-	"sockscope/client"
+	"sockscope/internal/grpcservices"
 )
 
 // Summary is a socket in the words every listing of it uses: the --scan
@@ -56,8 +56,8 @@ func (k Kind) Name() string {
 
 // Summarize describes s for a listing. leaveOut is the infrastructure the
 // listing does not count among a gRPC server's services (see
-// client.IsInfrastructure).
-func Summarize(s Socket, leaveOut client.Infrastructure) Summary {
+// grpcservices.IsInfrastructure).
+func Summarize(s Socket, leaveOut grpcservices.Infrastructure) Summary {
 	sum := Summary{
 		Path:    Printable(s.Path),
 		Kind:    s.Kind.Name(),
@@ -73,7 +73,7 @@ func Summarize(s Socket, leaveOut client.Infrastructure) Summary {
 	}
 	var names []string
 	for _, name := range s.Services {
-		if !client.IsInfrastructure(name, leaveOut) {
+		if !grpcservices.IsInfrastructure(name, leaveOut) {
 			names = append(names, Printable(name))
 		}
 	}

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"sockscope/client"
+	"sockscope/internal/grpcservices"
 )
 
 func TestServiceList(t *testing.T) {
@@ -33,34 +33,34 @@ func TestSummarize(t *testing.T) {
 	for _, c := range []struct {
 		name  string
 		s     Socket
-		infra client.Infrastructure
+		infra grpcservices.Infrastructure
 		want  Summary
 	}{
 		{"reflection", Socket{Path: "/run/a.sock", Kind: KindGRPC, Reflection: ReflectionV1, Services: services,
 			Health: map[string]string{"": "SERVING"}, Owner: owner, Process: &Process{PID: 7, Comm: "srv"}},
-			client.HealthAndReflection,
+			grpcservices.HealthAndReflection,
 			Summary{Path: "/run/a.sock", Kind: "grpc", Served: "1 service", Health: "health SERVING",
 				Services: []string{"sample.v1.Echo"}, Detail: "sample.v1.Echo; health SERVING",
 				Owner: "alice:staff 0666", WorldWritable: true, Process: "srv (pid 7)"}},
 		{"reflection, health callable", Socket{Path: "/run/a.sock", Kind: KindGRPC, Reflection: ReflectionV1, Services: services,
 			Process: &Process{PID: 7}},
-			client.ReflectionOnly,
+			grpcservices.ReflectionOnly,
 			Summary{Path: "/run/a.sock", Kind: "grpc", Served: "2 services",
 				Services: []string{"grpc.health.v1.Health", "sample.v1.Echo"}, Detail: "grpc.health.v1.Health, sample.v1.Echo",
 				Process: "pid 7"}},
 		{"schema", Socket{Path: "@ctr", Abstract: true, Kind: KindGRPC, Reflection: ReflectionNone,
 			Schema: &SchemaChoice{Name: "containerd", Reason: "by name"}, Services: []string{"a.A", "b.B"}, Err: "health of 1 of 2 services unknown"},
-			client.HealthAndReflection,
+			grpcservices.HealthAndReflection,
 			Summary{Path: "@ctr", Kind: "grpc", Served: "no reflection, schema containerd, 2 services",
 				Note:   "health of 1 of 2 services unknown",
 				Detail: "no reflection, schema containerd (by name), 2 services; health of 1 of 2 services unknown",
 				Owner:  "(abstract)"}},
-		{"no reflection", Socket{Path: "/x", Kind: KindGRPC, Reflection: ReflectionNone}, client.HealthAndReflection,
+		{"no reflection", Socket{Path: "/x", Kind: KindGRPC, Reflection: ReflectionNone}, grpcservices.HealthAndReflection,
 			Summary{Path: "/x", Kind: "grpc", Served: "no reflection", Detail: "no reflection"}},
 		{"hint and error", Socket{Path: "/x\tb", Kind: KindOther, Hint: "closed", Err: "read: reset", Owner: &Owner{Mode: "0600"}},
-			client.HealthAndReflection,
+			grpcservices.HealthAndReflection,
 			Summary{Path: `/x\tb`, Kind: "other", Note: "closed (read: reset)", Detail: "closed (read: reset)", Owner: "0600"}},
-		{"pending", Socket{Path: "/x"}, client.HealthAndReflection, Summary{Path: "/x", Kind: "pending"}},
+		{"pending", Socket{Path: "/x"}, grpcservices.HealthAndReflection, Summary{Path: "/x", Kind: "pending"}},
 	} {
 		got := Summarize(c.s, c.infra)
 		if fmt.Sprintf("%#v", got) != fmt.Sprintf("%#v", c.want) {

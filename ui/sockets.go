@@ -12,7 +12,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
-	"sockscope/client"
+	"sockscope/internal/grpcservices"
 	"sockscope/sockets"
 )
 
@@ -294,7 +294,7 @@ func (d socketDelegate) Render(w io.Writer, m list.Model, index int, item list.I
 	// Unlike --scan, the row counts the health service: it lists what the
 	// explorer will offer to call, and only reflection is how the list was
 	// learned.
-	sum := sockets.Summarize(it.s, client.ReflectionOnly)
+	sum := sockets.Summarize(it.s, grpcservices.ReflectionOnly)
 	width := m.Width()
 	badge := fmt.Sprintf("%-10s", sum.Kind)
 	if style, ok := st.Badge[sum.Kind]; ok {
