@@ -19,11 +19,11 @@ import (
 	"google.golang.org/protobuf/types/dynamicpb"
 )
 
-// RequestReader is the Reader of InputJSON: it reads a sequence of JSON
+// jsonReader is the Reader of InputJSON: it reads a sequence of JSON
 // objects, each decoded into a new dynamicpb message with protojson (the
 // resolver finds the types of Any fields). Each object is returned as soon
 // as its closing brace has been read.
-type RequestReader struct {
+type jsonReader struct {
 	decoder  *json.Decoder
 	tracker  *positionTracker
 	msgType  protoreflect.MessageType
@@ -32,15 +32,14 @@ type RequestReader struct {
 	stickErr error
 }
 
-// NewRequestReader is NewReader for InputJSON with unknown fields rejected
-// until AllowUnknownFields is called. A nil resolver means
+// newJSONReader is NewReader for InputJSON with unknown fields rejected. A nil resolver means
 // protoregistry.GlobalTypes.
-func NewRequestReader(r io.Reader, md protoreflect.MessageDescriptor, resolver TypeResolver) *RequestReader {
+func newJSONReader(r io.Reader, md protoreflect.MessageDescriptor, resolver TypeResolver) *jsonReader {
 	if resolver == nil {
 		resolver = protoregistry.GlobalTypes
 	}
 	tracker := &positionTracker{r: r, line: 1, col: 1}
-	return &RequestReader{
+	return &jsonReader{
 		decoder: json.NewDecoder(tracker),
 		tracker: tracker,
 		msgType: dynamicpb.NewMessageType(md),
@@ -48,14 +47,9 @@ func NewRequestReader(r io.Reader, md protoreflect.MessageDescriptor, resolver T
 	}
 }
 
-// AllowUnknownFields makes fields the schema does not know be skipped
-// rather than rejected, as grpcurl's -allow-unknown-fields does: for a
-// request written against a newer schema than the server's.
-func (rr *RequestReader) AllowUnknownFields() { rr.unmarsh.DiscardUnknown = true }
-
 // Next returns the next request, io.EOF after the last one, or an *InputError.
 // After an error every later call returns the same error.
-func (rr *RequestReader) Next() (proto.Message, error) {
+func (rr *jsonReader) Next() (proto.Message, error) {
 	if rr.stickErr != nil {
 		return nil, rr.stickErr
 	}
@@ -66,7 +60,7 @@ func (rr *RequestReader) Next() (proto.Message, error) {
 	return msg, err
 }
 
-func (rr *RequestReader) next() (proto.Message, error) {
+func (rr *jsonReader) next() (proto.Message, error) {
 	number := rr.count + 1
 	var raw json.RawMessage
 	if err := rr.decoder.Decode(&raw); err != nil {
@@ -92,7 +86,7 @@ func (rr *RequestReader) next() (proto.Message, error) {
 	return msg, nil
 }
 
-func (rr *RequestReader) decodeError(number int, err error) error {
+func (rr *jsonReader) decodeError(number int, err error) error {
 	var syntaxErr *json.SyntaxError
 	if errors.As(err, &syntaxErr) {
 		line, col := rr.tracker.position(syntaxErr.Offset)

@@ -48,11 +48,11 @@ type Reader interface {
 // the same line and column wherever it was typed.
 func NewReader(format InputFormat, r io.Reader, md protoreflect.MessageDescriptor, resolver TypeResolver, opts ReaderOptions) Reader {
 	if format == InputText {
-		tr := NewTextRequestReader(r, md, resolver)
+		tr := newTextReader(r, md, resolver)
 		tr.unmarsh.DiscardUnknown = opts.AllowUnknownFields
 		return tr
 	}
-	rr := NewRequestReader(r, md, resolver)
+	rr := newJSONReader(r, md, resolver)
 	rr.unmarsh.DiscardUnknown = opts.AllowUnknownFields
 	return rr
 }

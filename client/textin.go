@@ -17,11 +17,11 @@ import (
 // text format, in requests and replies, as grpcurl's -format text has it.
 const RecordSeparator = '\x1e'
 
-// TextRequestReader is the Reader of InputText: it reads requests in
+// textReader is the Reader of InputText: it reads requests in
 // protobuf text format, separated by RecordSeparator; each is returned as
 // soon as its separator (or the end of input) has been read. Blank input,
 // or a blank record after the last separator, is no request.
-type TextRequestReader struct {
+type textReader struct {
 	r         *bufio.Reader
 	msgType   protoreflect.MessageType
 	unmarsh   prototext.UnmarshalOptions
@@ -30,14 +30,13 @@ type TextRequestReader struct {
 	stickErr  error
 }
 
-// NewTextRequestReader is NewReader for InputText with unknown fields
-// rejected until AllowUnknownFields is called. A nil resolver means
-// protoregistry.GlobalTypes.
-func NewTextRequestReader(r io.Reader, md protoreflect.MessageDescriptor, resolver TypeResolver) *TextRequestReader {
+// newTextReader is NewReader for InputText with unknown fields rejected.
+// A nil resolver means protoregistry.GlobalTypes.
+func newTextReader(r io.Reader, md protoreflect.MessageDescriptor, resolver TypeResolver) *textReader {
 	if resolver == nil {
 		resolver = protoregistry.GlobalTypes
 	}
-	return &TextRequestReader{
+	return &textReader{
 		r:       bufio.NewReader(r),
 		msgType: dynamicpb.NewMessageType(md),
 		unmarsh: prototext.UnmarshalOptions{Resolver: resolver},
@@ -45,14 +44,10 @@ func NewTextRequestReader(r io.Reader, md protoreflect.MessageDescriptor, resolv
 	}
 }
 
-// AllowUnknownFields makes fields the schema does not know be skipped
-// rather than rejected.
-func (tr *TextRequestReader) AllowUnknownFields() { tr.unmarsh.DiscardUnknown = true }
-
 // Next returns the next request, io.EOF after the last one, or an
 // *InputError positioned in the whole input. After an error every later
 // call returns the same error.
-func (tr *TextRequestReader) Next() (proto.Message, error) {
+func (tr *textReader) Next() (proto.Message, error) {
 	if tr.stickErr != nil {
 		return nil, tr.stickErr
 	}
@@ -63,7 +58,7 @@ func (tr *TextRequestReader) Next() (proto.Message, error) {
 	return msg, err
 }
 
-func (tr *TextRequestReader) next() (proto.Message, error) {
+func (tr *textReader) next() (proto.Message, error) {
 	record, err := tr.r.ReadBytes(RecordSeparator)
 	if err != nil && err != io.EOF {
 		return nil, fmt.Errorf("reading request %d: %w", tr.count+1, err)

@@ -244,7 +244,7 @@ func checkRepairedSample(t *testing.T, ctx context.Context, src *Source, conn gr
 		if err != nil {
 			t.Fatal(err)
 		}
-		reader := client.NewRequestReader(strings.NewReader(c.request), md.Input(), resolver)
+		reader := client.NewReader(client.InputJSON, strings.NewReader(c.request), md.Input(), resolver, client.ReaderOptions{})
 		format := &client.ReplyFormat{Resolver: resolver}
 		var reply string
 		result, err := client.Invoke(ctx, conn, md, nil, reader.Next, client.Handler{OnResponse: func(m proto.Message) error {
