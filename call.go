@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
-	"sort"
 	"strings"
 	"time"
 
@@ -156,15 +155,8 @@ func (env *runEnv) printVerbose(r client.Result, timings []session.Timing, resol
 	w := env.stderr
 	printMD := func(title string, md metadata.MD) {
 		fmt.Fprintf(w, "%s:\n", title)
-		keys := make([]string, 0, len(md))
-		for k := range md {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			for _, v := range md[k] {
-				fmt.Fprintf(w, "  %s: %s\n", safetext.Line(k), client.MetadataValueText(k, v, resolver))
-			}
+		for _, line := range client.MetadataLines(md, resolver) {
+			fmt.Fprintf(w, "  %s: %s\n", line.Key, line.Value)
 		}
 	}
 	printMD("Response headers", r.Header)

@@ -3,14 +3,18 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"sockscope/internal/grpcservices"
+	"sockscope/internal/safetext"
 	"sockscope/sockets"
 )
 
@@ -22,8 +26,14 @@ type scanOptions struct {
 	color bool
 }
 
+// exitInterrupted is the status of a scan Ctrl-C cut short, as a shell
+// reports a process SIGINT ended.
+const exitInterrupted = 130
+
 // runScan prints the scan and returns the exit status: 0, even when some
-// sockets could not be probed, or 1 when no root could be read.
+// sockets could not be probed; 1 when no root could be read or --max-time
+// cut the scan short; 130 when Ctrl-C did. A scan cut short still prints
+// what it found, the unfinished sockets as "pending".
 func runScan(ctx context.Context, opts scanOptions, stdout, stderr io.Writer) int {
 	scan, updates, err := sockets.Start(ctx, opts.Options)
 	if err != nil {
@@ -59,6 +69,20 @@ func runScan(ctx context.Context, opts scanOptions, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "sockscope: no scan root could be read")
 		return exitFailure
 	}
+	if err := ctx.Err(); err != nil {
+		pending := 0
+		for _, s := range scan.Sockets {
+			if s.Kind == sockets.KindPending {
+				pending++
+			}
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			fmt.Fprintf(stderr, "sockscope: the scan ran out of --max-time; %d of %d sockets are still pending\n", pending, len(scan.Sockets))
+			return exitFailure
+		}
+		fmt.Fprintf(stderr, "sockscope: the scan was interrupted; %d of %d sockets are still pending\n", pending, len(scan.Sockets))
+		return exitInterrupted
+	}
 	return exitOK
 }
 
@@ -90,6 +114,10 @@ func writeScanJSON(w io.Writer, socks []sockets.Socket, order []int) error {
 		}
 		if s.Health == nil {
 			s.Health = map[string]string{}
+		}
+		if !utf8.ValidString(s.Path) {
+			s.PathBase64 = base64.StdEncoding.EncodeToString([]byte(s.Path))
+			s.Path = safetext.Line(s.Path)
 		}
 		b, err := json.Marshal(&s)
 		if err != nil {
@@ -200,9 +228,9 @@ func writeScanTable(w io.Writer, scan *sockets.Scan, order []int, color bool) {
 
 func unreadableNote(dirs []string) string {
 	if len(dirs) == 1 {
-		return "1 directory could not be read: " + sockets.Printable(dirs[0])
+		return "1 directory could not be read: " + safetext.Line(dirs[0])
 	}
-	return fmt.Sprintf("%d directories could not be read (first: %s)", len(dirs), sockets.Printable(dirs[0]))
+	return fmt.Sprintf("%d directories could not be read (first: %s)", len(dirs), safetext.Line(dirs[0]))
 }
 
 // cell fills an empty table cell, which would otherwise shift the columns

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"sort"
 	"strings"
 
 	spb "google.golang.org/genproto/googleapis/rpc/status"
@@ -37,4 +38,24 @@ func MetadataValueText(key, value string, resolver TypeResolver) string {
 		}
 	}
 	return base64.StdEncoding.EncodeToString([]byte(value))
+}
+
+// MetadataLine is one header or trailer value as a terminal may show it.
+type MetadataLine struct{ Key, Value string }
+
+// MetadataLines are md's values sorted by key, each escaped or encoded by
+// MetadataValueText, for -v and the TUI's header view alike.
+func MetadataLines(md map[string][]string, resolver TypeResolver) []MetadataLine {
+	keys := make([]string, 0, len(md))
+	for k := range md {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var lines []MetadataLine
+	for _, k := range keys {
+		for _, v := range md[k] {
+			lines = append(lines, MetadataLine{Key: safetext.Line(k), Value: MetadataValueText(k, v, resolver)})
+		}
+	}
+	return lines
 }

@@ -2,6 +2,7 @@ package sockets
 
 import (
 	"cmp"
+	"encoding/json"
 	"math"
 	"strconv"
 	"strings"
@@ -15,7 +16,8 @@ type Kind string
 // The kinds; KindOrder is the order listings group them in.
 const (
 	// KindPending is the kind of a discovered socket whose probe has not
-	// finished yet; it never appears in a finished scan.
+	// finished yet; it appears in a scan only when the scan was cut short,
+	// named "pending".
 	KindPending Kind = ""
 	// KindGRPC answered HTTP/2 with a gRPC status.
 	KindGRPC Kind = "grpc"
@@ -41,6 +43,10 @@ const (
 // KindOrder lists the kinds in the order listings group them, gRPC first.
 var KindOrder = []Kind{KindGRPC, KindHTTP2, KindHTTP1, KindOther, KindSilent, KindDenied,
 	KindUnprobed, KindStale, KindNotStream, KindPending}
+
+// MarshalJSON writes the kind's name, "pending" for KindPending, so no
+// kind is ever empty in JSON.
+func (k Kind) MarshalJSON() ([]byte, error) { return json.Marshal(k.Name()) }
 
 // Rank is the kind's position in KindOrder, for sorting.
 func (k Kind) Rank() int {
@@ -87,9 +93,13 @@ const (
 type Socket struct {
 	// Path is the socket file's path, or "@name" for an abstract socket. It
 	// identifies the socket in updates and watch events.
-	Path     string `json:"path"`
-	Abstract bool   `json:"abstract"`
-	Kind     Kind   `json:"kind"`
+	Path string `json:"path"`
+	// PathBase64 is set, in JSON only (see MarshalJSON), when Path is not
+	// valid UTF-8: JSON cannot carry such a name, so "path" holds it
+	// escaped as the table shows it and this its exact bytes.
+	PathBase64 string `json:"path_base64,omitempty"`
+	Abstract   bool   `json:"abstract"`
+	Kind       Kind   `json:"kind"`
 	// Reflection is "v1", "v1alpha" or "none" for a gRPC socket, else empty.
 	Reflection string `json:"reflection"`
 	// Services are the full service names reflection listed, sorted; for a

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"sockscope/internal/grpcservices"
+	"sockscope/internal/safetext"
 )
 
 // Summary is a socket in the words every listing of it uses: the --scan
@@ -59,12 +59,12 @@ func (k Kind) Name() string {
 // grpcservices.IsInfrastructure).
 func Summarize(s Socket, leaveOut grpcservices.Infrastructure) Summary {
 	sum := Summary{
-		Path:    Printable(s.Path),
+		Path:    safetext.Line(s.Path),
 		Kind:    s.Kind.Name(),
 		Health:  HealthSummary(s.Health),
-		Note:    Printable(note(s)),
-		Owner:   Printable(ownerText(s)),
-		Process: Printable(processText(s)),
+		Note:    safetext.Clip(note(s), safetext.DefaultLimit),
+		Owner:   safetext.Line(ownerText(s)),
+		Process: safetext.Clip(processText(s), safetext.DefaultLimit),
 	}
 	sum.WorldWritable = s.Owner != nil && s.Owner.WorldWritable
 	if s.Kind != KindGRPC {
@@ -74,15 +74,15 @@ func Summarize(s Socket, leaveOut grpcservices.Infrastructure) Summary {
 	var names []string
 	for _, name := range s.Services {
 		if !grpcservices.IsInfrastructure(name, leaveOut) {
-			names = append(names, Printable(name))
+			names = append(names, safetext.Clip(name, safetext.DefaultLimit))
 		}
 	}
 	var served string
 	switch {
 	case s.Schema != nil:
-		schema := Printable(s.Schema.Name)
+		schema := safetext.Line(s.Schema.Name)
 		sum.Served = fmt.Sprintf("no reflection, schema %s, %s", schema, countServices(len(names)))
-		served = fmt.Sprintf("no reflection, schema %s (%s), %s", schema, Printable(s.Schema.Reason), countServices(len(names)))
+		served = fmt.Sprintf("no reflection, schema %s (%s), %s", schema, safetext.Clip(s.Schema.Reason, safetext.DefaultLimit), countServices(len(names)))
 	case len(names) > 0:
 		sum.Served = countServices(len(names))
 		sum.Services = names
@@ -149,17 +149,4 @@ func processText(s Socket) string {
 		return s.Process.Comm + " (pid " + strconv.Itoa(s.Process.PID) + ")"
 	}
 	return "pid " + strconv.Itoa(s.Process.PID)
-}
-
-// Printable quotes control characters, which file names, process names and
-// a server's answers may hold: a tab would break a table's columns, an
-// escape would drive the terminal.
-func Printable(s string) string {
-	for _, r := range s {
-		if !unicode.IsPrint(r) && r != ' ' {
-			q := strconv.Quote(s)
-			return q[1 : len(q)-1]
-		}
-	}
-	return s
 }

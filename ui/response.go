@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 	"github.com/charmbracelet/x/ansi"
-	"sort"
 	"strings"
 	"time"
 
@@ -11,6 +10,8 @@ import (
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"google.golang.org/grpc/codes"
+
+	"sockscope/client"
 )
 
 // maxShownBytes caps how much of one reply is laid out, so the largest reply
@@ -164,15 +165,8 @@ func (p *responsePane) refreshInfo() {
 func (p *responsePane) writeInfo(b *strings.Builder) {
 	writeMD := func(title string, md map[string][]string) {
 		b.WriteString(p.styles.Title.Render(title) + "\n")
-		keys := make([]string, 0, len(md))
-		for k := range md {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			for _, v := range md[k] {
-				b.WriteString(p.styles.JSONKey.Render(k) + ": " + v + "\n")
-			}
+		for _, line := range client.MetadataLines(md, nil) {
+			b.WriteString(p.styles.JSONKey.Render(line.Key) + ": " + line.Value + "\n")
 		}
 		if len(md) == 0 {
 			b.WriteString(p.styles.Dim.Render("(none)") + "\n")
