@@ -20,13 +20,14 @@ import (
 	"sockscope/session"
 )
 
-// newRequestSource reads the requests of a call, in the --format's syntax.
-func newRequestSource(o *options, input io.Reader, md protoreflect.MessageDescriptor, resolver client.TypeResolver) client.Reader {
+// newRequestSource reads the requests of a call to md, in the --format's
+// syntax; a method that takes one request rejects input that holds more.
+func newRequestSource(o *options, input io.Reader, md protoreflect.MethodDescriptor, resolver client.TypeResolver) client.Reader {
 	format := client.InputJSON
 	if o.format == "text" {
 		format = client.InputText
 	}
-	return client.NewReader(format, input, md, resolver, client.ReaderOptions{AllowUnknownFields: o.allowUnknown})
+	return client.NewReader(format, input, md.Input(), resolver, client.ReaderOptions{AllowUnknownFields: o.allowUnknown, Single: !md.IsStreamingClient()})
 }
 
 // maxQueuedReplyBytes bounds the replies received but not yet printed.
@@ -64,7 +65,7 @@ func (env *runEnv) callMethod() int {
 	out := newReplyWriter(env.stdout)
 	defer out.Close()
 	format := &client.ReplyFormat{Indent: o.format == "json", Text: o.format == "text", EmitDefaults: o.emitDefaults, Resolver: resolver}
-	requests := newRequestSource(o, input, md.Input(), resolver)
+	requests := newRequestSource(o, input, md, resolver)
 
 	start := time.Now()
 	result, err := invokePrinting(ctx, s, md, header, requests.Next, format, out, o.maxMsgSize)

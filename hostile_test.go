@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/descriptorpb"
 
+	"sockscope/sample"
 	"sockscope/sockets/socketstest"
 )
 
@@ -95,5 +96,25 @@ func TestHostilePeerEscaped(t *testing.T) {
 	r = runCLI(t, nil, "--call", "evil.v1.Evil/Nope", sock).want(t, exitUsage)
 	if strings.ContainsAny(r.stderr, "\x1b\x07") {
 		t.Errorf("an error message let an escape sequence through: %q", r.stderr)
+	}
+}
+
+// TestExtraInputIsUsageError: a unary or server-streaming call given more
+// than one message, or trailing data, sends nothing and exits 2 naming the
+// position, where it used to send the first and exit 0.
+func TestExtraInputIsUsageError(t *testing.T) {
+	sock := startSample(t, sample.ReflectionV1)
+	for method, input := range map[string]string{
+		"sample.v1.Echo/Echo":  `{"message":"a"} {"message":"b"}`,
+		"sample.v1.Echo/Count": `{"count":1} oops`,
+	} {
+		r := runCLI(t, nil, "--call", method, "-d", input, sock).want(t, exitUsage)
+		if !strings.Contains(r.stderr, "request 2: line 1, column ") || r.stdout != "" {
+			t.Errorf("%s with %q: stdout %q, stderr %q", method, input, r.stdout, r.stderr)
+		}
+	}
+	r := runCLI(t, nil, "--call", "sample.v1.Echo/Echo", "-d", `{"message":"\ud800"}`, sock).want(t, exitUsage)
+	if !strings.Contains(r.stderr, "the escape of U+D800 is half of a UTF-16 surrogate pair") {
+		t.Errorf("a lone surrogate: %s", r.stderr)
 	}
 }

@@ -30,6 +30,8 @@ type jsonReader struct {
 	unmarsh  protojson.UnmarshalOptions
 	count    int
 	stickErr error
+	// startLine and startCol are where the last message read began.
+	startLine, startCol int
 }
 
 // newJSONReader is NewReader for InputJSON with unknown fields rejected. A nil resolver means
@@ -73,6 +75,7 @@ func (rr *jsonReader) next() (proto.Message, error) {
 	end := rr.decoder.InputOffset()
 	start := end - int64(len(raw))
 	startLine, startCol := rr.tracker.position(start)
+	rr.startLine, rr.startCol = startLine, startCol
 	rr.tracker.advance(end)
 
 	if raw[0] != '{' {
@@ -81,6 +84,11 @@ func (rr *jsonReader) next() (proto.Message, error) {
 	}
 	msg := rr.msgType.New().Interface()
 	if err := rr.unmarsh.Unmarshal(raw, msg); err != nil {
+		if at, esc, ok := loneSurrogate(raw); ok {
+			line, col := step(startLine, startCol, raw[:at])
+			return nil, &InputError{Request: number, Line: line, Column: col, Err: err,
+				Problem: fmt.Sprintf("the escape of U+%s is half of a UTF-16 surrogate pair: write a character outside the BMP as itself or as both halves (U+D83D then U+DE00 for 😀)", strings.ToUpper(esc[2:]))}
+		}
 		return nil, protojsonError(number, startLine, startCol, err)
 	}
 	return msg, nil
@@ -103,6 +111,38 @@ func (rr *jsonReader) decodeError(number int, err error) error {
 	}
 	// A read error from the underlying reader is not bad input.
 	return fmt.Errorf("reading request %d: %w", number, err)
+}
+
+// loneSurrogate finds a \uXXXX escape of a UTF-16 surrogate without its
+// other half in raw, which protojson rejects with a bare "unexpected EOF";
+// at is its byte offset in raw.
+func loneSurrogate(raw []byte) (at int, esc string, ok bool) {
+	inString := false
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; {
+		case c == '"':
+			inString = !inString
+		case c == '\\' && inString && i+1 < len(raw):
+			if raw[i+1] != 'u' || i+6 > len(raw) {
+				i++
+				continue
+			}
+			v, err := strconv.ParseUint(string(raw[i+2:i+6]), 16, 16)
+			switch {
+			case err != nil || v < 0xd800 || v > 0xdfff:
+				i += 5
+			case v <= 0xdbff && i+12 <= len(raw) && raw[i+6] == '\\' && raw[i+7] == 'u':
+				low, err := strconv.ParseUint(string(raw[i+8:i+12]), 16, 16)
+				if err != nil || low < 0xdc00 || low > 0xdfff {
+					return i, string(raw[i : i+6]), true
+				}
+				i += 11
+			default:
+				return i, string(raw[i : i+6]), true
+			}
+		}
+	}
+	return 0, "", false
 }
 
 func jsonKind(first byte) string {

@@ -259,3 +259,53 @@ func drainFuzzed(t *testing.T, next func() (proto.Message, error)) {
 		}
 	}
 }
+
+// TestSingleRequestRejectsMore: for a method that takes one request, a
+// second object or trailing garbage is an error naming where it starts,
+// never input silently dropped.
+func TestSingleRequestRejectsMore(t *testing.T) {
+	md := testRequestDescriptor(t)
+	for in, want := range map[string]string{
+		`{"message":"a"}`: "",
+		"{\"message\":\"a\"}\n  {\"message\":\"b\"}": "request 2: line 2, column 3: a second request",
+		`{"message":"a"} trailing`:                   "request 2: line 1, column 19: invalid character 'a' in literal true",
+	} {
+		for _, format := range []InputFormat{InputJSON} {
+			r := NewReader(format, strings.NewReader(in), md, nil, ReaderOptions{Single: true})
+			_, err := r.Next()
+			switch {
+			case want == "" && err != nil:
+				t.Errorf("%q: %v", in, err)
+			case want != "" && (err == nil || !strings.HasPrefix(err.Error(), want)):
+				t.Errorf("%q: %v, want %q…", in, err, want)
+			}
+			if want == "" {
+				if _, err := r.Next(); err != io.EOF {
+					t.Errorf("%q: the second Next gave %v, want io.EOF", in, err)
+				}
+			}
+		}
+	}
+	text := NewReader(InputText, strings.NewReader("message: \"a\"\x1e\nmessage: \"b\""), md, nil, ReaderOptions{Single: true})
+	if _, err := text.Next(); err == nil || !strings.HasPrefix(err.Error(), "request 2: line 1, column 14: a second request") {
+		t.Errorf("text format: %v", err)
+	}
+}
+
+// TestLoneSurrogateNamed: a string holding half of a surrogate pair is
+// reported as such, where it is, not as an "unexpected EOF" at column 1.
+func TestLoneSurrogateNamed(t *testing.T) {
+	md := testRequestDescriptor(t)
+	for in, want := range map[string]string{
+		`{"message":"\ud800"}`:    "request 1: line 1, column 13: the escape of U+D800 is half of a UTF-16 surrogate pair",
+		`{"message":"ab\udc00c"}`: "request 1: line 1, column 15: the escape of U+DC00 is half",
+	} {
+		_, err := NewReader(InputJSON, strings.NewReader(in), md, nil, ReaderOptions{}).Next()
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%s: %v, want %q…", in, err, want)
+		}
+	}
+	if _, err := NewReader(InputJSON, strings.NewReader(`{"message":"\ud83d\ude00"}`), md, nil, ReaderOptions{}).Next(); err != nil {
+		t.Errorf("a proper pair: %v", err)
+	}
+}

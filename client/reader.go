@@ -27,6 +27,10 @@ type ReaderOptions struct {
 	// rejecting them, as grpcurl's -allow-unknown-fields does: for a request
 	// written against a newer schema than the server's.
 	AllowUnknownFields bool
+	// Single says the method takes one request (unary and server-streaming
+	// methods): anything but white space after it is an error naming where
+	// the second request starts, rather than input silently dropped.
+	Single bool
 }
 
 // Reader reads the requests of a call one at a time.
@@ -47,14 +51,55 @@ type Reader interface {
 // and the TUI's editor alike, so a mistake is reported in the same words at
 // the same line and column wherever it was typed.
 func NewReader(format InputFormat, r io.Reader, md protoreflect.MessageDescriptor, resolver TypeResolver, opts ReaderOptions) Reader {
+	var reader positionedReader
 	if format == InputText {
 		tr := newTextReader(r, md, resolver)
 		tr.unmarsh.DiscardUnknown = opts.AllowUnknownFields
-		return tr
+		reader = tr
+	} else {
+		rr := newJSONReader(r, md, resolver)
+		rr.unmarsh.DiscardUnknown = opts.AllowUnknownFields
+		reader = rr
 	}
-	rr := newJSONReader(r, md, resolver)
-	rr.unmarsh.DiscardUnknown = opts.AllowUnknownFields
-	return rr
+	if opts.Single {
+		return &singleReader{r: reader}
+	}
+	return reader
+}
+
+// positionedReader is a Reader that can tell where its last message began.
+type positionedReader interface {
+	Reader
+	lastStart() (line, col int)
+}
+
+func (rr *jsonReader) lastStart() (int, int) { return rr.startLine, rr.startCol }
+func (tr *textReader) lastStart() (int, int) { return tr.startLine, tr.startCol }
+
+// singleReader gives one request and makes sure the input holds no other.
+type singleReader struct {
+	r    positionedReader
+	done bool
+}
+
+func (s *singleReader) Next() (proto.Message, error) {
+	if s.done {
+		return nil, io.EOF
+	}
+	s.done = true
+	msg, err := s.r.Next()
+	if err != nil {
+		return msg, err
+	}
+	switch _, err := s.r.Next(); {
+	case err == io.EOF:
+		return msg, nil
+	case err != nil:
+		return nil, err
+	}
+	line, col := s.r.lastStart()
+	return nil, &InputError{Request: 2, Line: line, Column: col,
+		Problem: "a second request, but the method takes one (only client and bidi streams take more)"}
 }
 
 // InputError reports a request that could not be read: malformed input or a

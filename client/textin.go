@@ -28,6 +28,8 @@ type textReader struct {
 	count     int
 	line, col int // where the next record starts
 	stickErr  error
+	// startLine and startCol are where the last record read began.
+	startLine, startCol int
 }
 
 // newTextReader is NewReader for InputText with unknown fields rejected.
@@ -71,6 +73,7 @@ func (tr *textReader) next() (proto.Message, error) {
 		return nil, io.EOF
 	}
 	tr.count++
+	tr.startLine, tr.startCol = startLine, startCol
 	msg := tr.msgType.New().Interface()
 	if err := tr.unmarsh.Unmarshal(record, msg); err != nil {
 		// prototext positions its errors as protojson does, from the record's start.
