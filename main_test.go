@@ -43,6 +43,9 @@ type result struct {
 // binary as a user does.
 func TestMain(m *testing.M) {
 	startup.UseAllCPUs()
+	if path := os.Getenv(serveHelperEnv); path != "" {
+		os.Exit(serveHelper(path))
+	}
 	os.Exit(m.Run())
 }
 

@@ -7,7 +7,10 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +19,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"sockscope/sample"
 	"sockscope/sockets"
 	"sockscope/sockets/socketstest"
 )
@@ -115,5 +119,56 @@ func TestScanHugePeerMessageBounded(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "huge.sock") {
 		t.Errorf("the socket is missing:\n%.2000s", out.String())
+	}
+}
+
+// serveHelperEnv makes the test binary, run again as a child, serve the
+// sample at the path it names instead of running tests: a process of its
+// own, whose command line the scan reads.
+const serveHelperEnv = "SOCKSCOPE_TEST_SERVE"
+
+func serveHelper(path string) int {
+	lis, err := sample.Listen(path)
+	if err != nil {
+		return 1
+	}
+	sample.NewServer(sample.Options{}).Serve(lis)
+	return 0
+}
+
+// TestScanMasksSecretArguments: a serving process's command-line value of
+// a secret-looking flag is masked in the scan, table and JSON.
+func TestScanMasksSecretArguments(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("process command lines come from /proc")
+	}
+	root := shortDir(t)
+	sock := filepath.Join(root, "agent.sock")
+	child := exec.Command(os.Args[0], "--token", "TOPSECRET", "--password=hunter2", "--socket", sock)
+	child.Env = append(os.Environ(), serveHelperEnv+"="+sock)
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { child.Process.Kill(); child.Wait() })
+	for i := 0; i < 100; i++ {
+		if c, err := net.Dial("unix", sock); err == nil {
+			c.Close()
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	opts := scanOpts(root)
+	opts.json = true
+	var out, errOut bytes.Buffer
+	runScan(context.Background(), opts, &out, &errOut)
+	var rows []struct {
+		Process struct{ Cmdline string } `json:"process"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &rows); err != nil || len(rows) != 1 {
+		t.Fatalf("scan JSON (%v):\n%s", err, out.String())
+	}
+	if cmdline := rows[0].Process.Cmdline; strings.Contains(out.String(), "TOPSECRET") || strings.Contains(out.String(), "hunter2") ||
+		!strings.Contains(cmdline, "--token <masked> --password=<masked> --socket") {
+		t.Errorf("the process's command line in the scan: %q", cmdline)
 	}
 }

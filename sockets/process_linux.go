@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"sockscope/internal/secret"
 )
 
 // peerProcess names the process at the other end of conn from SO_PEERCRED.
@@ -40,7 +42,10 @@ func processInfo(pid int) *Process {
 		p.Comm = strings.TrimRight(string(b), "\n")
 	}
 	if b, err := os.ReadFile(dir + "/cmdline"); err == nil {
-		p.Cmdline = strings.TrimSpace(strings.ReplaceAll(string(b), "\x00", " "))
+		// Another user's process may carry a credential on its command
+		// line (--token X); the scan shows it masked, never in the clear.
+		args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+		p.Cmdline = strings.TrimSpace(strings.Join(secret.MaskArgs(args), " "))
 	}
 	return p
 }

@@ -162,7 +162,8 @@ type Owner struct {
 	WorldWritable bool `json:"world_writable"`
 }
 
-// Process is the process serving a listening socket.
+// Process is the process serving a listening socket. Cmdline has the value
+// of every secret-looking flag masked (see internal/secret).
 type Process struct {
 	PID     int    `json:"pid"`
 	Comm    string `json:"comm"`

@@ -1,0 +1,53 @@
+// Package secret decides which names look like they hold a credential —
+// metadata keys, command-line flags — so that every place that writes or
+// shows them (history, copied command lines, the scan's process command
+// lines, the tap) masks the same ones.
+package secret
+
+import "strings"
+
+// Mask is what a masked value is shown as.
+const Mask = "<masked>"
+
+// IsSecretName reports whether a header or flag named name looks like it
+// holds a credential: authorization and cookie (set-cookie too), and any
+// name containing token, secret, password or key. Case and leading dashes
+// do not matter.
+func IsSecretName(name string) bool {
+	n := strings.ToLower(strings.TrimLeft(name, "-"))
+	switch n {
+	case "authorization", "proxy-authorization", "cookie", "set-cookie":
+		return true
+	}
+	for _, part := range []string{"token", "secret", "password", "passwd", "key"} {
+		if strings.Contains(n, part) {
+			return true
+		}
+	}
+	return false
+}
+
+// MaskArgs returns args with the value of every secret-looking flag masked:
+// "--token X" becomes "--token <masked>", "--password=X" becomes
+// "--password=<masked>". args itself is not changed.
+func MaskArgs(args []string) []string {
+	out := make([]string, len(args))
+	copy(out, args)
+	for i := 0; i < len(out); i++ {
+		a := out[i]
+		if !strings.HasPrefix(a, "-") || a == "-" || a == "--" {
+			continue
+		}
+		if name, _, ok := strings.Cut(a, "="); ok {
+			if IsSecretName(name) {
+				out[i] = name + "=" + Mask
+			}
+			continue
+		}
+		if IsSecretName(a) && i+1 < len(out) && !strings.HasPrefix(out[i+1], "-") {
+			out[i+1] = Mask
+			i++
+		}
+	}
+	return out
+}
