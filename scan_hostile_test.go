@@ -128,6 +128,8 @@ func TestScanHugePeerMessageBounded(t *testing.T) {
 const serveHelperEnv = "SOCKSCOPE_TEST_SERVE"
 
 func serveHelper(path string) int {
+	// Any local user can name a process so; the scan must not pass it on.
+	os.WriteFile("/proc/self/comm", []byte("ev\x1b]2;il\x07"), 0)
 	lis, err := sample.Listen(path)
 	if err != nil {
 		return 1
@@ -137,7 +139,8 @@ func serveHelper(path string) int {
 }
 
 // TestScanMasksSecretArguments: a serving process's command-line value of
-// a secret-looking flag is masked in the scan, table and JSON.
+// a secret-looking flag is masked in the scan, and its name's escape
+// sequences are shown escaped.
 func TestScanMasksSecretArguments(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("process command lines come from /proc")
@@ -170,5 +173,11 @@ func TestScanMasksSecretArguments(t *testing.T) {
 	if cmdline := rows[0].Process.Cmdline; strings.Contains(out.String(), "TOPSECRET") || strings.Contains(out.String(), "hunter2") ||
 		!strings.Contains(cmdline, "--token <masked> --password=<masked> --socket") {
 		t.Errorf("the process's command line in the scan: %q", cmdline)
+	}
+	opts.json = false
+	out.Reset()
+	runScan(context.Background(), opts, &out, &errOut)
+	if strings.ContainsAny(out.String(), "\x1b\x07") || !strings.Contains(out.String(), `ev\x1b]2;il\x07`) {
+		t.Errorf("a process name with escape sequences in the table:\n%q", out.String())
 	}
 }
