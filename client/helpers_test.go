@@ -15,19 +15,12 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
+
+	"sockscope/sample/sampletest"
 )
 
-// socketDir returns a short-lived directory with a short path: socket paths are
-// limited to about 104 bytes, which t.TempDir can exceed.
-func socketDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "ss")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
-}
+// socketDir is a short-lived directory with a short path, for sockets.
+func socketDir(t testing.TB) string { return sampletest.ShortDir(t) }
 
 // testContext bounds a test so a bug shows up as a failure, not a hang.
 func testContext(t testing.TB) context.Context {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,19 +17,13 @@ import (
 
 	"sockscope/sample"
 	"sockscope/sample/samplepb"
+	"sockscope/sample/sampletest"
 )
 
 // startSample serves the sample server on a fresh unix socket and dials it.
 func startSample(t testing.TB, opts DialOptions) *grpc.ClientConn {
 	t.Helper()
-	path := filepath.Join(socketDir(t), "sample.sock")
-	lis, err := sample.Listen(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := sample.NewServer(sample.Options{Reflection: sample.ReflectionV1})
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
+	path := sampletest.Serve(t, sample.Options{Reflection: sample.ReflectionV1})
 	target, err := ParseAddress(path)
 	if err != nil {
 		t.Fatal(err)
