@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -65,6 +66,13 @@ type options struct {
 	reflection string
 	token      string
 
+	// history and collections
+	noHistory    bool
+	history      bool
+	historyWords []string // --history WORDS: the positional arguments
+	rerun        int64    // a history ID; 0 when --rerun is not given
+	rerunJSON    bool     // the requests are history's JSON whatever --format says
+
 	address string
 }
 
@@ -90,7 +98,7 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 	fs.DurationVar(&o.probeTimeout, "probe-timeout", sockets.DefaultProbeTimeout, "Wait at most `DURATION` for each socket to answer a probe.")
 	fs.IntVar(&o.concurrency, "concurrency", sockets.DefaultConcurrency, "Probe at most `N` sockets at once.")
 	fs.BoolVar(&o.noProbe, "no-probe", false, "Only read the file system and /proc; send nothing to any socket.")
-	fs.BoolVar(&o.json, "json", false, "With --scan, print one JSON array instead of a table.")
+	fs.BoolVar(&o.json, "json", false, "With --scan or --history, print one JSON array instead of a table.")
 
 	fs.Var(&o.protoFiles, "proto", "Read the schema from this .proto `FILE` (repeatable) instead of server reflection.")
 	fs.Var(&o.importPaths, "import-path", "Resolve --proto imports under `DIR` (repeatable).")
@@ -119,6 +127,17 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.reflection, "reflection", "v1", "With --sample-server, serve reflection `API` v1, v1alpha or none.")
 	fs.StringVar(&o.token, "token", "", "With --sample-server, refuse every RPC, reflection included, without 'authorization: Bearer `TOKEN`' (to try -H); '@file' reads it from a file's first line, '${NAME}' from the environment.")
 
+	fs.BoolVar(&o.noHistory, "no-history", false, "Do not record this call in the history (as SOCKSCOPE_HISTORY=off does).")
+	fs.BoolVar(&o.history, "history", false, "List the calls in the history, newest first; the words after it keep the calls that hold every one (--json for the whole entries).")
+	fs.Func("rerun", "Repeat the call with history `ID`, with the current flags' headers on top (masked values must be given again); an ADDRESS calls another socket.", func(v string) error {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return fmt.Errorf("want the ID --history shows (a positive number), not %q", v)
+		}
+		o.rerun = id
+		return nil
+	})
+
 	fs.Usage = func() { printUsage(output, fs) }
 	return fs
 }
@@ -140,6 +159,9 @@ func parseFlags(args []string, output io.Writer) (*options, error) {
 		positional = append(positional, args[0])
 		args = args[1:]
 	}
+	if o.history {
+		o.historyWords, positional = positional, nil
+	}
 	if o.health && len(positional) == 2 {
 		o.healthService = positional[1]
 		positional = positional[:1]
@@ -159,13 +181,17 @@ func parseFlags(args []string, output io.Writer) (*options, error) {
 
 func (o *options) validate() error {
 	modes := 0
-	for _, set := range []bool{o.call != "", o.list, o.describe != "", o.template != "", o.sampleServer, o.scan, o.demo, o.health} {
+	for _, set := range []bool{o.call != "", o.list, o.describe != "", o.template != "", o.sampleServer, o.scan, o.demo, o.health,
+		o.history, o.rerun != 0} {
 		if set {
 			modes++
 		}
 	}
 	if modes > 1 {
-		return errors.New("choose one of --call, --list, --describe, --template, --health, --scan, --demo and --sample-server")
+		return errors.New("choose one of --call, --list, --describe, --template, --health, --scan, --demo, --sample-server, --history and --rerun")
+	}
+	if err := o.validateRemembered(); err != nil {
+		return err
 	}
 	if o.format != "json" && o.format != "jsonl" && o.format != "text" {
 		return fmt.Errorf("--format %q: want json, jsonl or text", o.format)
@@ -197,6 +223,14 @@ func (o *options) validate() error {
 		return fmt.Errorf("--scan and --demo take no ADDRESS (%s); use --root DIR to scan a directory", o.address)
 	case o.depth <= 0 || o.concurrency <= 0 || o.probeTimeout <= 0:
 		return errors.New("--depth, --concurrency and --probe-timeout must be positive")
+	}
+	return nil
+}
+
+// validateRemembered checks the flags of history.
+func (o *options) validateRemembered() error {
+	if o.rerun != 0 && o.dataSet {
+		return errors.New("--rerun sends the requests the history kept; -d goes with --call")
 	}
 	return nil
 }
@@ -242,6 +276,8 @@ Usage:
   sockscope --template SYMBOL ADDRESS
   sockscope --call METHOD [-d DATA] [-H 'key: value']... ADDRESS
   sockscope --health ADDRESS [SERVICE]
+  sockscope --history [--json] [WORDS]...
+  sockscope --rerun ID [-H 'key: value']... [ADDRESS]
   sockscope --sample-server [--socket PATH] [--reflection v1|v1alpha|none] [--token TOKEN]
   sockscope --version
 

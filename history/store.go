@@ -120,7 +120,7 @@ func lockName(path string) string { return "." + filepath.Base(path) + ".lock" }
 // headers) loses its requests and then its metadata values rather than
 // going unrecorded.
 func encodeLine(e Entry) ([]byte, error) {
-	b, err := json.Marshal(e)
+	b, err := MarshalEntry(e)
 	if err == nil && len(b) >= maxLineBytes/2 {
 		e.RequestsOmitted += len(e.Requests)
 		e.Requests = []json.RawMessage{}
@@ -132,12 +132,25 @@ func encodeLine(e Entry) ([]byte, error) {
 			}
 			e.Metadata[k] = values
 		}
-		b, err = json.Marshal(e)
+		b, err = MarshalEntry(e)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("history entry: %w", err)
 	}
 	return append(b, '\n'), nil
+}
+
+// MarshalEntry is e as one line of JSON without its newline, <masked>
+// written as it reads rather than as \u003c escapes, so the file and
+// --history --json can be searched for it.
+func MarshalEntry(e Entry) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(e); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // fileIDs are what Append needs to know of the file: its size, how many

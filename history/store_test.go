@@ -49,7 +49,7 @@ func TestAppendCreatesPrivateFilesAndMasks(t *testing.T) {
 			t.Errorf("the file holds the secret %s:\n%s", secret, b)
 		}
 	}
-	for _, want := range []string{`"x-trace":["42"]`, `"authorization":["\u003cmasked\u003e"]`, `"blob-bin":["AP8="]`} {
+	for _, want := range []string{`"x-trace":["42"]`, `"authorization":["<masked>"]`, `"blob-bin":["AP8="]`} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("the file lacks %s:\n%s", want, b)
 		}
