@@ -35,16 +35,16 @@ func (r *runner) run(ctx context.Context, req *Request) Result {
 	}
 	method, err := expandText(req.Method.Raw, r.lookup)
 	if err != nil {
-		return fail("method: %v", err)
+		return fail("method: %v", r.undefined(err))
 	}
 	res.Method = method
 	address, err := expandText(r.address(req).Raw, r.lookup)
 	if err != nil {
-		return fail("address: %v", err)
+		return fail("address: %v", r.undefined(err))
 	}
 	header, own, err := r.header(req)
 	if err != nil {
-		return fail("%v", err)
+		return fail("%v", r.undefined(err))
 	}
 	s, err := r.session(ctx, address, own)
 	if err != nil {
@@ -134,7 +134,7 @@ func (r *runner) messages(req *Request, md protoreflect.MethodDescriptor, resolv
 	for i, m := range b.Messages {
 		v, err := expandValue(m.Value, r.lookup)
 		if err != nil {
-			return nil, fmt.Sprintf("body (%s): %v", m.Pos, err)
+			return nil, fmt.Sprintf("body (%s): %v", m.Pos, r.undefined(err))
 		}
 		text, err := json.Marshal(v)
 		if err != nil {
@@ -171,10 +171,6 @@ func nextOf(msgs []proto.Message) func() (proto.Message, error) {
 // header is the flags' metadata with the request's own on top, and the
 // request's own alone.
 func (r *runner) header(req *Request) (all, own metadata.MD, err error) {
-	md := r.opts.Header.Copy()
-	if md == nil {
-		md = metadata.MD{}
-	}
 	own = metadata.MD{}
 	for _, h := range req.Headers {
 		v, err := expandText(h.Value.Raw, r.lookup)
@@ -188,10 +184,7 @@ func (r *runner) header(req *Request) (all, own metadata.MD, err error) {
 		}
 		own[h.Key] = append(own[h.Key], parsed[h.Key]...)
 	}
-	for k, v := range own {
-		md[k] = v
-	}
-	return md, own, nil
+	return onTop(r.opts.Header, own), own, nil
 }
 
 // replyList keeps the replies as JSON values for jq, within bounds.

@@ -135,7 +135,7 @@ type File struct {
 func Load(path string) (*File, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("collection %w", err)
+		return nil, fmt.Errorf("collection: %w", err)
 	}
 	return Parse(path, src)
 }

@@ -2,6 +2,7 @@ package collection
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -78,7 +79,7 @@ func Run(ctx context.Context, f *File, opts RunOptions) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
-	r := &runner{file: f, opts: opts, sessions: map[string]opened{}}
+	r := &runner{file: f, opts: opts, sessions: map[string]opened{}, lostCaptures: map[string]string{}}
 	defer r.close()
 	if err := r.prepare(selected); err != nil {
 		return Summary{}, err
@@ -96,6 +97,11 @@ func Run(ctx context.Context, f *File, opts RunOptions) (Summary, error) {
 			sum.Passed++
 		} else {
 			sum.Failed++
+			for _, c := range req.Capture {
+				if _, made := r.captured[c.Name]; !made {
+					r.lostCaptures[c.Name] = req.Name.Raw
+				}
+			}
 		}
 		sum.Results = append(sum.Results, res)
 		if opts.OnResult != nil {
@@ -151,7 +157,10 @@ type runner struct {
 	opts     RunOptions
 	fileVars map[string]string
 	captured map[string]any
-	sessions map[string]opened
+	// lostCaptures names, for each capture not made, the request that
+	// failed before making it.
+	lostCaptures map[string]string
+	sessions     map[string]opened
 }
 
 func (r *runner) close() {
@@ -319,13 +328,25 @@ func (r *runner) session(ctx context.Context, address string, own metadata.MD) (
 	}
 	cfg := r.opts.Session
 	cfg.Address = address
-	cfg.ReflectionHeader = metadata.Join(cfg.ReflectionHeader, own)
+	cfg.ReflectionHeader = onTop(cfg.ReflectionHeader, own)
 	s, err := session.Open(ctx, cfg)
 	if err != nil && ctx.Err() != nil {
 		return nil, err // cut short: not the address's fault
 	}
 	r.sessions[key] = opened{s, err}
 	return s, err
+}
+
+// onTop is base with top's keys replacing base's.
+func onTop(base, top metadata.MD) metadata.MD {
+	md := base.Copy()
+	if md == nil {
+		md = metadata.MD{}
+	}
+	for k, v := range top {
+		md[k] = v
+	}
+	return md
 }
 
 func headerKey(md metadata.MD) string {
@@ -341,6 +362,16 @@ func headerKey(md metadata.MD) string {
 		}
 	}
 	return b.String()
+}
+
+// undefined says why a variable a request uses is not set when a capture
+// that would have set it was lost to a failed request.
+func (r *runner) undefined(err error) error {
+	var ue *UndefinedError
+	if errors.As(err, &ue) {
+		ue.LostTo = r.lostCaptures[ue.Name]
+	}
+	return err
 }
 
 // failure is the one line a failed session or look-up gives, with its

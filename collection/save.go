@@ -109,7 +109,7 @@ func Save(path string, d Draft, opts SaveOptions) error {
 	case errors.Is(err, fs.ErrNotExist):
 		out, err = newFileText(d)
 	case err != nil:
-		return fmt.Errorf("collection %w", err)
+		return fmt.Errorf("collection: %w", err)
 	default:
 		out, err = updatedText(path, src, d, opts)
 	}
@@ -157,7 +157,7 @@ func resolveTarget(path string) (string, error) {
 		return path, nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("collection %w", err)
+		return "", fmt.Errorf("collection: %w", err)
 	}
 	return target, nil
 }

@@ -60,9 +60,16 @@ func parseCode(s string) (codes.Code, bool) {
 type Lookup func(name string) (any, bool)
 
 // UndefinedError names a ${VAR} that nothing sets.
-type UndefinedError struct{ Name string }
+type UndefinedError struct {
+	Name string
+	// LostTo names the request that would have captured it but failed.
+	LostTo string
+}
 
 func (e *UndefinedError) Error() string {
+	if e.LostTo != "" {
+		return fmt.Sprintf("${%s} is not set: request %q, which captures it, failed", e.Name, e.LostTo)
+	}
 	return fmt.Sprintf("${%s} is not set (in vars, by --var, in the environment or by a capture)", e.Name)
 }
 
@@ -77,7 +84,7 @@ func expand(s string, lookup Lookup) (any, error) {
 	if name, ok := soleReference(s); ok {
 		v, found := lookup(name)
 		if !found {
-			return nil, &UndefinedError{name}
+			return nil, &UndefinedError{Name: name}
 		}
 		return v, nil
 	}
@@ -97,7 +104,7 @@ func expand(s string, lookup Lookup) (any, error) {
 			name := s[i+2 : i+end]
 			v, found := lookup(name)
 			if !found {
-				return nil, &UndefinedError{name}
+				return nil, &UndefinedError{Name: name}
 			}
 			b.WriteString(textOf(v))
 			i += end + 1
