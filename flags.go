@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"sockscope/client"
+	"sockscope/collection"
 	"sockscope/reflection"
 	"sockscope/sockets"
 )
@@ -72,6 +73,10 @@ type options struct {
 	historyWords []string // --history WORDS: the positional arguments
 	rerun        int64    // a history ID; 0 when --rerun is not given
 	rerunJSON    bool     // the requests are history's JSON whatever --format says
+	runFile      string
+	only         stringList
+	vars         stringList
+	junit        string
 
 	address string
 }
@@ -137,6 +142,10 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 		o.rerun = id
 		return nil
 	})
+	fs.StringVar(&o.runFile, "run", "", "Run the requests of the collection `FILE` in order and check what each expects; exit 0 only when all pass.")
+	fs.Var(&o.only, "only", "With --run, run only the request `NAME` (repeatable).")
+	fs.Var(&o.vars, "var", "With --run, set the variable `K=V` for ${K} in the collection (repeatable; overrides its vars and the environment).")
+	fs.StringVar(&o.junit, "junit", "", "With --run, also write the results to `FILE` as JUnit XML.")
 
 	fs.Usage = func() { printUsage(output, fs) }
 	return fs
@@ -182,13 +191,13 @@ func parseFlags(args []string, output io.Writer) (*options, error) {
 func (o *options) validate() error {
 	modes := 0
 	for _, set := range []bool{o.call != "", o.list, o.describe != "", o.template != "", o.sampleServer, o.scan, o.demo, o.health,
-		o.history, o.rerun != 0} {
+		o.history, o.rerun != 0, o.runFile != ""} {
 		if set {
 			modes++
 		}
 	}
 	if modes > 1 {
-		return errors.New("choose one of --call, --list, --describe, --template, --health, --scan, --demo, --sample-server, --history and --rerun")
+		return errors.New("choose one of --call, --list, --describe, --template, --health, --scan, --demo, --sample-server, --history, --rerun and --run")
 	}
 	if err := o.validateRemembered(); err != nil {
 		return err
@@ -227,10 +236,16 @@ func (o *options) validate() error {
 	return nil
 }
 
-// validateRemembered checks the flags of history.
+// validateRemembered checks the flags of history and collections.
 func (o *options) validateRemembered() error {
-	if o.rerun != 0 && o.dataSet {
+	switch {
+	case (len(o.only) > 0 || len(o.vars) > 0 || o.junit != "") && o.runFile == "":
+		return errors.New("--only, --var and --junit go with --run")
+	case o.rerun != 0 && o.dataSet:
 		return errors.New("--rerun sends the requests the history kept; -d goes with --call")
+	}
+	if _, err := collection.ParseVars(o.vars); err != nil {
+		return err
 	}
 	return nil
 }
@@ -278,6 +293,7 @@ Usage:
   sockscope --health ADDRESS [SERVICE]
   sockscope --history [--json] [WORDS]...
   sockscope --rerun ID [-H 'key: value']... [ADDRESS]
+  sockscope --run FILE [--only NAME]... [--var K=V]... [--junit FILE] [ADDRESS]
   sockscope --sample-server [--socket PATH] [--reflection v1|v1alpha|none] [--token TOKEN]
   sockscope --version
 
@@ -299,6 +315,7 @@ Examples:
 
 Exit status: 0 OK; 64 + the gRPC code for a failed call (NotFound is 69);
 2 for usage errors and bad input; 1 for anything else (cannot connect, no schema).
+--run exits 0 when every request passed, 1 when one failed, 2 for a bad file.
 --health exits as grpc_health_probe: 0 SERVING, 1 bad arguments, 2 cannot
 connect, 3 the check failed, 4 not SERVING.
 

@@ -66,6 +66,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return env.showHistory()
 	case opts.rerun != 0:
 		return env.rerunCall()
+	case opts.runFile != "":
+		return env.runCollection()
 	default:
 		return env.runTUI()
 	}
