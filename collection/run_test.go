@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"sockscope/sample"
+	"sockscope/sample/samplepb"
 	"sockscope/sample/sampletest"
 	"sockscope/session"
 )
@@ -190,4 +192,9 @@ func TestRunChecksBeforeSending(t *testing.T) {
 			}
 		})
 	}
+}
+
+func sampleMethod(t *testing.T, name string) protoreflect.MethodDescriptor {
+	t.Helper()
+	return samplepb.File_sample_v1_echo_proto.Services().ByName("Echo").Methods().ByName(protoreflect.Name(name))
 }
