@@ -39,3 +39,18 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFilter is one keystroke in the TUI's filter over a full
+// history.
+func BenchmarkFilter(b *testing.B) {
+	s := fill(b, DefaultMaxEntries)
+	entries, _, err := s.Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ix := NewIndex(entries)
+	words := []string{"echo/m99", "ok"}
+	for b.Loop() {
+		ix.Filter(words)
+	}
+}

@@ -83,13 +83,39 @@ func (s *Store) ForAddress(addr string) ([]Entry, error) {
 // Filter returns the entries that hold every word (see Entry.Matches), in
 // their order.
 func Filter(entries []Entry, words []string) []Entry {
+	return NewIndex(entries).Filter(words)
+}
+
+// Index is entries with their search text prepared once, for a filter
+// that runs again at every key the user types.
+type Index struct {
+	entries []Entry
+	hay     []string
+}
+
+// NewIndex prepares entries for Filter.
+func NewIndex(entries []Entry) *Index {
+	ix := &Index{entries: entries, hay: make([]string, len(entries))}
+	for i, e := range entries {
+		ix.hay[i] = e.searchText()
+	}
+	return ix
+}
+
+// Filter returns the entries that hold every word, in their order; no
+// words return them all.
+func (ix *Index) Filter(words []string) []Entry {
 	if len(words) == 0 {
-		return entries
+		return ix.entries
+	}
+	lower := make([]string, len(words))
+	for i, w := range words {
+		lower[i] = strings.ToLower(w)
 	}
 	var out []Entry
-	for _, e := range entries {
-		if e.Matches(words) {
-			out = append(out, e)
+	for i, hay := range ix.hay {
+		if containsAll(hay, lower) {
+			out = append(out, ix.entries[i])
 		}
 	}
 	return out
@@ -99,15 +125,26 @@ func Filter(entries []Entry, words []string) []Entry {
 // entry's ID, address, method, status code or requests: what --history
 // WORDS and the TUI's filter search.
 func (e Entry) Matches(words []string) bool {
+	lower := make([]string, len(words))
+	for i, w := range words {
+		lower[i] = strings.ToLower(w)
+	}
+	return containsAll(e.searchText(), lower)
+}
+
+func (e Entry) searchText() string {
 	var text strings.Builder
 	fmt.Fprintf(&text, "%d\n%s\n%s\n%s\n", e.ID, e.Address, e.Method, e.Code)
 	for _, r := range e.Requests {
 		text.Write(r)
 		text.WriteByte('\n')
 	}
-	hay := strings.ToLower(text.String())
+	return strings.ToLower(text.String())
+}
+
+func containsAll(hay string, words []string) bool {
 	for _, w := range words {
-		if !strings.Contains(hay, strings.ToLower(w)) {
+		if !strings.Contains(hay, w) {
 			return false
 		}
 	}
