@@ -23,11 +23,7 @@ import (
 // newRequestSource reads the requests of a call to md, in the --format's
 // syntax; a method that takes one request rejects input that holds more.
 func newRequestSource(o *options, input io.Reader, md protoreflect.MethodDescriptor, resolver client.TypeResolver) client.Reader {
-	format := client.InputJSON
-	if o.format == "text" {
-		format = client.InputText
-	}
-	return client.NewReader(format, input, md.Input(), resolver, client.ReaderOptions{AllowUnknownFields: o.allowUnknown, Single: !md.IsStreamingClient()})
+	return client.NewReader(o.requestFormat(), input, md.Input(), resolver, client.ReaderOptions{AllowUnknownFields: o.allowUnknown, Single: !md.IsStreamingClient()})
 }
 
 // maxQueuedReplyBytes bounds the replies received but not yet printed.
@@ -66,11 +62,20 @@ func (env *runEnv) callMethod() int {
 	defer out.Close()
 	format := &client.ReplyFormat{Indent: o.format == "json", Text: o.format == "text", EmitDefaults: o.emitDefaults, Resolver: resolver}
 	requests := newRequestSource(o, input, md, resolver)
+	next := requests.Next
+	rec := env.historyRecorder()
+	if rec != nil {
+		next = rec.Wrap(next)
+	}
 
 	start := time.Now()
-	result, err := invokePrinting(ctx, s, md, header, requests.Next, format, out, o.maxMsgSize)
+	result, err := invokePrinting(ctx, s, md, header, next, format, out, o.maxMsgSize)
 	callTook := time.Since(start)
 	out.Close()
+	if err == nil || result.Sent > 0 {
+		// A call whose input was refused before anything was sent is not one.
+		env.recordCall(rec, md, header, result, start, callTook, resolver)
+	}
 	if o.verbose {
 		if p := s.Provenance().String(); p != "" {
 			fmt.Fprintf(env.stderr, "Schema: %s\n", p)

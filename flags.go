@@ -5,10 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
 	"sockscope/client"
+	"sockscope/collection"
 	"sockscope/reflection"
 	"sockscope/sockets"
 )
@@ -65,6 +67,17 @@ type options struct {
 	reflection string
 	token      string
 
+	// history and collections
+	noHistory    bool
+	history      bool
+	historyWords []string // --history WORDS: the positional arguments
+	rerun        int64    // a history ID; 0 when --rerun is not given
+	rerunJSON    bool     // the requests are history's JSON whatever --format says
+	runFile      string
+	only         stringList
+	vars         stringList
+	junit        string
+
 	address string
 }
 
@@ -90,7 +103,7 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 	fs.DurationVar(&o.probeTimeout, "probe-timeout", sockets.DefaultProbeTimeout, "Wait at most `DURATION` for each socket to answer a probe.")
 	fs.IntVar(&o.concurrency, "concurrency", sockets.DefaultConcurrency, "Probe at most `N` sockets at once.")
 	fs.BoolVar(&o.noProbe, "no-probe", false, "Only read the file system and /proc; send nothing to any socket.")
-	fs.BoolVar(&o.json, "json", false, "With --scan, print one JSON array instead of a table.")
+	fs.BoolVar(&o.json, "json", false, "With --scan or --history, print one JSON array instead of a table.")
 
 	fs.Var(&o.protoFiles, "proto", "Read the schema from this .proto `FILE` (repeatable) instead of server reflection.")
 	fs.Var(&o.importPaths, "import-path", "Resolve --proto imports under `DIR` (repeatable).")
@@ -119,6 +132,21 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.reflection, "reflection", "v1", "With --sample-server, serve reflection `API` v1, v1alpha or none.")
 	fs.StringVar(&o.token, "token", "", "With --sample-server, refuse every RPC, reflection included, without 'authorization: Bearer `TOKEN`' (to try -H); '@file' reads it from a file's first line, '${NAME}' from the environment.")
 
+	fs.BoolVar(&o.noHistory, "no-history", false, "Do not record this call in the history (as SOCKSCOPE_HISTORY=off does).")
+	fs.BoolVar(&o.history, "history", false, "List the calls in the history, newest first; the words after it keep the calls that hold every one (--json for the whole entries).")
+	fs.Func("rerun", "Repeat the call with history `ID`, with the current flags' headers on top (masked values must be given again); an ADDRESS calls another socket.", func(v string) error {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return fmt.Errorf("want the ID --history shows (a positive number), not %q", v)
+		}
+		o.rerun = id
+		return nil
+	})
+	fs.StringVar(&o.runFile, "run", "", "Run the requests of the collection `FILE` in order and check what each expects; exit 0 only when all pass.")
+	fs.Var(&o.only, "only", "With --run, run only the request `NAME` (repeatable).")
+	fs.Var(&o.vars, "var", "With --run, set the variable `K=V` for ${K} in the collection (repeatable; overrides its vars and the environment).")
+	fs.StringVar(&o.junit, "junit", "", "With --run, also write the results to `FILE` as JUnit XML.")
+
 	fs.Usage = func() { printUsage(output, fs) }
 	return fs
 }
@@ -140,6 +168,9 @@ func parseFlags(args []string, output io.Writer) (*options, error) {
 		positional = append(positional, args[0])
 		args = args[1:]
 	}
+	if o.history {
+		o.historyWords, positional = positional, nil
+	}
 	if o.health && len(positional) == 2 {
 		o.healthService = positional[1]
 		positional = positional[:1]
@@ -159,13 +190,17 @@ func parseFlags(args []string, output io.Writer) (*options, error) {
 
 func (o *options) validate() error {
 	modes := 0
-	for _, set := range []bool{o.call != "", o.list, o.describe != "", o.template != "", o.sampleServer, o.scan, o.demo, o.health} {
+	for _, set := range []bool{o.call != "", o.list, o.describe != "", o.template != "", o.sampleServer, o.scan, o.demo, o.health,
+		o.history, o.rerun != 0, o.runFile != ""} {
 		if set {
 			modes++
 		}
 	}
 	if modes > 1 {
-		return errors.New("choose one of --call, --list, --describe, --template, --health, --scan, --demo and --sample-server")
+		return errors.New("choose one of --call, --list, --describe, --template, --health, --scan, --demo, --sample-server, --history, --rerun and --run")
+	}
+	if err := o.validateRemembered(); err != nil {
+		return err
 	}
 	if o.format != "json" && o.format != "jsonl" && o.format != "text" {
 		return fmt.Errorf("--format %q: want json, jsonl or text", o.format)
@@ -197,6 +232,20 @@ func (o *options) validate() error {
 		return fmt.Errorf("--scan and --demo take no ADDRESS (%s); use --root DIR to scan a directory", o.address)
 	case o.depth <= 0 || o.concurrency <= 0 || o.probeTimeout <= 0:
 		return errors.New("--depth, --concurrency and --probe-timeout must be positive")
+	}
+	return nil
+}
+
+// validateRemembered checks the flags of history and collections.
+func (o *options) validateRemembered() error {
+	switch {
+	case (len(o.only) > 0 || len(o.vars) > 0 || o.junit != "") && o.runFile == "":
+		return errors.New("--only, --var and --junit go with --run")
+	case o.rerun != 0 && o.dataSet:
+		return errors.New("--rerun sends the requests the history kept; -d goes with --call")
+	}
+	if _, err := collection.ParseVars(o.vars); err != nil {
+		return err
 	}
 	return nil
 }
@@ -242,6 +291,9 @@ Usage:
   sockscope --template SYMBOL ADDRESS
   sockscope --call METHOD [-d DATA] [-H 'key: value']... ADDRESS
   sockscope --health ADDRESS [SERVICE]
+  sockscope --history [--json] [WORDS]...
+  sockscope --rerun ID [-H 'key: value']... [ADDRESS]
+  sockscope --run FILE [--only NAME]... [--var K=V]... [--junit FILE] [ADDRESS]
   sockscope --sample-server [--socket PATH] [--reflection v1|v1alpha|none] [--token TOKEN]
   sockscope --version
 
@@ -263,6 +315,7 @@ Examples:
 
 Exit status: 0 OK; 64 + the gRPC code for a failed call (NotFound is 69);
 2 for usage errors and bad input; 1 for anything else (cannot connect, no schema).
+--run exits 0 when every request passed, 1 when one failed, 2 for a bad file.
 --health exits as grpc_health_probe: 0 SERVING, 1 bad arguments, 2 cannot
 connect, 3 the check failed, 4 not SERVING.
 

@@ -62,6 +62,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return env.scanSockets()
 	case opts.health:
 		return env.checkHealth()
+	case opts.history:
+		return env.showHistory()
+	case opts.rerun != 0:
+		return env.rerunCall()
+	case opts.runFile != "":
+		return env.runCollection()
 	default:
 		return env.runTUI()
 	}

@@ -12,6 +12,9 @@ stream_count=${2:-100000}
 grpcurl_version=v1.9.4
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ssbench.XXXXXX")
+# Each call is recorded in the history, as a user's would be, but in a
+# history of the run's own rather than the user's.
+export XDG_STATE_HOME="$work/state"
 server_pid=""
 cleanup() {
   if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
