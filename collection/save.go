@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"sockscope/client"
+	"sockscope/internal/secret"
 )
 
 // seqKind is how the file writes its requests list, which decides how a
@@ -45,7 +46,7 @@ type entryLayout struct {
 var ErrExists = errors.New("the collection already has a request of that name")
 
 // SecretsError is returned by Save for a draft whose secret-looking headers
-// (client.IsSecretHeader) hold values rather than ${VAR} references; Keys
+// (secret.IsSecretName) hold values rather than ${VAR} references; Keys
 // names them. Nothing is written: the caller asks the user for a variable
 // name for each and saves SecretReference(key, value, name) instead.
 type SecretsError struct{ Keys []string }
@@ -54,7 +55,7 @@ func (e *SecretsError) Error() string {
 	return fmt.Sprintf("the values of %s look secret and are not saved in the clear: name a variable for each, to be saved as ${NAME}", strings.Join(e.Keys, ", "))
 }
 
-func isSecret(key string) bool { return client.IsSecretHeader(key) }
+func isSecret(key string) bool { return secret.IsSecretName(key) }
 
 // secretReferenceForm is what a secret header may be saved as: ${NAME},
 // or an authorization scheme and ${NAME}.

@@ -21,13 +21,14 @@ import (
 
 	"sockscope/client"
 	"sockscope/internal/safetext"
+	"sockscope/internal/secret"
 	"sockscope/reflection"
 )
 
 // Masked is the value kept for a header whose name looks secret
-// (client.IsSecretHeader): the call can be seen and repeated, the
+// (secret.IsSecretName): the call can be seen and repeated, the
 // credential is never written down.
-const Masked = "<masked>"
+const Masked = secret.Mask
 
 // omittedPrefix starts the value kept for a header too long to keep.
 const omittedPrefix = "<omitted: "
@@ -155,7 +156,7 @@ func clipMessage(s string) string {
 }
 
 // Mask is md as history keeps it: values of secret-looking headers
-// (client.IsSecretHeader) replaced by Masked, binary (-bin) values as
+// (secret.IsSecretName) replaced by Masked, binary (-bin) values as
 // base64, and a value too long to keep replaced by a note of its length.
 func Mask(md metadata.MD) map[string][]string {
 	if len(md) == 0 {
@@ -174,7 +175,7 @@ func Mask(md metadata.MD) map[string][]string {
 
 func maskValue(key, value string) string {
 	switch {
-	case client.IsSecretHeader(key):
+	case secret.IsSecretName(key):
 		return Masked
 	case strings.HasSuffix(key, "-bin"):
 		value = base64.StdEncoding.EncodeToString([]byte(value))
@@ -192,7 +193,7 @@ func (e *Entry) remask() {
 	for k, values := range e.Metadata {
 		for i, v := range values {
 			switch {
-			case client.IsSecretHeader(k):
+			case secret.IsSecretName(k):
 				values[i] = Masked
 			case len(v) > maxValueBytes:
 				values[i] = fmt.Sprintf("%s%d bytes>", omittedPrefix, len(v))

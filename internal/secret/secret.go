@@ -9,18 +9,22 @@ import "strings"
 // Mask is what a masked value is shown as.
 const Mask = "<masked>"
 
+// secretWords are what a name holds when its value is likely a credential:
+// authorization, cookie, token, secret, password and key, and the
+// spellings that carry the same values (proxy-authorization, set-cookie,
+// x-api-key, passwd, credential).
+var secretWords = []string{"authorization", "cookie", "token", "secret", "password", "passwd", "key", "credential"}
+
 // IsSecretName reports whether a header or flag named name looks like it
-// holds a credential: authorization and cookie (set-cookie too), and any
-// name containing token, secret, password or key. Case and leading dashes
-// do not matter.
+// holds a credential, so that its value is never written to disk, into a
+// copied command line or onto a screen that shows other processes' in the
+// clear. Case and leading dashes do not matter. The match is generous:
+// masking a harmless value costs a retype, while writing a credential down
+// cannot be undone.
 func IsSecretName(name string) bool {
 	n := strings.ToLower(strings.TrimLeft(name, "-"))
-	switch n {
-	case "authorization", "proxy-authorization", "cookie", "set-cookie":
-		return true
-	}
-	for _, part := range []string{"token", "secret", "password", "passwd", "key"} {
-		if strings.Contains(n, part) {
+	for _, w := range secretWords {
+		if strings.Contains(n, w) {
 			return true
 		}
 	}

@@ -10,6 +10,8 @@ func TestIsSecretName(t *testing.T) {
 		"authorization": true, "Cookie": true, "x-api-key": true, "--token": true,
 		"db_password": true, "client-secret": true, "x-trace": false, "content-type": false,
 		"--socket": false, "user-agent": false,
+		"Authorization": true, "proxy-authorization": true, "set-cookie": true, "x-auth-token": true,
+		"x-credentials-bin": true, "containerd-namespace": false, "": false,
 	} {
 		if got := IsSecretName(name); got != want {
 			t.Errorf("IsSecretName(%q) = %v", name, got)
