@@ -66,6 +66,20 @@ type options struct {
 	token      string
 
 	address string
+
+	// shell completion and --bench (see complete.go and benchcmd.go)
+	completion   string
+	bench        string
+	vs           string
+	benchCount   int64
+	benchFor     time.Duration
+	benchConns   int
+	benchRate    float64
+	tcp          string
+	explicitFlag map[string]bool // the flags given on the command line
+	// completionWords are the words of the line being completed, for the
+	// look-up that finishes in the background (completenames.go).
+	completionWords []string
 }
 
 func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
@@ -88,7 +102,7 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.noDefaultRoots, "no-default-roots", false, "Scan only the --root directories.")
 	fs.IntVar(&o.depth, "depth", sockets.DefaultMaxDepth, "Search at most `N` directory levels below each root.")
 	fs.DurationVar(&o.probeTimeout, "probe-timeout", sockets.DefaultProbeTimeout, "Wait at most `DURATION` for each socket to answer a probe.")
-	fs.IntVar(&o.concurrency, "concurrency", sockets.DefaultConcurrency, "Probe at most `N` sockets at once.")
+	fs.IntVar(&o.concurrency, "concurrency", sockets.DefaultConcurrency, "Probe at most `N` sockets at once; with --bench, keep N calls in flight (default: one per connection).")
 	fs.BoolVar(&o.noProbe, "no-probe", false, "Only read the file system and /proc; send nothing to any socket.")
 	fs.BoolVar(&o.json, "json", false, "With --scan, print one JSON array instead of a table.")
 
@@ -119,6 +133,15 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.reflection, "reflection", "v1", "With --sample-server, serve reflection `API` v1, v1alpha or none.")
 	fs.StringVar(&o.token, "token", "", "With --sample-server, refuse every RPC, reflection included, without 'authorization: Bearer `TOKEN`' (to try -H); '@file' reads it from a file's first line, '${NAME}' from the environment.")
 
+	fs.StringVar(&o.completion, "completion", "", "Print the completion script for `SHELL` (bash, zsh or fish) to source; see README: Shell completion.")
+	fs.StringVar(&o.bench, "bench", "", "Call `METHOD` (unary or server-streaming) on ADDRESS repeatedly and print its throughput and latency.")
+	fs.StringVar(&o.vs, "vs", "", "With --bench, run the same load against `ADDRESS2` too, in alternating rounds, and print both with their ratios.")
+	fs.Int64Var(&o.benchCount, "n", 0, "With --bench, make `N` calls to each address (default 10000 unless --duration is given).")
+	fs.DurationVar(&o.benchFor, "duration", 0, "With --bench, call each address for `DURATION` instead of a number of calls.")
+	fs.IntVar(&o.benchConns, "c", 1, "With --bench, open `CONNS` connections to each address.")
+	fs.Float64Var(&o.benchRate, "rate", 0, "With --bench, pace the calls to `RPS` a second in all (default: as fast as they return).")
+	fs.StringVar(&o.tcp, "tcp", "", "With --sample-server, also listen on loopback TCP `ADDR` (127.0.0.1:0 picks a free port).")
+
 	fs.Usage = func() { printUsage(output, fs) }
 	return fs
 }
@@ -140,6 +163,8 @@ func parseFlags(args []string, output io.Writer) (*options, error) {
 		positional = append(positional, args[0])
 		args = args[1:]
 	}
+	o.explicitFlag = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { o.explicitFlag[f.Name] = true })
 	if o.health && len(positional) == 2 {
 		o.healthService = positional[1]
 		positional = positional[:1]
@@ -159,15 +184,18 @@ func parseFlags(args []string, output io.Writer) (*options, error) {
 
 func (o *options) validate() error {
 	modes := 0
-	for _, set := range []bool{o.call != "", o.list, o.describe != "", o.template != "", o.sampleServer, o.scan, o.demo, o.health} {
+	for _, set := range []bool{o.call != "", o.list, o.describe != "", o.template != "", o.sampleServer, o.scan, o.demo, o.health, o.bench != "", o.completion != ""} {
 		if set {
 			modes++
 		}
 	}
 	if modes > 1 {
-		return errors.New("choose one of --call, --list, --describe, --template, --health, --scan, --demo and --sample-server")
+		return errors.New("choose one of --call, --list, --describe, --template, --health, --scan, --demo, --sample-server, --bench and --completion")
 	}
-	if o.format != "json" && o.format != "jsonl" && o.format != "text" {
+	if err := o.validateShellAndBench(); err != nil {
+		return err
+	}
+	if o.format != "json" && o.format != "jsonl" && o.format != "text" && o.bench == "" {
 		return fmt.Errorf("--format %q: want json, jsonl or text", o.format)
 	}
 	if o.maxMsgSize <= 0 {
@@ -197,6 +225,56 @@ func (o *options) validate() error {
 		return fmt.Errorf("--scan and --demo take no ADDRESS (%s); use --root DIR to scan a directory", o.address)
 	case o.depth <= 0 || o.concurrency <= 0 || o.probeTimeout <= 0:
 		return errors.New("--depth, --concurrency and --probe-timeout must be positive")
+	}
+	return nil
+}
+
+// validateShellAndBench checks the flags of --completion, --bench and
+// --sample-server --tcp.
+func (o *options) validateShellAndBench() error {
+	benchOnly := []struct {
+		name string
+		set  bool
+	}{{"--vs", o.vs != ""}, {"-n", o.explicitFlag["n"]}, {"--duration", o.explicitFlag["duration"]}, {"-c", o.explicitFlag["c"]}, {"--rate", o.explicitFlag["rate"]}}
+	switch {
+	case o.completion != "" && o.completion != "bash" && o.completion != "zsh" && o.completion != "fish":
+		return fmt.Errorf("--completion %q: want bash, zsh or fish", o.completion)
+	case o.completion != "" && o.address != "":
+		return fmt.Errorf("--completion takes no ADDRESS (%s)", o.address)
+	case o.tcp != "" && !o.sampleServer:
+		return errors.New("--tcp goes with --sample-server")
+	}
+	if o.bench == "" {
+		for _, f := range benchOnly {
+			if f.set {
+				return fmt.Errorf("%s goes with --bench", f.name)
+			}
+		}
+		return nil
+	}
+	if !o.explicitFlag["concurrency"] {
+		o.concurrency = o.benchConns
+	}
+	switch {
+	case o.address == "":
+		return errors.New("--bench needs an ADDRESS (a socket path, unix:…, @abstract or host:port)")
+	case o.explicitFlag["format"] && o.format != "json" && o.format != "jsonl":
+		return fmt.Errorf("--format %q: --bench prints a table, or JSON with --format json or jsonl", o.format)
+	case o.explicitFlag["n"] && o.explicitFlag["duration"]:
+		return errors.New("-n and --duration both say when --bench stops: give one")
+	case o.benchCount < 0 || o.explicitFlag["n"] && o.benchCount == 0:
+		return fmt.Errorf("-n %d: want a positive number of calls", o.benchCount)
+	case o.explicitFlag["duration"] && o.benchFor <= 0:
+		return fmt.Errorf("--duration %s: want a positive duration", o.benchFor)
+	case o.benchConns <= 0:
+		return fmt.Errorf("-c %d: want a positive number of connections", o.benchConns)
+	case o.concurrency < o.benchConns:
+		return fmt.Errorf("--concurrency %d is below -c %d: every connection needs at least one call in flight", o.concurrency, o.benchConns)
+	case o.benchRate < 0:
+		return fmt.Errorf("--rate %g: want a positive number of calls a second", o.benchRate)
+	}
+	if !o.explicitFlag["n"] && !o.explicitFlag["duration"] {
+		o.benchCount = defaultBenchCalls
 	}
 	return nil
 }
@@ -242,7 +320,10 @@ Usage:
   sockscope --template SYMBOL ADDRESS
   sockscope --call METHOD [-d DATA] [-H 'key: value']... ADDRESS
   sockscope --health ADDRESS [SERVICE]
-  sockscope --sample-server [--socket PATH] [--reflection v1|v1alpha|none] [--token TOKEN]
+  sockscope --bench METHOD [-d DATA] [-n N | --duration D] [-c CONNS] [--concurrency K]
+            [--rate RPS] [--vs ADDRESS2] [--format json] ADDRESS
+  sockscope --sample-server [--socket PATH] [--tcp 127.0.0.1:0] [--reflection v1|v1alpha|none] [--token TOKEN]
+  sockscope --completion bash|zsh|fish
   sockscope --version
 
 ADDRESS is a socket path (/run/x.sock, ./x.sock, anything with a '/'), unix:///abs,
@@ -260,6 +341,8 @@ Examples:
   sockscope --call sample.v1.Echo/Count -d '{"count":3}' --format jsonl ./sample.sock | jq .n
   sockscope --list --proto api.proto --import-path ./protos ./daemon.sock
   sockscope --call agent.v1.Admin/Status -H @token.txt /run/agent.sock   # credentials from a file
+  sockscope --bench sample.v1.Echo/Echo ./sample.sock --vs 127.0.0.1:PORT -n 20000
+  source <(sockscope --completion bash)
 
 Exit status: 0 OK; 64 + the gRPC code for a failed call (NotFound is 69);
 2 for usage errors and bad input; 1 for anything else (cannot connect, no schema).

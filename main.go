@@ -30,6 +30,14 @@ func main() {
 
 // run is the whole program short of os.Exit, so tests can drive it.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case completeCommand:
+			return runComplete(args[1:], stdout)
+		case fillCommand:
+			return runCompleteFill(args[1:])
+		}
+	}
 	opts, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
@@ -62,6 +70,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return env.scanSockets()
 	case opts.health:
 		return env.checkHealth()
+	case opts.bench != "":
+		return env.benchMethod()
+	case opts.completion != "":
+		return env.printCompletionScript()
 	default:
 		return env.runTUI()
 	}
