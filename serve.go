@@ -23,6 +23,13 @@ func (env *runEnv) serveSample() int {
 	if err != nil {
 		return env.fail(usageError("--reflection: %v", err))
 	}
+	var tcpLis net.Listener
+	if env.opts.tcp != "" {
+		if tcpLis, err = listenLoopback(env.opts.tcp); err != nil {
+			return env.fail(err)
+		}
+		defer tcpLis.Close()
+	}
 	path := env.opts.socket
 	if path == "" {
 		path = sample.DefaultSocketPath()
@@ -46,13 +53,6 @@ func (env *runEnv) serveSample() int {
 	token, err := readSecret("--token", env.opts.token)
 	if err != nil {
 		return env.fail(err)
-	}
-	var tcpLis net.Listener
-	if env.opts.tcp != "" {
-		if tcpLis, err = listenLoopback(env.opts.tcp); err != nil {
-			return env.fail(err)
-		}
-		defer tcpLis.Close()
 	}
 	srv := sample.NewServer(sample.Options{Reflection: mode, Token: token})
 
