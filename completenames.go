@@ -34,8 +34,7 @@ const fillTimeout = 10 * time.Second
 // executable is the test binary rather than sockscope.
 var cacheFillInBackground = true
 
-// fillCommand is the hidden first argument of that background look-up; the
-// words of the line follow.
+// fillCommand is the hidden argument of that background look-up.
 const fillCommand = "__complete-fill"
 
 // schemaNameList is what completing a METHOD or SYMBOL needs of a schema,
@@ -248,22 +247,49 @@ func safeSorted(set map[string]bool) []string {
 // startCacheFill starts this program again, on its own and detached from
 // the terminal, to finish the look-up the completion gave up on and leave
 // the names in the cache. It is bounded by fillTimeout; nothing waits for
-// it and its output goes nowhere.
+// it and its output goes nowhere. The line's words go through a pipe, not
+// the argument list: they may hold a header such as a token, which the
+// process list would show every user for as long as the look-up lasts.
 func startCacheFill(o *options) {
 	self, err := os.Executable()
 	if err != nil || o.completionWords == nil || !cacheFillInBackground {
 		return
 	}
-	cmd := exec.Command(self, append([]string{fillCommand}, o.completionWords...)...)
-	detach(cmd)
-	if cmd.Start() == nil {
-		cmd.Process.Release()
+	words := []byte(strings.Join(o.completionWords, "\x00"))
+	if len(words) > maxFillInput {
+		return
 	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return
+	}
+	defer w.Close()
+	cmd := exec.Command(self, fillCommand)
+	cmd.Stdin = r
+	detach(cmd)
+	err = cmd.Start()
+	r.Close()
+	if err != nil {
+		return
+	}
+	cmd.Process.Release()
+	// Far less than a pipe holds, so the write ends before this process
+	// does, whether or not the child has started reading.
+	w.Write(words)
 }
 
-// runCompleteFill is the background look-up startCacheFill starts.
-func runCompleteFill(words []string) int {
-	o := parseLineOptions(words)
+// maxFillInput bounds the words handed to the background look-up: a
+// pipe's buffer holds at least this much on every system.
+const maxFillInput = 4096
+
+// runCompleteFill is the background look-up startCacheFill starts; it
+// reads the line's words, separated by NUL bytes, from stdin.
+func runCompleteFill(stdin io.Reader) int {
+	b, err := io.ReadAll(io.LimitReader(stdin, maxFillInput+1))
+	if err != nil || len(b) == 0 || len(b) > maxFillInput {
+		return exitOK
+	}
+	o := parseLineOptions(strings.Split(string(b), "\x00"))
 	key, keyed := completionCacheKey(o)
 	if !keyed {
 		return exitOK

@@ -35,7 +35,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		case completeCommand:
 			return runComplete(args[1:], stdout)
 		case fillCommand:
-			return runCompleteFill(args[1:])
+			return runCompleteFill(stdin)
 		}
 	}
 	opts, err := parseFlags(args, stderr)
