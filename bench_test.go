@@ -3,10 +3,12 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"sockscope/sample"
 )
@@ -176,5 +178,23 @@ func TestBenchUnixAgainstTCP(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, "latency at "+tcp) {
 		t.Errorf("no histogram for %s:\n%s", tcp, r.stdout)
+	}
+
+	// Ctrl-C ends the run with what it measured, marked incomplete, and
+	// exit 130.
+	cmd := exec.Command(bin, "--bench", "sample.v1.Echo/Echo", sock, "--duration", "1m", "--format", "json")
+	var stdoutBuf, stderrBuf strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdoutBuf, &stderrBuf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // past the 50 ms in which Ctrl-C simply ends the process
+	cmd.Process.Signal(os.Interrupt)
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted || !strings.Contains(stderrBuf.String(), "interrupted") {
+		t.Fatalf("interrupted --bench: exit %d, stderr %q", code, stderrBuf.String())
+	}
+	if out := decodeBench(t, stdoutBuf.String()); out.Complete || out.Results[0].Calls == 0 {
+		t.Errorf("interrupted --bench: complete %v, %d calls", out.Complete, out.Results[0].Calls)
 	}
 }
