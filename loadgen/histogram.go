@@ -15,9 +15,9 @@ const subBucketBits = 10
 const subBuckets = 1 << subBucketBits
 
 // Histogram counts durations in log-linear buckets, as HdrHistogram does:
-// its size depends on the range of the values recorded, not on how many
-// there are, so a run of millions of calls costs the same few kilobytes as
-// a run of ten. Quantiles are exact to the bucket width (see subBucketBits);
+// its size depends on the range of the values recorded (8 KiB for each
+// power of two they span), not on how many there are, so a run of
+// millions of calls costs what a run of a thousand does. Quantiles are exact to the bucket width (see subBucketBits);
 // the minimum, maximum and mean are exact. The zero value is empty and
 // ready to use. A Histogram is not safe for concurrent use: each worker
 // records into its own and the results are merged.

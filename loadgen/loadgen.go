@@ -241,8 +241,8 @@ func (r *runner) call(ctx context.Context, conn grpc.ClientConnInterface) (int64
 // encodedRequest is a request already in protobuf's wire format.
 type encodedRequest []byte
 
-// discardedReply receives a reply's size only.
-type discardedReply struct{ bytes int }
+// discardedReply stands for a reply that is received and not decoded.
+type discardedReply struct{}
 
 // rawCodec sends encodedRequest as it is and drops replies unread. Its name
 // is proto's, so the server sees application/grpc+proto as from any client.
@@ -258,12 +258,10 @@ func (rawCodec) Marshal(v any) (mem.BufferSlice, error) {
 	return mem.BufferSlice{mem.SliceBuffer(b)}, nil
 }
 
-func (rawCodec) Unmarshal(data mem.BufferSlice, v any) error {
-	reply, ok := v.(*discardedReply)
-	if !ok {
+func (rawCodec) Unmarshal(_ mem.BufferSlice, v any) error {
+	if _, ok := v.(*discardedReply); !ok {
 		return fmt.Errorf("loadgen: cannot receive into %T", v)
 	}
-	reply.bytes = data.Len()
 	return nil
 }
 

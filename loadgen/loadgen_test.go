@@ -141,3 +141,26 @@ func TestRunRefusesNothingToDo(t *testing.T) {
 		t.Error("no count and no duration: no error")
 	}
 }
+
+// BenchmarkRunEcho is the cost of one unary call through the load loop on
+// a real socket, the loop's own work included; compare it with
+// bench/grpcloop in bench/load.sh.
+func BenchmarkRunEcho(b *testing.B) {
+	sock := sampletest.Serve(b, sample.Options{})
+	conn, err := grpc.NewClient("unix://"+sock, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	req, _ := proto.Marshal(&samplepb.EchoRequest{Message: "bench"})
+	target := Target{Conns: []grpc.ClientConnInterface{conn}, Method: "/sample.v1.Echo/Echo", Request: req}
+	if _, err := Run(context.Background(), target, Load{Requests: 10}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	res, err := Run(context.Background(), target, Load{Requests: int64(b.N)})
+	if err != nil || res.OK != int64(b.N) {
+		b.Fatalf("%d of %d OK, err %v", res.OK, b.N, err)
+	}
+	b.ReportMetric(float64(res.Latency.Quantile(0.5).Microseconds()), "p50-µs")
+}

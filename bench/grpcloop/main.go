@@ -31,7 +31,9 @@ func main() {
 	flag.Parse()
 	target := *addr
 	if strings.Contains(target, "/") {
-		target = "unix://" + target
+		// gRPC's target syntax: unix:///abs for an absolute path, unix:rel
+		// for a relative one.
+		target = "unix:" + target
 	}
 	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
