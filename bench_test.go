@@ -197,4 +197,17 @@ func TestBenchUnixAgainstTCP(t *testing.T) {
 	if out := decodeBench(t, stdoutBuf.String()); out.Complete || out.Results[0].Calls == 0 {
 		t.Errorf("interrupted --bench: complete %v, %d calls", out.Complete, out.Results[0].Calls)
 	}
+
+	// On a terminal, a progress line shows on stderr while the run lasts
+	// and is cleared when it ends.
+	if _, err := exec.LookPath("tmux"); err == nil {
+		term := startTmux(t, 120, 10, "sh", "-c", bin+" --bench sample.v1.Echo/Echo "+sock+" --duration 2s >/dev/null; echo finished; sleep 60")
+		term.waitFor("bench: ")
+		screen := term.waitFor("finished")
+		if strings.Contains(screen, "bench: ") {
+			t.Errorf("the progress line stayed after the run:\n%s", screen)
+		}
+	} else {
+		t.Log("tmux is not installed (.ci/run installs it): the progress line on a terminal is not checked")
+	}
 }
