@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"sockscope/client"
-	"sockscope/collection"
 	"sockscope/reflection"
 	"sockscope/sockets"
 )
@@ -79,6 +78,20 @@ type options struct {
 	junit        string
 
 	address string
+
+	// shell completion and --bench (see complete.go and benchcmd.go)
+	completion   string
+	bench        string
+	vs           string
+	benchCount   int64
+	benchFor     time.Duration
+	benchConns   int
+	benchRate    float64
+	tcp          string
+	explicitFlag map[string]bool // the flags given on the command line
+	// completionWords are the words of the line being completed, for the
+	// look-up that finishes in the background (completenames.go).
+	completionWords []string
 }
 
 func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
@@ -101,7 +114,7 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.noDefaultRoots, "no-default-roots", false, "Scan only the --root directories.")
 	fs.IntVar(&o.depth, "depth", sockets.DefaultMaxDepth, "Search at most `N` directory levels below each root.")
 	fs.DurationVar(&o.probeTimeout, "probe-timeout", sockets.DefaultProbeTimeout, "Wait at most `DURATION` for each socket to answer a probe.")
-	fs.IntVar(&o.concurrency, "concurrency", sockets.DefaultConcurrency, "Probe at most `N` sockets at once.")
+	fs.IntVar(&o.concurrency, "concurrency", sockets.DefaultConcurrency, "Probe at most `N` sockets at once; with --bench, keep N calls in flight (default: one per connection).")
 	fs.BoolVar(&o.noProbe, "no-probe", false, "Only read the file system and /proc; send nothing to any socket.")
 	fs.BoolVar(&o.json, "json", false, "With --scan or --history, print one JSON array instead of a table.")
 
@@ -146,6 +159,14 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 	fs.Var(&o.only, "only", "With --run, run only the request `NAME` (repeatable).")
 	fs.Var(&o.vars, "var", "With --run, set the variable `K=V` for ${K} in the collection (repeatable; overrides its vars and the environment).")
 	fs.StringVar(&o.junit, "junit", "", "With --run, also write the results to `FILE` as JUnit XML.")
+	fs.StringVar(&o.completion, "completion", "", "Print the completion script for `SHELL` (bash, zsh or fish) to source; see README: Shell completion.")
+	fs.StringVar(&o.bench, "bench", "", "Call `METHOD` (unary or server-streaming) on ADDRESS repeatedly and print its throughput and latency.")
+	fs.StringVar(&o.vs, "vs", "", "With --bench, run the same load against `ADDRESS2` too, in alternating rounds, and print both with their ratios.")
+	fs.Int64Var(&o.benchCount, "n", 0, "With --bench, make `N` calls to each address (default 10000 unless --duration is given).")
+	fs.DurationVar(&o.benchFor, "duration", 0, "With --bench, call each address for `DURATION` instead of a number of calls.")
+	fs.IntVar(&o.benchConns, "c", 1, "With --bench, open `CONNS` connections to each address.")
+	fs.Float64Var(&o.benchRate, "rate", 0, "With --bench, pace the calls to `RPS` a second in all (default: as fast as they return).")
+	fs.StringVar(&o.tcp, "tcp", "", "With --sample-server, also listen on loopback TCP `ADDR` (127.0.0.1:0 picks a free port).")
 
 	fs.Usage = func() { printUsage(output, fs) }
 	return fs
@@ -171,6 +192,8 @@ func parseFlags(args []string, output io.Writer) (*options, error) {
 	if o.history {
 		o.historyWords, positional = positional, nil
 	}
+	o.explicitFlag = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { o.explicitFlag[f.Name] = true })
 	if o.health && len(positional) == 2 {
 		o.healthService = positional[1]
 		positional = positional[:1]
@@ -191,18 +214,21 @@ func parseFlags(args []string, output io.Writer) (*options, error) {
 func (o *options) validate() error {
 	modes := 0
 	for _, set := range []bool{o.call != "", o.list, o.describe != "", o.template != "", o.sampleServer, o.scan, o.demo, o.health,
-		o.history, o.rerun != 0, o.runFile != ""} {
+		o.history, o.rerun != 0, o.runFile != "", o.bench != "", o.completion != ""} {
 		if set {
 			modes++
 		}
 	}
 	if modes > 1 {
-		return errors.New("choose one of --call, --list, --describe, --template, --health, --scan, --demo, --sample-server, --history, --rerun and --run")
+		return errors.New("choose one of --call, --list, --describe, --template, --health, --scan, --demo, --sample-server, --history, --rerun, --run, --bench and --completion")
 	}
 	if err := o.validateRemembered(); err != nil {
 		return err
 	}
-	if o.format != "json" && o.format != "jsonl" && o.format != "text" {
+	if err := o.validateShellAndBench(); err != nil {
+		return err
+	}
+	if o.format != "json" && o.format != "jsonl" && o.format != "text" && o.bench == "" {
 		return fmt.Errorf("--format %q: want json, jsonl or text", o.format)
 	}
 	if o.maxMsgSize <= 0 {
@@ -232,20 +258,6 @@ func (o *options) validate() error {
 		return fmt.Errorf("--scan and --demo take no ADDRESS (%s); use --root DIR to scan a directory", o.address)
 	case o.depth <= 0 || o.concurrency <= 0 || o.probeTimeout <= 0:
 		return errors.New("--depth, --concurrency and --probe-timeout must be positive")
-	}
-	return nil
-}
-
-// validateRemembered checks the flags of history and collections.
-func (o *options) validateRemembered() error {
-	switch {
-	case (len(o.only) > 0 || len(o.vars) > 0 || o.junit != "") && o.runFile == "":
-		return errors.New("--only, --var and --junit go with --run")
-	case o.rerun != 0 && o.dataSet:
-		return errors.New("--rerun sends the requests the history kept; -d goes with --call")
-	}
-	if _, err := collection.ParseVars(o.vars); err != nil {
-		return err
 	}
 	return nil
 }
@@ -295,6 +307,10 @@ Usage:
   sockscope --rerun ID [-H 'key: value']... [ADDRESS]
   sockscope --run FILE [--only NAME]... [--var K=V]... [--junit FILE] [ADDRESS]
   sockscope --sample-server [--socket PATH] [--reflection v1|v1alpha|none] [--token TOKEN]
+  sockscope --bench METHOD [-d DATA] [-n N | --duration D] [-c CONNS] [--concurrency K]
+            [--rate RPS] [--vs ADDRESS2] [--format json] ADDRESS
+  sockscope --sample-server [--socket PATH] [--tcp 127.0.0.1:0] [--reflection v1|v1alpha|none] [--token TOKEN]
+  sockscope --completion bash|zsh|fish
   sockscope --version
 
 ADDRESS is a socket path (/run/x.sock, ./x.sock, anything with a '/'), unix:///abs,
@@ -312,6 +328,8 @@ Examples:
   sockscope --call sample.v1.Echo/Count -d '{"count":3}' --format jsonl ./sample.sock | jq .n
   sockscope --list --proto api.proto --import-path ./protos ./daemon.sock
   sockscope --call agent.v1.Admin/Status -H @token.txt /run/agent.sock   # credentials from a file
+  sockscope --bench sample.v1.Echo/Echo ./sample.sock --vs 127.0.0.1:PORT -n 20000
+  source <(sockscope --completion bash)
 
 Exit status: 0 OK; 64 + the gRPC code for a failed call (NotFound is 69);
 2 for usage errors and bad input; 1 for anything else (cannot connect, no schema).

@@ -30,6 +30,14 @@ func main() {
 
 // run is the whole program short of os.Exit, so tests can drive it.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case completeCommand:
+			return runComplete(args[1:], stdout)
+		case fillCommand:
+			return runCompleteFill(stdin)
+		}
+	}
 	opts, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
@@ -68,6 +76,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return env.rerunCall()
 	case opts.runFile != "":
 		return env.runCollection()
+	case opts.bench != "":
+		return env.benchMethod()
+	case opts.completion != "":
+		return env.printCompletionScript()
 	default:
 		return env.runTUI()
 	}

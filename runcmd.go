@@ -135,3 +135,17 @@ func writeJUnitFile(path, runFile string, sum collection.Summary, started time.T
 	}
 	return nil
 }
+
+// validateRemembered checks the flags of history and collections.
+func (o *options) validateRemembered() error {
+	switch {
+	case (len(o.only) > 0 || len(o.vars) > 0 || o.junit != "") && o.runFile == "":
+		return errors.New("--only, --var and --junit go with --run")
+	case o.rerun != 0 && o.dataSet:
+		return errors.New("--rerun sends the requests the history kept; -d goes with --call")
+	}
+	if _, err := collection.ParseVars(o.vars); err != nil {
+		return err
+	}
+	return nil
+}

@@ -19,13 +19,18 @@ import (
 // open opens the address (if any) and the schema flags through the session
 // package, with the reflection headers.
 func (env *runEnv) open(ctx context.Context) (*session.Session, error) {
+	return env.openAt(ctx, env.opts.address)
+}
+
+// openAt is open for another address than ADDRESS (--bench's --vs).
+func (env *runEnv) openAt(ctx context.Context, address string) (*session.Session, error) {
 	o := env.opts
 	reflectMD, err := o.reflectionHeaders()
 	if err != nil {
 		return nil, err
 	}
 	return session.Open(ctx, session.Config{
-		Address:          o.address,
+		Address:          address,
 		Schema:           o.schemaOptions(),
 		ConnectTimeout:   o.connectTimeout,
 		Authority:        o.authority,

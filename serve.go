@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -21,6 +22,13 @@ func (env *runEnv) serveSample() int {
 	mode, err := sample.ParseReflection(env.opts.reflection)
 	if err != nil {
 		return env.fail(usageError("--reflection: %v", err))
+	}
+	var tcpLis net.Listener
+	if env.opts.tcp != "" {
+		if tcpLis, err = listenLoopback(env.opts.tcp); err != nil {
+			return env.fail(err)
+		}
+		defer tcpLis.Close()
 	}
 	path := env.opts.socket
 	if path == "" {
@@ -63,10 +71,36 @@ func (env *runEnv) serveSample() int {
 	}()
 
 	fmt.Fprintln(env.stdout, lis.Addr().String())
+	if tcpLis != nil {
+		fmt.Fprintln(env.stdout, tcpLis.Addr().String())
+		go func() {
+			if err := srv.Serve(tcpLis); err != nil {
+				env.report(fmt.Errorf("sample server on %s: %w", tcpLis.Addr(), err))
+			}
+		}()
+	}
 	if err := srv.Serve(lis); err != nil {
 		return env.fail(fmt.Errorf("sample server on %s: %w", path, err))
 	}
 	return exitOK
+}
+
+// listenLoopback listens on addr (--tcp), which must be a loopback
+// address: the sample server answers anyone who reaches it, so it is never
+// put on a network other machines share.
+func listenLoopback(addr string) (net.Listener, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, usageError("--tcp %s: want HOST:PORT, e.g. 127.0.0.1:0: %v", addr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, usageError("--tcp %s: the sample server listens on loopback only (127.0.0.1, [::1] or localhost), since anyone who can reach it can call it", addr)
+	}
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--tcp: %w", err)
+	}
+	return lis, nil
 }
 
 // readSecret reads a secret flag's value so that it need not appear in the
