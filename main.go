@@ -62,6 +62,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return env.scanSockets()
 	case opts.health:
 		return env.checkHealth()
+	case opts.tap != "":
+		return env.runTap()
 	default:
 		return env.runTUI()
 	}
