@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"sockscope/session"
 )
 
@@ -61,10 +63,17 @@ type Tap struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
+	// Events go from the parsers through queue, whose bytes queued bounds,
+	// to events, which the consumer reads.
+	queue  chan queuedEvent
+	queued *semaphore.Weighted
 	events chan Event
+	pumped chan struct{}
 	// discard ends the wait of a parser whose event nobody takes, once
 	// Stop gave up waiting.
-	discard chan struct{}
+	discard     chan struct{}
+	discardCtx  context.Context
+	stopWaiting context.CancelFunc
 
 	mu       sync.Mutex
 	conns    map[*tapConn]struct{}
@@ -72,11 +81,11 @@ type Tap struct {
 	stopping atomic.Bool
 	failures map[string]bool
 
-	nextConn, nextCall  atomic.Uint64
-	incomplete, dropped atomic.Int64
-	stopOnce            sync.Once
-	stopped             chan struct{}
-	report              Report
+	nextConn, nextCall    atomic.Uint64
+	incomplete, dropped   atomic.Int64
+	stopOnce, discardOnce sync.Once
+	stopped               chan struct{}
+	report                Report
 }
 
 // Report is how a tap ended.
@@ -117,8 +126,10 @@ func Start(ctx context.Context, cfg Config) (*Tap, error) {
 	if cfg.MaxMessageBytes <= 0 {
 		cfg.MaxMessageBytes = DefaultMaxMessageBytes
 	}
-	t := &Tap{cfg: cfg, events: make(chan Event, 1024), discard: make(chan struct{}),
+	t := &Tap{cfg: cfg, queue: make(chan queuedEvent, 1024), queued: semaphore.NewWeighted(maxQueuedEventBytes),
+		events: make(chan Event), pumped: make(chan struct{}), discard: make(chan struct{}),
 		conns: map[*tapConn]struct{}{}, failures: map[string]bool{}, stopped: make(chan struct{})}
+	t.discardCtx, t.stopWaiting = context.WithCancel(context.Background())
 	var err error
 	if cfg.Interpose {
 		err = t.interpose()
@@ -132,6 +143,7 @@ func Start(ctx context.Context, cfg Config) (*Tap, error) {
 	if cfg.Messages {
 		t.dec = newDecoder(t.ctx, t.cfg.Upstream)
 	}
+	go t.pump()
 	t.serving.Go(t.accept)
 	go func() {
 		select {
@@ -228,13 +240,59 @@ func (t *Tap) untrack(tc *tapConn) {
 	t.mu.Unlock()
 }
 
-// emit delivers ev, waiting for the consumer until Stop gives up on it.
+// maxQueuedEventBytes bounds the events waiting for the consumer, counted
+// by the messages they carry: a consumer slower than the traffic costs
+// the decoding of busy connections, never memory without end.
+const maxQueuedEventBytes = 32 << 20
+
+type queuedEvent struct {
+	ev     Event
+	weight int64
+}
+
+func eventWeight(ev Event) int64 {
+	return min(int64(len(ev.JSON)+len(ev.Raw)+len(ev.Note)+512), maxQueuedEventBytes)
+}
+
+// emit queues ev for the consumer, waiting while too much is queued,
+// until Stop gives up on the consumer.
 func (t *Tap) emit(ev Event) {
+	w := eventWeight(ev)
+	if t.queued.Acquire(t.discardCtx, w) != nil {
+		t.dropped.Add(1)
+		return
+	}
 	select {
-	case t.events <- ev:
+	case t.queue <- queuedEvent{ev, w}:
 	case <-t.discard:
+		t.queued.Release(w)
 		t.dropped.Add(1)
 	}
+}
+
+// pump hands the queued events to the consumer, one at a time, and closes
+// Events after the last.
+func (t *Tap) pump() {
+	defer close(t.pumped)
+	defer close(t.events)
+	for q := range t.queue {
+		select {
+		case t.events <- q.ev:
+		case <-t.discard:
+			t.dropped.Add(1)
+		}
+		t.queued.Release(q.weight)
+	}
+}
+
+// giveUpOnConsumer ends every wait for the consumer; what it has not
+// taken is dropped and counted.
+func (t *Tap) giveUpOnConsumer() {
+	t.cancel()
+	t.discardOnce.Do(func() {
+		close(t.discard)
+		t.stopWaiting()
+	})
 }
 
 // firstFailure tells whether key fails for the first time, so that a
@@ -288,15 +346,20 @@ func (t *Tap) Stop() Report {
 		select {
 		case <-served:
 		case <-time.After(flushTimeout):
-			t.cancel()
-			close(t.discard)
+			t.giveUpOnConsumer()
 			<-served
 		}
 		t.cancel()
 		if t.dec != nil {
 			t.dec.close()
 		}
-		close(t.events)
+		close(t.queue)
+		select {
+		case <-t.pumped:
+		case <-time.After(flushTimeout):
+			t.giveUpOnConsumer()
+			<-t.pumped
+		}
 		t.report.Incomplete = int(t.incomplete.Load())
 		t.report.Dropped = int(t.dropped.Load())
 	})
