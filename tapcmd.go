@@ -184,20 +184,37 @@ func newTapPrinter(stdout, stderr io.Writer, record *os.File, jsonl, verbose boo
 	return p
 }
 
-// run prints every event until the channel closes, flushing whenever it
-// has caught up, so a quiet tap shows each call at once and a busy one
-// writes in blocks. After a failed write it keeps taking events (so the
-// tap is never held up) and prints nothing more.
+// run prints every event until the channel closes, flushing within
+// flushDelay of the first line not yet written: a write per event would
+// cost each tapped call a system call's time on the CPUs it shares with
+// the forwarding (bench/tap.sh). After a failed write it keeps taking
+// events, so the tap is never held up, and prints nothing more.
 func (p *tapPrinter) run(events <-chan tap.Event) error {
-	for ev := range events {
-		if p.err != nil {
-			continue
-		}
-		p.print(ev)
-		if len(events) == 0 {
+	flushTimer := time.NewTimer(flushDelay)
+	flushTimer.Stop()
+	pending := false
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				return p.finish()
+			}
+			if p.err != nil {
+				continue
+			}
+			p.print(ev)
+			if !pending {
+				pending = true
+				flushTimer.Reset(flushDelay)
+			}
+		case <-flushTimer.C:
+			pending = false
 			p.flush()
 		}
 	}
+}
+
+func (p *tapPrinter) finish() error {
 	p.flush()
 	if p.recordFile != nil {
 		if err := p.recordFile.Close(); err != nil && p.err == nil {
