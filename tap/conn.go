@@ -91,13 +91,14 @@ func (tc *tapConn) copy(dir int, src, dst net.Conn) {
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {
-			at := time.Now()
+			// The copy is queued before the bytes go on, so that the parser
+			// sees them before anything the peer does in answer.
+			tc.offer(dir, buf[:n], time.Now())
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				tc.close()
 				return
 			}
 			tc.bytes[dir].Add(int64(n))
-			tc.offer(dir, buf[:n], at)
 		}
 		if err != nil {
 			if errors.Is(err, io.EOF) && closeWrite(dst) == nil {
