@@ -70,11 +70,23 @@ func newDecoder(ctx context.Context, upstream session.Config) *decoder {
 // background: the tap forwards from the start and decodes once it can.
 func (d *decoder) openUpstream() {
 	d.openOnce.Do(func() {
+		d.mu.Lock()
+		cfg := d.upstream
+		d.mu.Unlock()
 		go func() {
 			defer close(d.opened)
-			d.grpcSess, d.openErr = session.Open(d.ctx, d.upstream)
+			d.grpcSess, d.openErr = session.Open(d.ctx, cfg)
 		}()
 	})
+}
+
+// retarget names the upstream's address anew, for a session not opened
+// yet: once interpose mode put the server's socket back at its path, the
+// renamed path is gone.
+func (d *decoder) retarget(address string) {
+	d.mu.Lock()
+	d.upstream.Address = address
+	d.mu.Unlock()
 }
 
 // close ends every session the decoder opened, once no look-up runs.
@@ -156,6 +168,8 @@ func (d *decoder) find(ctx context.Context, protocol, name string) schemaFor {
 }
 
 func (d *decoder) hasUserSchema() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	s := d.upstream.Schema
 	return len(s.ProtoFiles) > 0 || len(s.Protosets) > 0 || s.Schema != ""
 }
@@ -189,7 +203,9 @@ func (d *decoder) filesSession(ctx context.Context, schema string) (*session.Ses
 	defer close(l.done)
 	cfg := session.Config{Schema: reflection.Options{Schema: schema}}
 	if schema == "" {
+		d.mu.Lock()
 		cfg.Schema = d.upstream.Schema
+		d.mu.Unlock()
 	}
 	l.sess, l.err = session.Open(ctx, cfg)
 	return l.sess, l.err

@@ -75,6 +75,9 @@ func TestInterposeAndPutBack(t *testing.T) {
 	if len(methods) != 1 || methods[0] != "sample.v1.Echo/Echo" {
 		t.Errorf("tapped calls %v, want the one made on the new connection", methods)
 	}
+	for _, n := range ofKind(events, Notice) {
+		t.Log(n.Note)
+	}
 	if msgs := ofKind(events, MessageSeen); len(msgs) != 2 || string(msgs[0].JSON) != `{"message":"tapped"}` {
 		t.Errorf("messages %+v", msgs)
 	}

@@ -332,6 +332,9 @@ func (t *Tap) Stop() Report {
 			t.report.Notes = append(t.report.Notes, note)
 		}
 		t.report.Err = err
+		if t.cfg.Interpose && err == nil && t.dec != nil {
+			t.dec.retarget(t.listen)
+		}
 		t.ln.Close()
 		for _, tc := range conns {
 			tc.close()
