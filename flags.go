@@ -246,6 +246,8 @@ func (o *options) validateTap() error {
 		return errors.New("--restore takes only --tap PATH: it puts the socket back and exits")
 	case o.interpose && (o.listen != "" || o.listenMode != ""):
 		return errors.New("--interpose listens at the --tap PATH itself, with its owner and mode; --listen and --listen-mode are for proxy mode")
+	case len(o.rpcHeaders) > 0 || o.dataSet:
+		return errors.New("--tap makes no calls of its own: -d and --rpc-header go with --call (-H and --reflect-header go with the tap's reflection requests)")
 	case o.format == "text" || o.format == "json" && o.explicit["format"]:
 		return fmt.Errorf("--tap prints one line per call, or one JSON object per event with --format jsonl, not --format %s", o.format)
 	}

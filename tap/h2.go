@@ -17,6 +17,9 @@ const (
 	h2MaxFrame       = 1<<24 - 1
 	h2MaxHeaderBlock = 16 << 20
 	h2FrameHeaderLen = 9
+	// h2MaxHeaderTable caps the HPACK table a peer may ask the other side
+	// to keep; real peers ask for a few KiB.
+	h2MaxHeaderTable = 1 << 20
 )
 
 // h2Dir is one direction of an HTTP/2 connection: the bytes not yet parsed
@@ -152,7 +155,7 @@ func (h *h2Parser) handle(dir int, f http2.Frame, at time.Time) {
 	case *http2.SettingsFrame:
 		// A peer's table size is what the other side's encoder may use.
 		if v, ok := f.Value(http2.SettingHeaderTableSize); ok && !f.IsAck() {
-			h.dirs[1-dir].hpack.SetAllowedMaxDynamicTableSize(v)
+			h.dirs[1-dir].hpack.SetAllowedMaxDynamicTableSize(min(v, h2MaxHeaderTable))
 		}
 	case *http2.MetaHeadersFrame:
 		if dir == fromClient {

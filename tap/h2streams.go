@@ -94,21 +94,26 @@ func (h *h2Parser) responseHeaders(f *http2.MetaHeadersFrame, at time.Time) {
 	delete(md, "grpc-status")
 	delete(md, "grpc-message")
 	s.trailer = md
-	note := ""
-	if status == nil {
-		note = "the server ended the call without a grpc-status"
-	}
-	h.end(s, status, note, at)
+	h.end(s, status, endNote(s, status), at)
 }
 
-// statusFromTrailers is the call's status: grpc-status and grpc-message
-// for gRPC, the HTTP status for other HTTP/2; nil when there is none.
+// endNote says how a call without a status ended: with its HTTP status,
+// for HTTP/2 that is not gRPC.
+func endNote(s *h2Stream, status *Status) string {
+	switch {
+	case status != nil:
+		return ""
+	case !s.grpc:
+		return "HTTP status " + s.httpStatus
+	}
+	return "the server ended the call without a grpc-status"
+}
+
+// statusFromTrailers is a gRPC call's status from grpc-status and
+// grpc-message; nil when there is none, and always for other HTTP/2.
 func statusFromTrailers(md metadata.MD, s *h2Stream) *Status {
 	if !s.grpc {
-		if s.httpStatus == "" {
-			return nil
-		}
-		return &Status{Code: codes.Unknown, Message: "HTTP " + s.httpStatus}
+		return nil
 	}
 	raw := first(md, "grpc-status")
 	code, err := strconv.ParseUint(raw, 10, 32)
@@ -156,11 +161,10 @@ func (h *h2Parser) data(dir int, f *http2.DataFrame, at time.Time) {
 		return
 	}
 	note := "the server ended the stream without trailers"
-	var status *Status
 	if !s.grpc {
-		status, note = statusFromTrailers(nil, s), ""
+		note = endNote(s, nil)
 	}
-	h.end(s, status, note, at)
+	h.end(s, nil, note, at)
 }
 
 func (h *h2Parser) end(s *h2Stream, status *Status, note string, at time.Time) {

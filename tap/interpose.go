@@ -7,10 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
-	"time"
 
 	"sockscope/client"
 	"sockscope/internal/owned"
@@ -209,7 +207,7 @@ func removeIfID(path string, id fileID) (string, error) {
 
 // tapAnswers tells whether something accepts connections at path.
 func tapAnswers(path string) bool {
-	conn, err := net.DialTimeout("unix", path, time.Second)
+	conn, err := dialPath(path)
 	if err != nil {
 		return false
 	}

@@ -1,16 +1,18 @@
 package tap
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
+	"sockscope/client"
 	"sockscope/internal/owned"
+	"sockscope/session"
 )
 
 // DefaultDir is the tap's private directory: $XDG_RUNTIME_DIR/sockscope,
@@ -105,6 +107,20 @@ func (e *InUseError) Error() string {
 	return fmt.Sprintf("%s is already served; choose another --listen path", e.Path)
 }
 
+// dialPath connects to the socket file at path, through session as every
+// connection is made, to tell a live socket from a stale one.
+func dialPath(path string) (net.Conn, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	d, err := session.NewStreamDialer(session.Config{Address: "unix:" + abs, ConnectTimeout: time.Second})
+	if err != nil {
+		return nil, err
+	}
+	return d.Dial(context.Background())
+}
+
 // clearStale removes path only when it is a socket nobody listens on.
 func clearStale(path string) error {
 	fi, err := os.Lstat(path)
@@ -117,13 +133,13 @@ func clearStale(path string) error {
 	if fi.Mode().Type() != fs.ModeSocket {
 		return fmt.Errorf("%s exists and is not a socket; choose another --listen path", path)
 	}
-	conn, err := net.DialTimeout("unix", path, time.Second)
+	conn, err := dialPath(path)
 	if err == nil {
 		pid := peerClient(conn).PID
 		conn.Close()
 		return &InUseError{Path: path, PID: pid}
 	}
-	if !errors.Is(err, syscall.ECONNREFUSED) {
+	if !errors.Is(err, client.ErrRefused) {
 		return fmt.Errorf("check %s: %w", path, err)
 	}
 	if err := os.Remove(path); err != nil {

@@ -313,10 +313,13 @@ func (t *Tap) maxMessage() int { return t.cfg.MaxMessageBytes }
 func (t *Tap) maxHeld() int { return 8 * t.cfg.MaxMessageBytes }
 
 // Stop puts the sockets back first (interpose), so that new clients reach
-// the server directly, then stops listening, cuts the connections still
-// open (their calls end with "the tap stopped") and closes Events once
-// their last events are taken or flushTimeout passed. It is safe to call
-// more than once and from any goroutine; each call returns the same Report.
+// the server directly, then stops listening and cuts the connections still
+// open (their calls end with "the tap stopped"). The parsers finish what
+// was forwarded, and Events closes once its last events are taken; a
+// consumer that takes nothing for flushTimeout loses the rest (counted in
+// Report.Dropped), so Stop returns within a few seconds whatever the
+// consumer does. It is safe to call more than once and from any
+// goroutine; each call returns the same Report.
 func (t *Tap) Stop() Report {
 	t.stopOnce.Do(func() {
 		defer close(t.stopped)
