@@ -42,8 +42,10 @@ func (p *connParser) startCall(s callStart, at time.Time) *call {
 				Note: fmt.Sprintf("no schema for %s, so its messages are shown by field number: %v", s.method, c.schema.err)})
 		}
 	}
-	p.emit(Event{Kind: CallStart, Time: at, Call: c.id, Stream: c.stream, Protocol: s.protocol, Method: s.method,
-		Authority: s.authority, Timeout: s.timeout, Metadata: maskMetadata(s.md)})
+	if p.t.cfg.Messages {
+		p.emit(Event{Kind: CallStart, Time: at, Call: c.id, Stream: c.stream, Protocol: s.protocol, Method: s.method,
+			Authority: s.authority, Timeout: s.timeout, Metadata: maskMetadata(s.md)})
+	}
 	return c
 }
 

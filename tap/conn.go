@@ -55,7 +55,9 @@ func (t *Tap) serve(down net.Conn) {
 		down.Close()
 		return
 	}
-	t.emit(Event{Kind: ConnOpen, Time: time.Now(), Conn: tc.id, Client: tc.client})
+	if t.cfg.Messages {
+		t.emit(Event{Kind: ConnOpen, Time: time.Now(), Conn: tc.id, Client: tc.client})
+	}
 	up, err := t.dialer.Dial(t.ctx)
 	if err != nil {
 		down.Close()

@@ -41,8 +41,9 @@ type Config struct {
 	// Interpose puts the tap in front of the socket file at
 	// Upstream.Address: see Start.
 	Interpose bool
-	// Messages reports and decodes every message; without it only calls
-	// and their message counts are reported, which costs far less.
+	// Messages reports every event, each message decoded; without it only
+	// the ends of calls (with their message counts) and of connections, and
+	// notices, are reported, which costs the forwarding far less.
 	Messages bool
 	// MaxMessageBytes is the largest message decoded
 	// (DefaultMaxMessageBytes when zero).
