@@ -97,8 +97,12 @@ func (d *decoder) close() {
 		d.grpcSess.Close()
 	}
 	d.mu.Lock()
-	defer d.mu.Unlock()
+	lookups := make([]*sessionLookup, 0, len(d.sessions))
 	for _, l := range d.sessions {
+		lookups = append(lookups, l)
+	}
+	d.mu.Unlock()
+	for _, l := range lookups {
 		<-l.done
 		if l.sess != nil {
 			l.sess.Close()
