@@ -241,61 +241,6 @@ func (t *Tap) untrack(tc *tapConn) {
 	t.mu.Unlock()
 }
 
-// maxQueuedEventBytes bounds the events waiting for the consumer, counted
-// by the messages they carry: a consumer slower than the traffic costs
-// the decoding of busy connections, never memory without end.
-const maxQueuedEventBytes = 32 << 20
-
-type queuedEvent struct {
-	ev     Event
-	weight int64
-}
-
-func eventWeight(ev Event) int64 {
-	return min(int64(len(ev.JSON)+len(ev.Raw)+len(ev.Note)+512), maxQueuedEventBytes)
-}
-
-// emit queues ev for the consumer, waiting while too much is queued,
-// until Stop gives up on the consumer.
-func (t *Tap) emit(ev Event) {
-	w := eventWeight(ev)
-	if t.queued.Acquire(t.discardCtx, w) != nil {
-		t.dropped.Add(1)
-		return
-	}
-	select {
-	case t.queue <- queuedEvent{ev, w}:
-	case <-t.discard:
-		t.queued.Release(w)
-		t.dropped.Add(1)
-	}
-}
-
-// pump hands the queued events to the consumer, one at a time, and closes
-// Events after the last.
-func (t *Tap) pump() {
-	defer close(t.pumped)
-	defer close(t.events)
-	for q := range t.queue {
-		select {
-		case t.events <- q.ev:
-		case <-t.discard:
-			t.dropped.Add(1)
-		}
-		t.queued.Release(q.weight)
-	}
-}
-
-// giveUpOnConsumer ends every wait for the consumer; what it has not
-// taken is dropped and counted.
-func (t *Tap) giveUpOnConsumer() {
-	t.cancel()
-	t.discardOnce.Do(func() {
-		close(t.discard)
-		t.stopWaiting()
-	})
-}
-
 // firstFailure tells whether key fails for the first time, so that a
 // notice is given once per method.
 func (t *Tap) firstFailure(key string) bool {

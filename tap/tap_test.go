@@ -266,3 +266,21 @@ func TestStopEndsOpenCalls(t *testing.T) {
 		t.Error("the client's stream survived the tap's stop")
 	}
 }
+
+func TestReceiveBatches(t *testing.T) {
+	events := make(chan Event, 10)
+	for i := range 5 {
+		events <- Event{Call: uint64(i + 1)}
+	}
+	batch, open := Receive(events, 3)
+	if !open || len(batch) != 3 || batch[2].Call != 3 {
+		t.Fatalf("first batch %v, %v", batch, open)
+	}
+	close(events)
+	if batch, open = Receive(events, 3); !open || len(batch) != 2 {
+		t.Fatalf("second batch %v, %v", batch, open)
+	}
+	if batch, open = Receive(events, 3); open || batch != nil {
+		t.Fatalf("after the end: %v, %v", batch, open)
+	}
+}
