@@ -39,7 +39,7 @@ func inode(t *testing.T, path string) uint64 {
 
 // testTapInterpose puts the tap in front of a running sample server: a
 // connection made before keeps working untapped, new ones are tapped, and
-// SIGINT puts the server's own socket back.
+// SIGHUP (a closed terminal) puts the server's own socket back.
 func testTapInterpose(t *testing.T, bin string) {
 	sock := sampletest.ServeAt(t, filepath.Join(shortDir(t), "daemon.sock"), sample.Options{Reflection: sample.ReflectionV1})
 	before := inode(t, sock)
@@ -61,7 +61,7 @@ func testTapInterpose(t *testing.T, bin string) {
 	if _, err := early.Echo(context.Background(), &samplepb.EchoRequest{Message: "still early"}); err != nil {
 		t.Errorf("the connection made before the tap: %v", err)
 	}
-	if code := p.stop(t, os.Interrupt); code != exitOK {
+	if code := p.stop(t, syscall.SIGHUP); code != exitOK {
 		t.Fatalf("exit %d:\n%s", code, p.errText())
 	}
 	if inode(t, sock) != before {
