@@ -149,13 +149,42 @@ func (tc *tapConn) offer(dir int, b []byte, at time.Time) {
 	}
 }
 
+// parseRest is how long a connection's parser rests after a batch.
+const parseRest = 2 * time.Millisecond
+
+// drain parses every chunk already queued; false once the feed is closed.
+func (tc *tapConn) drain(take func(chunk)) bool {
+	for {
+		select {
+		case c, ok := <-tc.feed:
+			if !ok {
+				return false
+			}
+			take(c)
+		default:
+			return true
+		}
+	}
+}
+
 // parse runs the connection's parser over the copies, in the order the
 // bytes passed, and reports the connection's end.
 func (tc *tapConn) parse() {
 	p := newConnParser(tc.t, tc.id, tc.client)
-	for c := range tc.feed {
+	take := func(c chunk) {
 		tc.queued.Add(-int64(len(c.data)))
 		p.feed(c.dir, c.data, c.at)
+	}
+	for c := range tc.feed {
+		take(c)
+		if !tc.drain(take) {
+			break
+		}
+		// A parser woken for every read would compete for the CPUs with the
+		// forwarding it watches, on every call; resting between batches lets
+		// a busy connection's reads queue up and be parsed together, while
+		// the first read after a quiet spell is still parsed at once.
+		time.Sleep(parseRest)
 	}
 	note := ""
 	if tc.abandoned.Load() {
