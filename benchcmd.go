@@ -127,7 +127,7 @@ rounds:
 		method: md, concurrency: o.concurrency, connections: o.benchConns, rate: o.benchRate,
 		rounds: rounds, complete: cutShort == nil, sides: sides,
 	}
-	if err := report.write(env.stdout, o.explicitFlag["format"], o.format == "jsonl"); err != nil {
+	if err := report.write(env.stdout, o.explicit["format"], o.format == "jsonl"); err != nil {
 		return env.fail(err)
 	}
 	return env.benchStatus(cutShort, sides)
@@ -258,7 +258,7 @@ func (o *options) validateShellAndBench() error {
 	benchOnly := []struct {
 		name string
 		set  bool
-	}{{"--vs", o.vs != ""}, {"-n", o.explicitFlag["n"]}, {"--duration", o.explicitFlag["duration"]}, {"-c", o.explicitFlag["c"]}, {"--rate", o.explicitFlag["rate"]}}
+	}{{"--vs", o.vs != ""}, {"-n", o.explicit["n"]}, {"--duration", o.explicit["duration"]}, {"-c", o.explicit["c"]}, {"--rate", o.explicit["rate"]}}
 	switch {
 	case o.completion != "" && o.completion != "bash" && o.completion != "zsh" && o.completion != "fish":
 		return fmt.Errorf("--completion %q: want bash, zsh or fish", o.completion)
@@ -275,19 +275,19 @@ func (o *options) validateShellAndBench() error {
 		}
 		return nil
 	}
-	if !o.explicitFlag["concurrency"] {
+	if !o.explicit["concurrency"] {
 		o.concurrency = o.benchConns
 	}
 	switch {
 	case o.address == "":
 		return errors.New("--bench needs an ADDRESS (a socket path, unix:…, @abstract or host:port)")
-	case o.explicitFlag["format"] && o.format != "json" && o.format != "jsonl":
+	case o.explicit["format"] && o.format != "json" && o.format != "jsonl":
 		return fmt.Errorf("--format %q: --bench prints a table, or JSON with --format json or jsonl", o.format)
-	case o.explicitFlag["n"] && o.explicitFlag["duration"]:
+	case o.explicit["n"] && o.explicit["duration"]:
 		return errors.New("-n and --duration both say when --bench stops: give one")
-	case o.benchCount < 0 || o.explicitFlag["n"] && o.benchCount == 0:
+	case o.benchCount < 0 || o.explicit["n"] && o.benchCount == 0:
 		return fmt.Errorf("-n %d: want a positive number of calls", o.benchCount)
-	case o.explicitFlag["duration"] && o.benchFor <= 0:
+	case o.explicit["duration"] && o.benchFor <= 0:
 		return fmt.Errorf("--duration %s: want a positive duration", o.benchFor)
 	case o.benchConns <= 0:
 		return fmt.Errorf("-c %d: want a positive number of connections", o.benchConns)
@@ -296,7 +296,7 @@ func (o *options) validateShellAndBench() error {
 	case o.benchRate < 0:
 		return fmt.Errorf("--rate %g: want a positive number of calls a second", o.benchRate)
 	}
-	if !o.explicitFlag["n"] && !o.explicitFlag["duration"] {
+	if !o.explicit["n"] && !o.explicit["duration"] {
 		o.benchCount = defaultBenchCalls
 	}
 	return nil

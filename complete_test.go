@@ -273,17 +273,6 @@ func TestCompletionGivesUpOnSlowServer(t *testing.T) {
 	}
 }
 
-// buildSockscope builds the binary into a fresh directory for tests that
-// run it as a user would.
-func buildSockscope(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(shortDir(t), "sockscope")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // TestCacheFilledInBackground runs the real binary: a completion that runs
 // out of budget leaves a process that finishes the look-up, and the next
 // completion is answered from the cache.

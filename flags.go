@@ -76,19 +76,28 @@ type options struct {
 	only         stringList
 	vars         stringList
 	junit        string
+	// tap
+	tap        string
+	listen     string
+	listenMode string
+	interpose  bool
+	restore    bool
+	tapOut     string
+	// explicit names the flags given on the command line, where a mode
+	// reads a flag's default differently from the same value given.
+	explicit map[string]bool
 
 	address string
 
 	// shell completion and --bench (see complete.go and benchcmd.go)
-	completion   string
-	bench        string
-	vs           string
-	benchCount   int64
-	benchFor     time.Duration
-	benchConns   int
-	benchRate    float64
-	tcp          string
-	explicitFlag map[string]bool // the flags given on the command line
+	completion string
+	bench      string
+	vs         string
+	benchCount int64
+	benchFor   time.Duration
+	benchConns int
+	benchRate  float64
+	tcp        string
 	// completionWords are the words of the line being completed, for the
 	// look-up that finishes in the background (completenames.go).
 	completionWords []string
@@ -167,6 +176,12 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 	fs.IntVar(&o.benchConns, "c", 1, "With --bench, open `CONNS` connections to each address.")
 	fs.Float64Var(&o.benchRate, "rate", 0, "With --bench, pace the calls to `RPS` a second in all (default: as fast as they return).")
 	fs.StringVar(&o.tcp, "tcp", "", "With --sample-server, also listen on loopback TCP `ADDR` (127.0.0.1:0 picks a free port).")
+	fs.StringVar(&o.tap, "tap", "", "Forward every connection from --listen PATH to `ADDRESS` unchanged and show the calls, decoded; with --interpose, ADDRESS is a socket file the tap stands in front of.")
+	fs.StringVar(&o.listen, "listen", "", "With --tap, listen on this socket `PATH` (default tap.sock in the sample server's private directory).")
+	fs.StringVar(&o.listenMode, "listen-mode", "", "With --tap, the listening socket's permissions in octal `MODE` (default 0600).")
+	fs.BoolVar(&o.interpose, "interpose", false, "With --tap PATH, stand in front of the socket file at PATH without restarting its server: it is renamed to PATH.sockscope-tapped until the tap ends (Linux; read the README's warning first).")
+	fs.BoolVar(&o.restore, "restore", false, "With --tap PATH, put back a socket that a tap in interpose mode left renamed (it crashed or was killed).")
+	fs.StringVar(&o.tapOut, "tap-out", "", "With --tap, also record every event to `FILE`, one JSON object a line, secret-looking metadata masked.")
 
 	fs.Usage = func() { printUsage(output, fs) }
 	return fs
@@ -192,8 +207,8 @@ func parseFlags(args []string, output io.Writer) (*options, error) {
 	if o.history {
 		o.historyWords, positional = positional, nil
 	}
-	o.explicitFlag = map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { o.explicitFlag[f.Name] = true })
+	o.explicit = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { o.explicit[f.Name] = true })
 	if o.health && len(positional) == 2 {
 		o.healthService = positional[1]
 		positional = positional[:1]
@@ -214,13 +229,16 @@ func parseFlags(args []string, output io.Writer) (*options, error) {
 func (o *options) validate() error {
 	modes := 0
 	for _, set := range []bool{o.call != "", o.list, o.describe != "", o.template != "", o.sampleServer, o.scan, o.demo, o.health,
-		o.history, o.rerun != 0, o.runFile != "", o.bench != "", o.completion != ""} {
+		o.history, o.rerun != 0, o.runFile != "", o.bench != "", o.completion != "", o.tap != ""} {
 		if set {
 			modes++
 		}
 	}
 	if modes > 1 {
-		return errors.New("choose one of --call, --list, --describe, --template, --health, --scan, --demo, --sample-server, --history, --rerun, --run, --bench and --completion")
+		return errors.New("choose one of --call, --list, --describe, --template, --health, --scan, --tap, --demo, --sample-server, --history, --rerun, --run, --bench and --completion")
+	}
+	if err := o.validateTap(); err != nil {
+		return err
 	}
 	if err := o.validateRemembered(); err != nil {
 		return err
@@ -258,6 +276,41 @@ func (o *options) validate() error {
 		return fmt.Errorf("--scan and --demo take no ADDRESS (%s); use --root DIR to scan a directory", o.address)
 	case o.depth <= 0 || o.concurrency <= 0 || o.probeTimeout <= 0:
 		return errors.New("--depth, --concurrency and --probe-timeout must be positive")
+	}
+	return nil
+}
+
+// validateTap checks the tap's flags: they go with --tap only, and the two
+// modes take different ones.
+func (o *options) validateTap() error {
+	if o.tap == "" {
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{{"--listen", o.listen != ""}, {"--listen-mode", o.listenMode != ""}, {"--interpose", o.interpose}, {"--restore", o.restore}, {"--tap-out", o.tapOut != ""}} {
+			if f.set {
+				return fmt.Errorf("%s goes with --tap", f.name)
+			}
+		}
+		return nil
+	}
+	switch {
+	case o.address != "":
+		return fmt.Errorf("--tap takes its ADDRESS as its value (--tap %s), not a second one (%s)", o.tap, o.address)
+	case o.restore && (o.interpose || o.listen != "" || o.listenMode != "" || o.tapOut != ""):
+		return errors.New("--restore takes only --tap PATH: it puts the socket back and exits")
+	case o.interpose && (o.listen != "" || o.listenMode != ""):
+		return errors.New("--interpose listens at the --tap PATH itself, with its owner and mode; --listen and --listen-mode are for proxy mode")
+	case len(o.rpcHeaders) > 0 || o.dataSet:
+		return errors.New("--tap makes no calls of its own: -d and --rpc-header go with --call (-H and --reflect-header go with the tap's reflection requests)")
+	case o.format == "text" || o.format == "json" && o.explicit["format"]:
+		return fmt.Errorf("--tap prints one line per call, or one JSON object per event with --format jsonl, not --format %s", o.format)
+	}
+	if o.listenMode != "" {
+		mode, err := strconv.ParseUint(o.listenMode, 8, 32)
+		if err != nil || mode == 0 || mode > 0o777 {
+			return fmt.Errorf("--listen-mode %q: want permissions in octal, such as 0600 or 0660", o.listenMode)
+		}
 	}
 	return nil
 }
@@ -306,6 +359,9 @@ Usage:
   sockscope --history [--json] [WORDS]...
   sockscope --rerun ID [-H 'key: value']... [ADDRESS]
   sockscope --run FILE [--only NAME]... [--var K=V]... [--junit FILE] [ADDRESS]
+  sockscope --tap ADDRESS [--listen PATH] [-v] [--format jsonl] [--tap-out FILE]
+  sockscope --tap PATH --interpose [-v] [--format jsonl] [--tap-out FILE]
+  sockscope --tap PATH --restore
   sockscope --sample-server [--socket PATH] [--reflection v1|v1alpha|none] [--token TOKEN]
   sockscope --bench METHOD [-d DATA] [-n N | --duration D] [-c CONNS] [--concurrency K]
             [--rate RPS] [--vs ADDRESS2] [--format json] ADDRESS
@@ -330,6 +386,8 @@ Examples:
   sockscope --call agent.v1.Admin/Status -H @token.txt /run/agent.sock   # credentials from a file
   sockscope --bench sample.v1.Echo/Echo ./sample.sock --vs 127.0.0.1:PORT -n 20000
   source <(sockscope --completion bash)
+  sockscope --tap ./sample.sock --listen ./tap.sock -v     # clients use ./tap.sock
+  sudo sockscope --tap /run/containerd/containerd.sock --interpose --format jsonl
 
 Exit status: 0 OK; 64 + the gRPC code for a failed call (NotFound is 69);
 2 for usage errors and bad input; 1 for anything else (cannot connect, no schema).

@@ -80,6 +80,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return env.benchMethod()
 	case opts.completion != "":
 		return env.printCompletionScript()
+	case opts.tap != "":
+		return env.runTap()
 	default:
 		return env.runTUI()
 	}

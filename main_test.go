@@ -46,7 +46,9 @@ func TestMain(m *testing.M) {
 	if path := os.Getenv(serveHelperEnv); path != "" {
 		os.Exit(serveHelper(path))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeBuiltBinary()
+	os.Exit(code)
 }
 
 func runCLI(t *testing.T, stdin io.Reader, args ...string) result {
@@ -423,10 +425,7 @@ func TestSampleServerProcess(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("SIGTERM shutdown is not available on windows")
 	}
-	bin := filepath.Join(shortDir(t), "sockscope")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildSockscope(t)
 	dir := filepath.Join(shortDir(t), "run")
 	sock := filepath.Join(dir, "sample.sock")
 	cmd := exec.Command(bin, "--sample-server", "--socket", sock)

@@ -191,3 +191,17 @@ func TestNameHintPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestInterposedSocketFlagged: a gRPC server's socket that a tap renamed
+// and never put back is flagged, with the way to put it back.
+func TestInterposedSocketFlagged(t *testing.T) {
+	dir := newRoot(t)
+	renamed := join(dir, "d.sock"+InterposedSuffix)
+	startGRPC(t, renamed)
+	_, got := scanAll(t, rootOnly(dir))
+	s := got[renamed]
+	want := "sockscope --tap " + join(dir, "d.sock") + " --restore puts it back"
+	if s.Kind != KindGRPC || !strings.HasPrefix(s.Hint, "renamed by sockscope --tap --interpose") || !strings.Contains(s.Hint, want) {
+		t.Errorf("a renamed socket: kind %q hint %q", s.Kind, s.Hint)
+	}
+}

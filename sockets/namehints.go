@@ -48,6 +48,14 @@ func nameHint(path string) (hint string, only Kind) {
 // as the hint expects gets it instead of the generic hint of its kind; one
 // that could not be probed (stale, denied, unprobed) gets it before its own.
 func applyNameHint(s *Socket) {
+	if hint := interposedHint(s.Path); hint != "" {
+		// Whatever the socket speaks, its name is not its own.
+		if s.Hint != "" && !strings.HasPrefix(s.Hint, hint) {
+			hint += "; " + s.Hint
+		}
+		s.Hint = hint
+		return
+	}
 	hint, only := nameHint(s.Path)
 	if hint == "" {
 		return
@@ -65,4 +73,19 @@ func applyNameHint(s *Socket) {
 			s.Hint = hint
 		}
 	}
+}
+
+// InterposedSuffix ends the name a server's socket has while sockscope's
+// tap stands in front of it (sockscope --tap PATH --interpose): the
+// server's socket is PATH + InterposedSuffix and the tap listens at PATH.
+const InterposedSuffix = ".sockscope-tapped"
+
+// interposedHint flags a socket the tap renamed: seen when no tap runs, it
+// is one left behind by a tap that could not put it back.
+func interposedHint(path string) string {
+	orig, ok := strings.CutSuffix(path, InterposedSuffix)
+	if !ok || orig == "" {
+		return ""
+	}
+	return "renamed by sockscope --tap --interpose, which listens at " + orig + " while it runs; if no tap runs, sockscope --tap " + orig + " --restore puts it back"
 }
