@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Times discovery on a root of 10,000 stale sockets and 50 live servers
-# (20 gRPC, 10 HTTP/1, 10 other, 10 silent), and `ss -xlp` in the same run.
+# (20 gRPC, 10 HTTP/1, 10 other, 10 silent), and `find -type s` on the same
+# tree and `ss -xlp` in the same run.
 # Usage: bench/scan.sh [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,8 +43,9 @@ for kind in grpc http1 other silent stale; do
   printf '%-7s %s\n' "$kind" "$(grep -c "\"kind\":\"$kind\"" "$work/check.json")"
 done
 
-: >"$work/noprobe"; : >"$work/full"; : >"$work/ss"
+: >"$work/noprobe"; : >"$work/full"; : >"$work/ss"; : >"$work/find"
 for i in $(seq "$rounds"); do
+  time_us find "$work/root" -type s >>"$work/find"
   time_us "${scan[@]}" --no-probe >>"$work/noprobe"
   time_us "${scan[@]}" >>"$work/full"
   if [ ${#ss_cmd[@]} -gt 0 ]; then time_us "${ss_cmd[@]}" >>"$work/ss"; fi
@@ -51,7 +53,10 @@ for i in $(seq "$rounds"); do
 done
 
 printf '%-40s %10s\n' "median wall time (ms)" ""
-printf '%-40s %10s\n' "sockscope --scan --no-probe" "$(median_ms <"$work/noprobe")"
+noprobe=$(median_ms <"$work/noprobe"); find_ms=$(median_ms <"$work/find")
+printf '%-40s %10s\n' "sockscope --scan --no-probe" "$noprobe"
+printf '%-40s %10s\n' "find ROOT -type s (the same tree)" "$find_ms"
+printf '%-40s %10s\n' "ratio --no-probe / find" "$(awk -v a="$noprobe" -v b="$find_ms" 'BEGIN {printf "%.2f", a/b}')"
 printf '%-40s %10s\n' "sockscope --scan (probe timeout 1s)" "$(median_ms <"$work/full")"
 if [ -s "$work/ss" ]; then
   printf '%-40s %10s\n' "ss -xlp (every socket on the machine)" "$(median_ms <"$work/ss")"
