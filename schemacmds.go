@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -91,11 +92,19 @@ func (env *runEnv) listMethods() int {
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s -> %s\n", name, reflection.RPCKind(md), safetext.Line(string(md.Input().FullName())), safetext.Line(string(md.Output().FullName())))
 	}
+	w.Flush()
+	if p := s.Provenance(); env.opts.verbose && p.String() != "" {
+		fmt.Fprintf(env.stderr, "Schema: %s\n", safetext.Clip(p.String(), maxMessageBytes))
+	}
 	// The rest is listed, but a script must not take the list as complete.
 	if left := s.LeftOut(); len(left) > 0 {
-		w.Flush()
+		undescribed := false
 		for _, err := range left {
 			fmt.Fprintf(env.stderr, "sockscope: left out %s\n", safetext.Clip(err.Error(), maxMessageBytes))
+			undescribed = undescribed || errors.Is(err, reflection.ErrUndescribed)
+		}
+		if undescribed {
+			fmt.Fprintln(env.stderr, "hint: "+session.UndescribedHint)
 		}
 		return exitFailure
 	}

@@ -95,7 +95,8 @@ type Source struct {
 	schemaName   string
 	schemaReason string
 	schemaOrigin string
-	leftOut      []error // services the last Services call could not resolve
+	leftOut      []error  // services the last Services call could not resolve
+	fallbacks    []string // services described by their built-in definition
 }
 
 // Open loads the schema files and, when conn is non-nil, prepares to use
