@@ -1,0 +1,194 @@
+// Package interop runs sockscope against gRPC servers of other stacks,
+// serving the project's own protos: grpc-js (Node's pure-JavaScript gRPC,
+// with @grpc/reflection over protobuf.js). The servers' dependencies are
+// installed by .ci/run (npm ci here); without them the tests skip and say
+// so.
+package interop
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// sockscope is built once, by the first test that needs it, and removed
+// by TestMain.
+var (
+	buildOnce  sync.Once
+	binary     string
+	binaryDir  string
+	buildError error
+)
+
+func sockscopeBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		binaryDir, buildError = os.MkdirTemp("", "sockscope-interop")
+		if buildError != nil {
+			return
+		}
+		binary = filepath.Join(binaryDir, "sockscope")
+		out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", binary, "sockscope").CombinedOutput()
+		if err != nil {
+			buildError = fmt.Errorf("build sockscope: %w\n%s", err, out)
+		}
+	})
+	if buildError != nil {
+		t.Fatal(buildError)
+	}
+	return binary
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binaryDir != "" {
+		os.RemoveAll(binaryDir)
+	}
+	os.Exit(code)
+}
+
+// shortDir is a private directory with a path short enough for a socket.
+func shortDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "si")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// startServer runs a test server's command, which takes the socket path as
+// its last argument and prints "ready" once it listens, and stops it when
+// the test ends.
+func startServer(t *testing.T, sock string, name string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(name, append(args, sock)...)
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if sc.Text() == "ready" {
+				ready <- true
+				return
+			}
+		}
+		ready <- false
+	}()
+	select {
+	case ok := <-ready:
+		if !ok {
+			t.Fatalf("%s ended without listening", name)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s did not listen within 30s", name)
+	}
+}
+
+// startGRPCJS starts interop/grpcjs/server.js on a fresh socket, or skips
+// when node or its packages are missing.
+func startGRPCJS(t *testing.T) string {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed (.ci/run installs nodejs and npm from Debian)")
+	}
+	if _, err := os.Stat(filepath.Join("node_modules", "@grpc", "grpc-js")); err != nil {
+		t.Skip("grpc-js is not installed: run npm ci in interop/ (.ci/run does)")
+	}
+	sock := filepath.Join(shortDir(t), "js.sock")
+	startServer(t, sock, node, filepath.Join("grpcjs", "server.js"))
+	return sock
+}
+
+type invocation struct {
+	name   string
+	args   []string
+	stdin  string
+	code   int
+	stdout []string // each must appear
+	stderr []string
+	absent []string // must not appear in stdout
+}
+
+func runAll(t *testing.T, sock string, cases []invocation) {
+	bin := sockscopeBinary(t)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cmd := exec.Command(bin, append(c.args, sock)...)
+			cmd.Stdin = strings.NewReader(c.stdin)
+			var out, errOut strings.Builder
+			cmd.Stdout, cmd.Stderr = &out, &errOut
+			err := cmd.Run()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != c.code {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, c.code, out.String(), errOut.String())
+			}
+			for _, want := range c.stdout {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("stdout lacks %q:\n%s", want, out.String())
+				}
+			}
+			for _, want := range c.stderr {
+				if !strings.Contains(errOut.String(), want) {
+					t.Errorf("stderr lacks %q:\n%s", want, errOut.String())
+				}
+			}
+			for _, no := range c.absent {
+				if strings.Contains(out.String(), no) {
+					t.Errorf("stdout holds %q:\n%s", no, out.String())
+				}
+			}
+		})
+	}
+}
+
+// commonCases are what every server of the project's protos must answer
+// alike: reflection, all four RPC kinds, a failure's status, and the proto2
+// file's defaults.
+var commonCases = []invocation{
+	{name: "list", args: []string{"--list", "--long"}, stdout: []string{
+		"sample.v1.Echo/Chat\tbidi-stream", "sample.v1.Echo/Count\tserver-stream", "sample.v1.Echo/Sum\tclient-stream",
+		"sample.v1.Echo/Echo\tunary", "interop.v1.Legacy/Register\tunary\tinterop.v1.Device -> interop.v1.Device"}},
+	{name: "describe", args: []string{"--describe", "interop.v1.Device"}, stdout: []string{
+		`optional string name = 2 [default = "unnamed"];`, "optional Mode mode = 4 [default = MODE_SAFE];"}, absent: []string{"packed"}},
+	{name: "unary", args: []string{"--call", "sample.v1.Echo/Echo", "-d", `{"message":"hi"}`}, stdout: []string{`"message": "hi"`}},
+	{name: "server stream", args: []string{"--call", "sample.v1.Echo/Count", "-d", `{"count":3}`, "--format", "jsonl"}, stdout: []string{`{"n":1}`, `{"n":3}`}},
+	{name: "client stream", args: []string{"--call", "sample.v1.Echo/Sum", "-d", "@"}, stdin: `{"value":1} {"value":"41"}`, stdout: []string{`"total": "42"`, `"count": 2`}},
+	{name: "bidi stream", args: []string{"--call", "sample.v1.Echo/Chat", "-d", "@", "--format", "jsonl"}, stdin: `{"text":"a"} {"text":"b"}`, stdout: []string{`{"text":"a"}`, `{"text":"b"}`}},
+	{name: "failure", args: []string{"--call", "sample.v1.Echo/Fail", "-d", `{"code":5,"message":"gone"}`}, code: 64 + 5, stderr: []string{`"code": "NOT_FOUND"`, `"message": "gone"`}},
+	{name: "deadline", args: []string{"--call", "sample.v1.Echo/Sleep", "-d", `{"ms":5000}`, "--max-time", "300ms"}, code: 64 + 4},
+	{name: "proto2 template", args: []string{"--template", "interop.v1.Legacy/Register"}, stdout: []string{
+		`"name": "unnamed"`, `"retries": 3`, `"mode": "MODE_SAFE"`, `"enabled": true`, `"ratio": 0.5`, `"quota": "1000000"`, `"fallback": "MODE_FAST"`}},
+	{name: "proto2 emit defaults", args: []string{"--call", "interop.v1.Legacy/Register", "-d", `{"id":"d1"}`, "--emit-defaults"}, stdout: []string{
+		`"id": "d1"`, `"name": "unnamed"`, `"retries": 3`, `"mode": "MODE_SAFE"`}, absent: []string{"null"}},
+	{name: "proto2 unset stays unset", args: []string{"--call", "interop.v1.Legacy/Register", "-d", `{"id":"d1","retries":7}`}, stdout: []string{`"retries": 7`}, absent: []string{"unnamed"}},
+}
+
+func TestGRPCJS(t *testing.T) {
+	runAll(t, startGRPCJS(t), commonCases)
+}
