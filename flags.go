@@ -55,10 +55,17 @@ type options struct {
 	connectTimeout time.Duration
 	authority      string
 	allowUnknown   bool
-	maxMsgSize     int
-	format         string
-	emitDefaults   bool
-	verbose        bool
+
+	// TLS (any of them dials with TLS)
+	useTLS                    bool
+	caCert, certFile, keyFile string
+	serverName                string
+	insecureTLS               bool
+
+	maxMsgSize   int
+	format       string
+	emitDefaults bool
+	verbose      bool
 
 	// sample server
 	socket     string
@@ -108,7 +115,13 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 	fs.Var(&o.reflectHeaders, "reflect-header", "Like -H, for reflection requests only (`'key: value'` or '@file').")
 	fs.DurationVar(&o.maxTime, "max-time", 0, "Give up on the whole call after `DURATION` (e.g. 5s); 0 means no limit.")
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", client.DefaultConnectTimeout, "Give up connecting after `DURATION`.")
-	fs.StringVar(&o.authority, "authority", "", "Send `NAME` as :authority (default: localhost for unix sockets, host:port for TCP).")
+	fs.StringVar(&o.authority, "authority", "", "Send `NAME` as :authority (default: localhost for unix sockets, host:port for TCP); with TLS also the name the certificate must carry, unless --servername.")
+	fs.BoolVar(&o.useTLS, "tls", false, "Dial with TLS, trusting the system's authorities (TCP and unix sockets alike; without it and the flags below both are plaintext).")
+	fs.StringVar(&o.caCert, "cacert", "", "With TLS (implied), trust the authorities in this PEM `FILE` instead of the system's.")
+	fs.StringVar(&o.certFile, "cert", "", "With TLS (implied), present this PEM client certificate `FILE` (mTLS); needs --key.")
+	fs.StringVar(&o.keyFile, "key", "", "With TLS (implied), the PEM private key `FILE` of --cert.")
+	fs.StringVar(&o.serverName, "servername", "", "With TLS (implied), the `NAME` the server's certificate must carry, also sent in SNI (default: the --authority or TCP host, localhost for a unix socket).")
+	fs.BoolVar(&o.insecureTLS, "insecure", false, "With TLS (implied), do not verify the server's certificate: anyone on the way can read and change the traffic. Said on every use.")
 	fs.BoolVar(&o.allowUnknown, "allow-unknown-fields", false, "Skip request fields the schema does not know instead of rejecting them.")
 	fs.IntVar(&o.maxMsgSize, "max-msg-size", client.DefaultMaxMsgSize, "Largest reply message accepted, in `BYTES`.")
 	fs.StringVar(&o.format, "format", "json", "Replies as 'json' (indented), 'jsonl' (one compact object a line, for jq) or 'text' (protobuf text format, requests too, messages separated by ASCII RS as grpcurl's).")
@@ -179,6 +192,14 @@ func (o *options) validate() error {
 	if o.maxTime < 0 {
 		return fmt.Errorf("--max-time %s: want a positive duration", o.maxTime)
 	}
+	switch {
+	case o.certFile != "" && o.keyFile == "":
+		return fmt.Errorf("--cert %s needs --key FILE, the certificate's private key", o.certFile)
+	case o.keyFile != "" && o.certFile == "":
+		return fmt.Errorf("--key %s needs --cert FILE, the certificate it is the key of", o.keyFile)
+	case o.tlsOptions() != nil && (o.scan || o.sampleServer):
+		return errors.New("--tls, --cacert, --cert, --key, --servername and --insecure are for dialing an ADDRESS; --scan and --sample-server speak plaintext")
+	}
 	hasSchema := len(o.protoFiles) > 0 || len(o.protosets) > 0 || (o.schema != "" && o.schema != "list")
 	switch {
 	case o.health && o.address == "":
@@ -199,6 +220,14 @@ func (o *options) validate() error {
 		return errors.New("--depth, --concurrency and --probe-timeout must be positive")
 	}
 	return nil
+}
+
+// tlsOptions are the TLS flags, nil when none was given: plaintext.
+func (o *options) tlsOptions() *client.TLSOptions {
+	if !o.useTLS && o.caCert == "" && o.certFile == "" && o.keyFile == "" && o.serverName == "" && !o.insecureTLS {
+		return nil
+	}
+	return &client.TLSOptions{CACertFile: o.caCert, CertFile: o.certFile, KeyFile: o.keyFile, ServerName: o.serverName, Insecure: o.insecureTLS}
 }
 
 // healthRequested tells --health apart before flags parse, because its usage
@@ -246,7 +275,8 @@ Usage:
   sockscope --version
 
 ADDRESS is a socket path (/run/x.sock, ./x.sock, anything with a '/'), unix:///abs,
-unix:rel, unix-abstract:NAME, @NAME (Linux abstract socket) or host:port (TCP, plaintext).
+unix:rel, unix-abstract:NAME, @NAME (Linux abstract socket) or host:port (TCP);
+plaintext unless --tls (or --cacert, --cert/--key, --servername, --insecure).
 Flags may stand before or after ADDRESS.
 
 Examples:
@@ -260,6 +290,7 @@ Examples:
   sockscope --call sample.v1.Echo/Count -d '{"count":3}' --format jsonl ./sample.sock | jq .n
   sockscope --list --proto api.proto --import-path ./protos ./daemon.sock
   sockscope --call agent.v1.Admin/Status -H @token.txt /run/agent.sock   # credentials from a file
+  sockscope --list --cacert ca.pem --cert me.pem --key me.key localhost:8443   # mTLS
 
 Exit status: 0 OK; 64 + the gRPC code for a failed call (NotFound is 69);
 2 for usage errors and bad input; 1 for anything else (cannot connect, no schema).

@@ -31,7 +31,8 @@ func (env *runEnv) checkHealth() int {
 	}
 	ctx, release := interruptible()
 	defer release()
-	s, err := session.Open(ctx, session.Config{Address: o.address, ConnectTimeout: o.connectTimeout, Authority: o.authority})
+	env.warnInsecure()
+	s, err := session.Open(ctx, session.Config{Address: o.address, ConnectTimeout: o.connectTimeout, Authority: o.authority, TLS: o.tlsOptions()})
 	var usage *session.UsageError
 	switch {
 	case errors.As(err, &usage):

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"sockscope/client"
 	"sockscope/internal/safetext"
 	"sockscope/reflection"
 	"sockscope/session"
@@ -25,14 +26,31 @@ func (env *runEnv) open(ctx context.Context) (*session.Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return session.Open(ctx, session.Config{
-		Address:          o.address,
-		Schema:           o.schemaOptions(),
-		ConnectTimeout:   o.connectTimeout,
-		Authority:        o.authority,
-		ReflectionHeader: reflectMD,
-		MaxTime:          o.maxTime,
-	})
+	cfg := o.sessionConfig()
+	cfg.ReflectionHeader = reflectMD
+	env.warnInsecure()
+	return session.Open(ctx, cfg)
+}
+
+// sessionConfig is what every mode opens an address with, before the
+// headers each mode adds.
+func (o *options) sessionConfig() session.Config {
+	return session.Config{
+		Address:        o.address,
+		Schema:         o.schemaOptions(),
+		ConnectTimeout: o.connectTimeout,
+		Authority:      o.authority,
+		TLS:            o.tlsOptions(),
+		MaxTime:        o.maxTime,
+	}
+}
+
+// warnInsecure says, on stderr, that the server's certificate goes
+// unverified, whenever --insecure is given to a scripted mode.
+func (env *runEnv) warnInsecure() {
+	if tls := env.opts.tlsOptions(); tls != nil && tls.Insecure && env.opts.address != "" {
+		fmt.Fprintln(env.stderr, "sockscope: warning: "+client.InsecureWarning)
+	}
 }
 
 // listSchemas prints every schema --schema takes, how each is recognised

@@ -80,10 +80,30 @@ func (s *Session) CallHints(st *status.Status) []string {
 }
 
 // peerHint says what the socket speaks when gRPC failed on it with
-// Unavailable, which gRPC puts in HTTP/2 terms only; "" otherwise.
+// Unavailable, which gRPC puts in HTTP/2 terms only; "" otherwise. A peer
+// that finished gRPC's HTTP/2 handshake on this session's connection has
+// shown it is a server of that kind: it is said to have gone away, never
+// to be something else.
 func (s *Session) peerHint(code codes.Code) string {
 	if code != codes.Unavailable || s.cfg.Address == "" {
 		return ""
 	}
+	if s.ready.Load() {
+		return s.goneHint()
+	}
+	if err := s.watch.Failure(context.Background(), PeerProbeTimeout); err != nil {
+		return err.Error()
+	}
 	return sockets.ExplainNotGRPC(context.Background(), s.target, PeerProbeTimeout)
+}
+
+// goneHint is said when a server that spoke gRPC on the connection broke
+// it: it exited, restarted or dropped the connection. What the address is
+// now is worth adding for a unix socket.
+func (s *Session) goneHint() string {
+	hint := fmt.Sprintf("%s spoke gRPC on this connection and then broke it: it may have exited, restarted or dropped the connection", s.target)
+	if now := sockets.DescribeNow(context.Background(), s.target, PeerProbeTimeout); now != "" {
+		hint += "; " + now
+	}
+	return hint
 }

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -42,6 +43,10 @@ type Config struct {
 	ConnectTimeout time.Duration
 	// Authority is sent as :authority; empty means the dialer's default.
 	Authority string
+	// TLS dials with TLS (--tls, --cacert, --cert, --key, --servername,
+	// --insecure); nil dials in plaintext, unix sockets and TCP alike.
+	// Frontends copy it into command lines with its Flags and GrpcurlFlags.
+	TLS *client.TLSOptions
 	// ReflectionHeader goes with reflection requests and the probes that
 	// recognise a daemon without reflection.
 	ReflectionHeader metadata.MD
@@ -67,6 +72,8 @@ type Session struct {
 	conn     *grpc.ClientConn
 	source   *reflection.Source
 	resolver client.TypeResolver
+	watch    *client.HandshakeWatch
+	ready    atomic.Bool // the connection finished gRPC's HTTP/2 handshake once
 	timings  []Timing
 }
 
@@ -79,7 +86,7 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 	if cfg.SchemaTimeout <= 0 {
 		cfg.SchemaTimeout = DefaultSchemaTimeout
 	}
-	s := &Session{cfg: cfg}
+	s := &Session{cfg: cfg, watch: &client.HandshakeWatch{}}
 	schemaOpts := cfg.Schema
 	schemaOpts.Header = metadata.Join(schemaOpts.Header, cfg.ReflectionHeader)
 	var dialStart time.Time
@@ -93,8 +100,12 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 			schemaOpts.SocketPath = target.Address
 		}
 		dialStart = time.Now()
-		s.conn, err = client.Dial(ctx, target, client.DialOptions{ConnectTimeout: cfg.ConnectTimeout, Authority: cfg.Authority})
+		s.conn, err = client.Dial(ctx, target, client.DialOptions{ConnectTimeout: cfg.ConnectTimeout, Authority: cfg.Authority, TLS: cfg.TLS, Watch: s.watch})
 		s.measure("dial", dialStart)
+		var tlsConfig *client.TLSConfigError
+		if errors.As(err, &tlsConfig) {
+			return nil, &UsageError{Err: err}
+		}
 		if err != nil {
 			return nil, err
 		}
