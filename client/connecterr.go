@@ -39,8 +39,9 @@ var (
 type ConnectError struct {
 	// Target is where the connect went.
 	Target Target
-	// Kind is the sentinel the failure is classified as; nil when none
-	// fits, or when the caller's context ended.
+	// Kind is the sentinel the failure is classified as:
+	// context.DeadlineExceeded when the caller's deadline passed first;
+	// nil when none fits, or when the caller's context was cancelled.
 	Kind error
 	// Problem is the failure in a few words, e.g. "connection refused";
 	// empty when no class fits and the cause speaks for itself.
@@ -105,6 +106,10 @@ func ClassifyConnectError(ctx context.Context, t Target, limit time.Duration, er
 	switch {
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		return e
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		// The caller's deadline, not the connect timeout: it is the
+		// caller's to name (--max-time).
+		return class(context.DeadlineExceeded, "the deadline passed while connecting", "")
 	case errors.Is(err, syscall.EAGAIN):
 		// A non-blocking connect to a unix socket whose accept backlog is full
 		// fails at once with EAGAIN instead of waiting.

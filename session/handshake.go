@@ -48,7 +48,7 @@ func (s *Session) awaitHandshake(ctx context.Context, dialed time.Time) error {
 	}
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded) && s.cfg.MaxTime > 0:
-		return fmt.Errorf("%s gave no schema within --max-time %s: %s: %w", s.cfg.Address, s.cfg.MaxTime, silentPeer, context.DeadlineExceeded)
+		return fmt.Errorf("%s: no handshake within --max-time %s: %s: %w", s.cfg.Address, s.cfg.MaxTime, silentPeer, context.DeadlineExceeded)
 	case ctx.Err() != nil:
 		return ctx.Err()
 	}

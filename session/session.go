@@ -103,10 +103,12 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 		s.conn, err = client.Dial(ctx, target, client.DialOptions{ConnectTimeout: cfg.ConnectTimeout, Authority: cfg.Authority, TLS: cfg.TLS, Watch: s.watch})
 		s.measure("dial", dialStart)
 		var tlsConfig *client.TLSConfigError
-		if errors.As(err, &tlsConfig) {
+		switch {
+		case errors.As(err, &tlsConfig):
 			return nil, &UsageError{Err: err}
-		}
-		if err != nil {
+		case errors.Is(err, context.DeadlineExceeded) && cfg.MaxTime > 0:
+			return nil, fmt.Errorf("not connected within --max-time %s: %w", cfg.MaxTime, err)
+		case err != nil:
 			return nil, err
 		}
 	}
