@@ -91,8 +91,8 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.scan, "scan", false, "List the sockets found under the scan roots and what each one is.")
 	fs.BoolVar(&o.health, "health", false, "Check grpc.health.v1 at ADDRESS (for SERVICE when given); exits as grpc_health_probe does.")
 
-	fs.Var(&o.roots, "root", "Also scan `DIR` for sockets (repeatable).")
-	fs.BoolVar(&o.noDefaultRoots, "no-default-roots", false, "Scan only the --root directories.")
+	fs.Var(&o.roots, "root", "Also scan `DIR` for sockets (repeatable); '@' is Linux's abstract socket namespace.")
+	fs.BoolVar(&o.noDefaultRoots, "no-default-roots", false, "Scan only the --root directories; abstract sockets too only with --root @.")
 	fs.IntVar(&o.depth, "depth", sockets.DefaultMaxDepth, "Search at most `N` directory levels below each root.")
 	fs.DurationVar(&o.probeTimeout, "probe-timeout", sockets.DefaultProbeTimeout, "Wait at most `DURATION` for each socket to answer a probe.")
 	fs.IntVar(&o.concurrency, "concurrency", sockets.DefaultConcurrency, "Probe at most `N` sockets at once.")

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -26,9 +27,11 @@ const (
 // Options says where to look and how to probe. The zero value scans the
 // default roots with the defaults above.
 type Options struct {
-	// Roots are directories to scan in addition to DefaultRoots.
+	// Roots are directories to scan in addition to DefaultRoots; AbstractRoot
+	// among them stands for Linux's abstract namespace.
 	Roots []string
-	// NoDefaultRoots scans only Roots.
+	// NoDefaultRoots scans only Roots: the abstract namespace, one of the
+	// default roots, only when AbstractRoot is among them.
 	NoDefaultRoots bool
 	// MaxDepth bounds how many directory levels below a root are searched;
 	// a socket directly in a root is at depth 1.
@@ -42,6 +45,14 @@ type Options struct {
 	NoProbe bool
 	// WatchInterval is how often Watch rereads /proc/net/unix and the roots.
 	WatchInterval time.Duration
+}
+
+// AbstractRoot, as a root, stands for the abstract socket namespace, which
+// the default roots include.
+const AbstractRoot = "@"
+
+func (o Options) scansAbstract() bool {
+	return !o.NoDefaultRoots || slices.Contains(o.Roots, AbstractRoot)
 }
 
 func (o Options) withDefaults() Options {
@@ -131,7 +142,18 @@ func discover(ctx context.Context, opts Options, withProcesses bool) (*Scan, err
 	scan.ProcNetUnix = haveProc
 	var byPath map[string]*procSummary
 	if haveProc {
-		byPath = canonicalProcPaths(summarizeProc(entries))
+		summaries := summarizeProc(entries)
+		if !opts.scansAbstract() {
+			// Abstract sockets are in no directory: scanning only the
+			// --root directories leaves them out, unless one is "@".
+			for path := range summaries {
+				if strings.HasPrefix(path, "@") {
+					delete(summaries, path)
+				}
+			}
+		}
+		findListeners(summaries, withProcesses)
+		byPath = canonicalProcPaths(summaries)
 	}
 
 	stats := statAll(files)
@@ -152,7 +174,7 @@ func discover(ctx context.Context, opts Options, withProcesses bool) (*Scan, err
 			// A bound stream socket that does not listen has nothing to find.
 			continue
 		}
-		s := Socket{Path: path, Abstract: true}
+		s := Socket{Path: path, Abstract: true, Owner: abstractOwner(owners, sum.pid)}
 		applyProc(&s, sum)
 		s.Kind, s.Hint = initialKind(s, opts.NoProbe)
 		applyNameHint(&s)
@@ -174,6 +196,64 @@ func applyProc(s *Socket, sum *procSummary) {
 	s.Listening, s.procListening = &listening, &fromProc
 	s.SocketType = sum.socketType
 	s.inodes = sum.listenerInodes
+	if sum.pid > 0 && s.Process == nil {
+		s.Process = processInfo(sum.pid)
+	}
+}
+
+// findListeners learns, from the /proc fd tables, the process that holds
+// each listener bound by a relative path, and re-keys it by the path
+// relative to that process's working directory, so that it matches the
+// file found under a root: etcd binds unix://etcd.sock:0 relative to its
+// own. With withOwners the processes of abstract listeners are learned
+// too, which are then their owners. One pass over the tables serves both.
+func findListeners(byPath map[string]*procSummary, withOwners bool) {
+	var inodes []uint64
+	for path, sum := range byPath {
+		relative := path != "" && !strings.HasPrefix(path, "@") && !filepath.IsAbs(path)
+		if sum.listening && (relative || withOwners && strings.HasPrefix(path, "@")) {
+			inodes = append(inodes, sum.listenerInodes...)
+		}
+	}
+	if len(inodes) == 0 {
+		return
+	}
+	pids := listenerPIDs(inodes)
+	for path, sum := range byPath {
+		for _, ino := range sum.listenerInodes {
+			if pid, ok := pids[ino]; ok {
+				sum.pid = pid
+				break
+			}
+		}
+		if sum.pid == 0 || strings.HasPrefix(path, "@") || filepath.IsAbs(path) {
+			continue
+		}
+		cwd := processCwd(sum.pid)
+		if cwd == "" {
+			continue
+		}
+		delete(byPath, path)
+		abs := filepath.Join(cwd, path)
+		if prev, ok := byPath[abs]; ok {
+			mergeSummary(prev, sum)
+			continue
+		}
+		byPath[abs] = sum
+	}
+}
+
+// abstractOwner is the owner of an abstract socket: the user and group of
+// the process that listens on it, when known. It has no file mode.
+func abstractOwner(owners *ownerCache, pid int) *Owner {
+	if pid <= 0 {
+		return nil
+	}
+	uid, gid, ok := processIDs(pid)
+	if !ok {
+		return nil
+	}
+	return &Owner{UID: uid, GID: gid, User: owners.userName(uid), Group: owners.groupName(gid)}
 }
 
 // initialKind is the kind known before any probe.
@@ -235,7 +315,9 @@ func walkRoots(ctx context.Context, opts Options, scan *Scan) []foundFile {
 		}
 	}
 	for _, r := range opts.Roots {
-		roots = append(roots, Root{Path: r})
+		if r != AbstractRoot {
+			roots = append(roots, Root{Path: r})
+		}
 	}
 
 	walked := make(map[string]string) // resolved -> root path as given
@@ -400,5 +482,8 @@ func mergeSummary(into, from *procSummary) {
 		into.socketType = from.socketType
 	}
 	into.listening = into.listening || from.listening
+	if into.pid == 0 {
+		into.pid = from.pid
+	}
 	into.listenerInodes = append(into.listenerInodes, from.listenerInodes...)
 }

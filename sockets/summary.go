@@ -35,8 +35,9 @@ type Summary struct {
 	// name, only the first few services named.
 	Detail string
 	// Owner is the file's owner and mode, "user:group 0660"; only the mode
-	// where files have no owner; "(abstract)" for an abstract socket; ""
-	// when unknown.
+	// where files have no owner; for an abstract socket, the user and group
+	// of the process listening on it and "(abstract)", or "(abstract)"
+	// alone when that is unknown; "" when unknown.
 	Owner string
 	// WorldWritable warns that any local user may connect.
 	WorldWritable bool
@@ -135,6 +136,8 @@ func ownerText(s Socket) string {
 		return "(abstract)"
 	case s.Owner == nil:
 		return ""
+	case s.Abstract:
+		return s.Owner.User + ":" + s.Owner.Group + " (abstract)"
 	case s.Owner.User == "":
 		return s.Owner.Mode
 	}
