@@ -30,9 +30,15 @@ func addGRPCDetails(ctx context.Context, s *Socket, timeout time.Duration, healt
 	defer conn.Close()
 
 	services, api, err := reflection.ListServiceNames(ctx, conn)
-	switch {
-	case status.Code(err) == codes.Unimplemented:
+	switch code := status.Code(err); {
+	case code == codes.Unimplemented:
 		s.Reflection = ReflectionNone
+	case code == codes.Unauthenticated || code == codes.PermissionDenied:
+		// An interceptor that checks credentials refuses every RPC alike,
+		// so nothing is known of reflection but that it wants them.
+		s.Reflection = ReflectionRefused
+		s.Hint = fmt.Sprintf("reflection refused (%s): the server wants credentials; send them with -H 'authorization: …' (or -H @file), with reflection and the call alike", code)
+		return
 	case err != nil:
 		s.Reflection = ReflectionNone
 		s.Err = fmt.Sprintf("reflection: %v", err)

@@ -276,6 +276,10 @@ func checkGRPC(s *Socket, conn net.Conn, alreadyRead []byte) (healthServed bool)
 		return true
 	case grpcStatus == "12": // Unimplemented: no health service, still gRPC
 		s.Kind = KindGRPC
+	case grpcStatus == "16" || grpcStatus == "7":
+		// Unauthenticated, PermissionDenied: said by the reflection step,
+		// which a refusal of credentials ends too.
+		s.Kind = KindGRPC
 	default:
 		s.Kind = KindGRPC
 		s.Hint = fmt.Sprintf("health check failed: grpc-status %s %s", grpcStatus, reply.header("grpc-message"))

@@ -78,6 +78,9 @@ const (
 	ReflectionV1      = "v1"
 	ReflectionV1Alpha = "v1alpha"
 	ReflectionNone    = "none"
+	// ReflectionRefused is a server that refused the reflection request
+	// for want of credentials (Unauthenticated, PermissionDenied).
+	ReflectionRefused = "refused"
 )
 
 // Socket types as /proc/net/unix reports them.
@@ -100,7 +103,8 @@ type Socket struct {
 	PathBase64 string `json:"path_base64,omitempty"`
 	Abstract   bool   `json:"abstract"`
 	Kind       Kind   `json:"kind"`
-	// Reflection is "v1", "v1alpha" or "none" for a gRPC socket, else empty.
+	// Reflection is "v1", "v1alpha", "none" or "refused" (credentials
+	// wanted) for a gRPC socket, else empty.
 	Reflection string `json:"reflection"`
 	// Services are the full service names reflection listed, sorted; for a
 	// server without reflection, those of the Schema chosen for it.

@@ -91,6 +91,8 @@ func Summarize(s Socket, leaveOut grpcservices.Infrastructure) Summary {
 	case s.Reflection == ReflectionNone:
 		sum.Served = "no reflection"
 		served = sum.Served
+	case s.Reflection == ReflectionRefused:
+		sum.Served = "reflection refused"
 	}
 	var parts []string
 	for _, part := range []string{served, sum.Health, sum.Note} {
