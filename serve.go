@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"sockscope/client"
 	"sockscope/internal/startup"
 	"sockscope/sample"
 )
@@ -25,6 +26,9 @@ func (env *runEnv) serveSample() int {
 	path := env.opts.socket
 	if path == "" {
 		path = sample.DefaultSocketPath()
+	}
+	if err := client.CheckSocketPath(path, true); err != nil {
+		return env.fail(err)
 	}
 	lis, err := sample.Listen(path)
 	if err != nil {

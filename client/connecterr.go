@@ -31,6 +31,10 @@ var (
 	// ErrBusy means the server is not accepting connections fast enough: its
 	// listen backlog is full.
 	ErrBusy = errors.New("server busy")
+	// ErrPathTooLong means the socket's path is longer than a socket
+	// address holds (MaxSocketPath): it can be reached only by a shorter,
+	// relative path.
+	ErrPathTooLong = errors.New("socket path too long")
 )
 
 // ConnectError is a failed connect and what it means. Dial returns one for
@@ -139,9 +143,9 @@ func ClassifyConnectError(ctx context.Context, t Target, limit time.Duration, er
 		return class(ErrRefused, "connection refused", "nothing is listening")
 	case errors.Is(err, syscall.EPROTOTYPE):
 		return class(ErrNotStream, "not a stream socket", "gRPC needs a stream socket")
-	case isPath && errors.Is(err, syscall.EINVAL) && len(t.Address) > 100:
-		e.Problem = fmt.Sprintf("socket path too long (%d bytes; the limit is about 104-108)", len(t.Address))
-		return e
+	case isPath && len(t.Address) > MaxSocketPath():
+		return class(ErrPathTooLong, "socket path too long", fmt.Sprintf("%d bytes, and this system allows at most %d in a socket's path: connect from its directory by a relative path, cd %s && sockscope … ./%s",
+			len(t.Address), MaxSocketPath(), filepath.Dir(t.Address), filepath.Base(t.Address)))
 	}
 	if isPath {
 		if fi, statErr := os.Stat(t.Address); statErr == nil && fi.Mode().Type() != fs.ModeSocket {

@@ -144,6 +144,8 @@ func judgeConnectError(ctx context.Context, s *Socket, timeout time.Duration, er
 		s.Kind, s.Hint = KindNotStream, reason
 	case client.ErrBusy, client.ErrConnectTimeout:
 		s.Kind, s.Hint = KindSilent, reason
+	case client.ErrPathTooLong:
+		s.Kind, s.Hint = KindUnprobed, reason
 	default:
 		s.Kind, s.Err = KindOther, "connect: "+reason
 	}
