@@ -84,6 +84,7 @@ func (env *runEnv) callMethod() int {
 	if result.Status.Code() == codes.OK {
 		return exitOK
 	}
+	s.NoteAnswer(md, result.Status)
 	for _, hint := range s.CallHints(result.Status) {
 		defer fmt.Fprintln(env.stderr, "hint: "+safetext.Clip(hint, maxMessageBytes))
 	}

@@ -42,6 +42,7 @@ type options struct {
 	protoFiles, importPaths, protosets stringList
 	schema                             string
 	protosetOut                        string
+	showUnserved                       bool
 
 	// call
 	data           string
@@ -103,6 +104,7 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 	fs.Var(&o.importPaths, "import-path", "Resolve --proto imports under `DIR` (repeatable).")
 	fs.Var(&o.protosets, "protoset", "Read the schema from this FileDescriptorSet `FILE` (repeatable).")
 	fs.StringVar(&o.protosetOut, "protoset-out", "", "With --list or --describe, also write what was listed or described, and all it imports, to `FILE` as a FileDescriptorSet (for --protoset).")
+	fs.BoolVar(&o.showUnserved, "show-unserved", false, "With --list and in the TUI, also list the services of a built-in schema that the daemon says it does not serve (containerd's disabled plugins).")
 	fs.StringVar(&o.schema, "schema", "", "Use the built-in schema `NAME` for a server without reflection; 'list' names them. Without it one is chosen by socket name or by asking the server.")
 
 	fs.Func("d", "Request `DATA` as JSON; '@' or '@-' reads stdin, '@path' reads a file. Streams take a sequence of objects.", func(v string) error {
@@ -255,7 +257,7 @@ func (o *options) scanOptions() sockets.Options {
 // schemaOptions gathers the schema flags; the session adds the socket path
 // of each address it opens, by which a daemon may be recognised.
 func (o *options) schemaOptions() reflection.Options {
-	return reflection.Options{ProtoFiles: o.protoFiles, ImportPaths: o.importPaths, Protosets: o.protosets, Schema: o.schema}
+	return reflection.Options{ProtoFiles: o.protoFiles, ImportPaths: o.importPaths, Protosets: o.protosets, Schema: o.schema, ShowUnserved: o.showUnserved}
 }
 
 func printUsage(w io.Writer, fs *flag.FlagSet) {

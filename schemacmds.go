@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -111,6 +112,7 @@ func (env *runEnv) listMethods() int {
 		fmt.Fprintf(w, "%s\t%s\t%s -> %s\n", name, reflection.RPCKind(md), safetext.Line(string(md.Input().FullName())), safetext.Line(string(md.Output().FullName())))
 	}
 	w.Flush()
+	env.noteNotServed(s.NotServed())
 	if p := s.Provenance(); env.opts.verbose && p.String() != "" {
 		fmt.Fprintf(env.stderr, "Schema: %s\n", safetext.Clip(p.String(), maxMessageBytes))
 	}
@@ -127,6 +129,30 @@ func (env *runEnv) listMethods() int {
 		return exitFailure
 	}
 	return exitOK
+}
+
+// noteNotServed says on stderr which services of a built-in schema the
+// listing left out (or, with --show-unserved, listed) because the server
+// does not serve them: their names, and with -v why.
+func (env *runEnv) noteNotServed(notServed map[string]string) {
+	if len(notServed) == 0 {
+		return
+	}
+	names := make([]string, 0, len(notServed))
+	for name := range notServed {
+		names = append(names, safetext.Line(name))
+	}
+	sort.Strings(names)
+	verb, fix := "left out", "; --show-unserved lists them"
+	if env.opts.showUnserved {
+		verb, fix = "listed", ""
+	}
+	fmt.Fprintf(env.stderr, "sockscope: %s %d services the server does not serve%s: %s\n", verb, len(names), fix, strings.Join(names, ", "))
+	if env.opts.verbose {
+		for _, name := range names {
+			fmt.Fprintf(env.stderr, "  %s: %s\n", name, safetext.Clip(notServed[name], maxMessageBytes))
+		}
+	}
 }
 
 // withSymbol finds name in the schema and prints what render makes of it.

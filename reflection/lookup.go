@@ -19,6 +19,8 @@ import (
 
 // Services lists the services in the schema files and those the server
 // lists through reflection, sorted by name; reflection's own are left out,
+// and so are the services of a built-in schema that the daemon does not
+// serve (see NotServed), unless Options.ShowUnserved,
 // and so are services whose malformed reflection cannot be repaired (see
 // LeftOut); a listed service reflection does not describe is left out
 // too, unless it is one whose built-in definition stands in (see
@@ -76,12 +78,23 @@ func (s *Source) Services(ctx context.Context) ([]protoreflect.ServiceDescriptor
 			}
 		}
 	}
+	if !used && len(byName) > 0 {
+		names := make([]string, 0, len(byName))
+		for name := range byName {
+			names = append(names, string(name))
+		}
+		s.askServed(ctx, names)
+	}
 	s.mu.Lock()
 	s.leftOut = left
+	notServed, showAll := s.notServed, s.showUnserved
 	s.mu.Unlock()
 	out := make([]protoreflect.ServiceDescriptor, 0, len(byName))
 	for _, sd := range byName {
 		if grpcservices.IsInfrastructure(string(sd.FullName()), grpcservices.ReflectionOnly) {
+			continue
+		}
+		if _, no := notServed[string(sd.FullName())]; no && !showAll && !used {
 			continue
 		}
 		out = append(out, sd)

@@ -15,6 +15,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"sockscope/client"
@@ -163,6 +164,19 @@ func (s *Session) Resolver() client.TypeResolver { return s.resolver }
 // LeftOut names the services the last listing left out because the
 // server's reflection for them is malformed beyond repair.
 func (s *Session) LeftOut() []error { return s.source.LeftOut() }
+
+// NotServed names the services of the schema in use that the server does
+// not serve, each with why (see reflection.Source.NotServed); listings
+// leave them out unless Config.Schema.ShowUnserved, when a frontend should
+// mark them.
+func (s *Session) NotServed() map[string]string { return s.source.NotServed() }
+
+// NoteAnswer tells the session how the server answered a call to method,
+// so that a service it answers UNIMPLEMENTED "unknown service" is marked
+// not served from then on (see NotServed).
+func (s *Session) NoteAnswer(method protoreflect.MethodDescriptor, st *status.Status) {
+	s.source.NoteAnswer(method, st)
+}
 
 // Timings are the stages measured so far, in order.
 func (s *Session) Timings() []Timing { return s.timings }

@@ -152,6 +152,9 @@ type SchemaChoice struct {
 	// Reason says how it was chosen: by the socket's name, or because the
 	// server answered one of the schema's methods.
 	Reason string `json:"reason"`
+	// NotServed are the schema's services the daemon says it does not
+	// serve (containerd's introspection), sorted; Services leaves them out.
+	NotServed []string `json:"not_served,omitempty"`
 }
 
 // Owner is the socket file's owner and permissions.
@@ -197,6 +200,7 @@ func (s Socket) clone() Socket {
 	}
 	if s.Schema != nil {
 		sc := *s.Schema
+		sc.NotServed = append([]string(nil), s.Schema.NotServed...)
 		c.Schema = &sc
 	}
 	c.inodes = append([]uint64(nil), s.inodes...)

@@ -82,8 +82,12 @@ func Summarize(s Socket, leaveOut grpcservices.Infrastructure) Summary {
 	switch {
 	case s.Schema != nil:
 		schema := safetext.Line(s.Schema.Name)
-		sum.Served = fmt.Sprintf("no reflection, schema %s, %s", schema, countServices(len(names)))
-		served = fmt.Sprintf("no reflection, schema %s (%s), %s", schema, safetext.Clip(s.Schema.Reason, safetext.DefaultLimit), countServices(len(names)))
+		count := countServices(len(names))
+		if n := len(s.Schema.NotServed); n > 0 {
+			count += fmt.Sprintf(" (%d more not served)", n)
+		}
+		sum.Served = fmt.Sprintf("no reflection, schema %s, %s", schema, count)
+		served = fmt.Sprintf("no reflection, schema %s (%s), %s", schema, safetext.Clip(s.Schema.Reason, safetext.DefaultLimit), count)
 	case len(names) > 0:
 		sum.Served = countServices(len(names))
 		sum.Services = names
