@@ -1,8 +1,9 @@
 // Package interop runs sockscope against gRPC servers of other stacks,
 // serving the project's own protos: grpc-js (Node's pure-JavaScript gRPC,
-// with @grpc/reflection over protobuf.js). The servers' dependencies are
-// installed by .ci/run (npm ci here); without them the tests skip and say
-// so.
+// with @grpc/reflection over protobuf.js) and gRPC C++ (the C-core stack,
+// with its reflection and default health service). The servers'
+// dependencies are installed by .ci/run (npm ci here, Debian's gRPC C++
+// packages); without them the tests skip and say so.
 package interop
 
 import (
@@ -191,4 +192,42 @@ var commonCases = []invocation{
 
 func TestGRPCJS(t *testing.T) {
 	runAll(t, startGRPCJS(t), commonCases)
+}
+
+// buildCpp builds interop/cpp/server.cc with build.sh into a directory of
+// the test's, or skips when Debian's gRPC C++ packages are missing.
+func buildCpp(t *testing.T) string {
+	t.Helper()
+	for _, tool := range []string{"protoc", "grpc_cpp_plugin", "g++", "pkg-config"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed (.ci/run installs libgrpc++-dev, protobuf-compiler-grpc and g++ from Debian)", tool)
+		}
+	}
+	if err := exec.Command("pkg-config", "--exists", "grpc++", "protobuf").Run(); err != nil {
+		t.Skip("pkg-config knows no grpc++ (.ci/run installs libgrpc++-dev from Debian)")
+	}
+	out := t.TempDir()
+	build := exec.Command("bash", filepath.Join("cpp", "build.sh"), out)
+	if msg, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the C++ server: %v\n%s", err, msg)
+	}
+	return filepath.Join(out, "server")
+}
+
+func TestGRPCCpp(t *testing.T) {
+	server := buildCpp(t)
+	sock := filepath.Join(shortDir(t), "cpp.sock")
+	startServer(t, sock, server)
+	runAll(t, sock, append(commonCases,
+		// Finding 1 of issue 13: C++'s default health service is listed by
+		// reflection without a descriptor; it falls back to the built-in one.
+		invocation{name: "health listed without a descriptor", args: []string{"-v", "--list"},
+			stdout: []string{"grpc.health.v1.Health/Check", "sample.v1.Echo/Echo"},
+			stderr: []string{"grpc.health.v1.Health from the built-in definition (the server's reflection does not describe it)"}},
+		invocation{name: "health call", args: []string{"--call", "grpc.health.v1.Health/Check"}, stdout: []string{`"status": "SERVING"`}},
+		invocation{name: "health", args: []string{"--health"}, stdout: []string{"SERVING"}},
+		invocation{name: "protoset out", args: []string{"--list", "--protoset-out", filepath.Join(shortDir(t), "cpp.protoset")}, stdout: []string{"interop.v1.Legacy/Register"}},
+		invocation{name: "proto2 required field", args: []string{"--call", "interop.v1.Legacy/Register", "-d", "{}"}, code: 2,
+			stderr: []string{"required field interop.v1.Device.id not set"}},
+	))
 }
