@@ -8,6 +8,7 @@ package interop
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -230,4 +231,77 @@ func TestGRPCCpp(t *testing.T) {
 		invocation{name: "proto2 required field", args: []string{"--call", "interop.v1.Legacy/Register", "-d", "{}"}, code: 2,
 			stderr: []string{"required field interop.v1.Device.id not set"}},
 	))
+}
+
+// TestEtcdRelativeSocket is finding 5 of issue 13 against a real etcd
+// (Debian's etcd-server 3.4), which binds unix://etcd.sock:0 relative to
+// its working directory: --scan gives the socket's type, listening state
+// and process, with --no-probe too.
+func TestEtcdRelativeSocket(t *testing.T) {
+	etcd, err := exec.LookPath("etcd")
+	if err != nil {
+		t.Skip("etcd is not installed (.ci/run installs Debian's etcd-server)")
+	}
+	dir := shortDir(t)
+	cmd := exec.Command(etcd, "--data-dir", filepath.Join(dir, "data"),
+		"--listen-client-urls", "unix://etcd.sock:0", "--advertise-client-urls", "unix://etcd.sock:0",
+		"--listen-peer-urls", "unix://peer.sock:0", "--initial-advertise-peer-urls", "unix://peer.sock:0",
+		"--initial-cluster", "default=unix://peer.sock:0")
+	cmd.Dir = dir
+	var logs strings.Builder
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	sock := filepath.Join(dir, "etcd.sock:0")
+	bin := sockscopeBinary(t)
+	deadline := time.Now().Add(30 * time.Second)
+	for exec.Command(bin, "--health", sock).Run() != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("etcd did not come up:\n%s", logs.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	for _, noProbe := range []bool{false, true} {
+		args := []string{"--scan", "--json", "--no-default-roots", "--root", dir}
+		if noProbe {
+			args = append(args, "--no-probe")
+		}
+		out, err := exec.Command(bin, args...).Output()
+		if err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		var sockets []struct {
+			Path       string `json:"path"`
+			Kind       string `json:"kind"`
+			SocketType string `json:"socket_type"`
+			Listening  *bool  `json:"listening"`
+			Process    *struct {
+				Comm string `json:"comm"`
+			} `json:"process"`
+		}
+		if err := json.Unmarshal(out, &sockets); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		found := false
+		for _, s := range sockets {
+			if s.Path != sock {
+				continue
+			}
+			found = true
+			if s.SocketType != "stream" || s.Listening == nil || !*s.Listening || s.Process == nil || s.Process.Comm != "etcd" {
+				t.Errorf("no probe %v: %+v, want a listening stream socket of etcd", noProbe, s)
+			}
+			if want := map[bool]string{false: "grpc", true: "unprobed"}[noProbe]; s.Kind != want {
+				t.Errorf("no probe %v: kind %s, want %s", noProbe, s.Kind, want)
+			}
+		}
+		if !found {
+			t.Errorf("no probe %v: %s not listed:\n%s", noProbe, sock, out)
+		}
+	}
 }

@@ -220,26 +220,36 @@ func findListeners(byPath map[string]*procSummary, withOwners bool) {
 	}
 	pids := listenerPIDs(inodes)
 	for path, sum := range byPath {
-		for _, ino := range sum.listenerInodes {
-			if pid, ok := pids[ino]; ok {
-				sum.pid = pid
-				break
+		if strings.HasPrefix(path, "@") || filepath.IsAbs(path) {
+			for _, ino := range sum.listenerInodes {
+				if pid, ok := pids[ino]; ok {
+					sum.pid = pid
+					break
+				}
 			}
-		}
-		if sum.pid == 0 || strings.HasPrefix(path, "@") || filepath.IsAbs(path) {
 			continue
 		}
-		cwd := processCwd(sum.pid)
-		if cwd == "" {
-			continue
+		// Processes in different directories may bind the same relative
+		// name: each listener goes where its own process works.
+		moved := false
+		for _, ino := range sum.listenerInodes {
+			pid, ok := pids[ino]
+			cwd := processCwd(pid)
+			if !ok || cwd == "" {
+				continue
+			}
+			moved = true
+			abs := filepath.Join(cwd, path)
+			one := &procSummary{listening: true, socketType: sum.socketType, listenerInodes: []uint64{ino}, pid: pid}
+			if prev, ok := byPath[abs]; ok {
+				mergeSummary(prev, one)
+				continue
+			}
+			byPath[abs] = one
 		}
-		delete(byPath, path)
-		abs := filepath.Join(cwd, path)
-		if prev, ok := byPath[abs]; ok {
-			mergeSummary(prev, sum)
-			continue
+		if moved {
+			delete(byPath, path)
 		}
-		byPath[abs] = sum
 	}
 }
 

@@ -41,12 +41,10 @@ func TestRelativeBindHelper(t *testing.T) {
 	srv.Serve(l)
 }
 
-// TestRelativePathSocket is finding 5 of issue 13: a socket bound by a
-// relative path shows in /proc/net/unix without its directory, and is
-// matched to its file through the listening process's working directory.
-func TestRelativePathSocket(t *testing.T) {
-	haveProc(t)
-	dir := newRoot(t)
+// startRelativeBinder runs this test binary again as a child that binds
+// etcd.sock:0 in dir, and returns its pid once it listens.
+func startRelativeBinder(t *testing.T, dir string) int {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestRelativeBindHelper$")
 	cmd.Env = append(os.Environ(), relativeBindEnv+"="+dir)
 	stdin, err := cmd.StdinPipe()
@@ -74,21 +72,40 @@ func TestRelativePathSocket(t *testing.T) {
 	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || line != "ready\n" {
 		t.Fatalf("the child did not listen: %q %v", line, err)
 	}
-	path := filepath.Join(dir, "etcd.sock:0")
+	return cmd.Process.Pid
+}
+
+// TestRelativePathSocket is finding 5 of issue 13: a socket bound by a
+// relative path shows in /proc/net/unix without its directory, and is
+// matched to its file through the listening process's working directory,
+// also when two processes bind the same name in two directories.
+func TestRelativePathSocket(t *testing.T) {
+	haveProc(t)
+	root := newRoot(t)
+	pids := map[string]int{}
+	for _, name := range []string{"a", "b"} {
+		dir := filepath.Join(root, name)
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		pids[filepath.Join(dir, "etcd.sock:0")] = startRelativeBinder(t, dir)
+	}
 	for _, noProbe := range []bool{false, true} {
-		opts := rootOnly(dir)
+		opts := rootOnly(root)
 		opts.NoProbe = noProbe
 		_, got := scanAll(t, opts)
-		s, ok := got[path]
-		switch {
-		case !ok:
-			t.Fatalf("no probe %v: %s not found in %v", noProbe, path, got)
-		case s.SocketType != TypeStream || s.Listening == nil || !*s.Listening:
-			t.Errorf("no probe %v: type %q listening %v, want a listening stream socket", noProbe, s.SocketType, s.Listening)
-		case s.Process == nil || s.Process.PID != cmd.Process.Pid:
-			t.Errorf("no probe %v: process %+v, want pid %d", noProbe, s.Process, cmd.Process.Pid)
-		case !noProbe && s.Kind != KindGRPC, noProbe && s.Kind != KindUnprobed:
-			t.Errorf("no probe %v: kind %s", noProbe, s.Kind)
+		for path, pid := range pids {
+			s, ok := got[path]
+			switch {
+			case !ok:
+				t.Fatalf("no probe %v: %s not found in %v", noProbe, path, got)
+			case s.SocketType != TypeStream || s.Listening == nil || !*s.Listening:
+				t.Errorf("no probe %v: type %q listening %v, want a listening stream socket", noProbe, s.SocketType, s.Listening)
+			case s.Process == nil || s.Process.PID != pid:
+				t.Errorf("no probe %v: %s process %+v, want pid %d", noProbe, path, s.Process, pid)
+			case !noProbe && s.Kind != KindGRPC, noProbe && s.Kind != KindUnprobed:
+				t.Errorf("no probe %v: kind %s", noProbe, s.Kind)
+			}
 		}
 	}
 }
