@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -37,7 +36,7 @@ func sockscopeBinary(t *testing.T) string {
 			return
 		}
 		binary = filepath.Join(binaryDir, "sockscope")
-		out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", binary, "sockscope").CombinedOutput()
+		out, err := exec.Command("go", "build", "-o", binary, "sockscope").CombinedOutput()
 		if err != nil {
 			buildError = fmt.Errorf("build sockscope: %w\n%s", err, out)
 		}
