@@ -49,7 +49,7 @@ func (w *HandshakeWatch) Failure(ctx context.Context, timeout time.Duration) err
 		return nil
 	case looksLikeTLSRecord(first):
 		return failTLS(ErrTLSMismatch, "%s speaks TLS and was dialed in plaintext: add --tls (with --cacert FILE for a private authority)", w.target)
-	case silent && w.target.Network == "tcp" && speaksTLS(ctx, w.target, timeout):
+	case silent && speaksTLS(ctx, w.target, timeout):
 		return failTLS(ErrTLSMismatch, "%s speaks TLS and was dialed in plaintext: add --tls (with --cacert FILE for a private authority); it closed the connection at the HTTP/2 preface and answers a TLS handshake", w.target)
 	}
 	return nil

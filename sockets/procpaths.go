@@ -5,6 +5,8 @@ import (
 	"strings"
 )
 
+// applyProc gives s what /proc says of its address: listening, its type,
+// its listeners' inodes and, when discovery learned it, its process.
 func applyProc(s *Socket, sum *procSummary) {
 	listening, fromProc := sum.listening, sum.listening
 	s.Listening, s.procListening = &listening, &fromProc
