@@ -61,7 +61,7 @@ func (s *Source) Services(ctx context.Context) ([]protoreflect.ServiceDescriptor
 			switch {
 			case errors.Is(err, ErrMalformedReflection):
 				// One service the repair cannot save should not hide the others.
-				left = append(left, fmt.Errorf("service %s: %w", name, err))
+				left = append(left, &ServiceError{Service: name, Err: err})
 				continue
 			case errors.Is(err, ErrNotFound) && ctx.Err() == nil:
 				// Listed but not described (gRPC C++'s default health
@@ -104,7 +104,7 @@ func (s *Source) Services(ctx context.Context) ([]protoreflect.ServiceDescriptor
 }
 
 // LeftOut says which services the last Services (or Methods) call left
-// out, each error naming the service and why: its reflection is malformed
+// out, each a *ServiceError naming the service and why: its reflection is malformed
 // beyond repair (ErrMalformedReflection), or reflection lists it without
 // describing it (ErrUndescribed).
 func (s *Source) LeftOut() []error {
@@ -160,6 +160,16 @@ func (s *Source) FindMethod(ctx context.Context, name string) (protoreflect.Meth
 	}
 	return md, nil
 }
+
+// ServiceError is a service that a listing left out (see LeftOut) or a
+// look-up could not describe, and why.
+type ServiceError struct {
+	Service protoreflect.FullName
+	Err     error
+}
+
+func (e *ServiceError) Error() string { return fmt.Sprintf("service %s: %v", e.Service, e.Err) }
+func (e *ServiceError) Unwrap() error { return e.Err }
 
 func splitMethod(name string) (svc, method string, ok bool) {
 	name = strings.TrimPrefix(strings.TrimPrefix(name, "/"), ".")

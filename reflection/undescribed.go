@@ -70,7 +70,8 @@ func (s *Source) BuiltInFallbacks() []string {
 // explainUndescribed asks the server's reflection, on a stream of its own
 // and in the look-up's turn, why it could not describe the listed service
 // name: it answers NotFound for the service itself, or the service's file
-// imports one it does not serve. The error wraps ErrUndescribed.
+// imports one it does not serve. The error is a *ServiceError wrapping
+// ErrUndescribed.
 func (s *Source) explainUndescribed(ctx context.Context, name protoreflect.FullName) error {
 	var why string
 	err := s.gate.run(ctx, func() error {
@@ -84,7 +85,7 @@ func (s *Source) explainUndescribed(ctx context.Context, name protoreflect.FullN
 			why += ": " + err.Error()
 		}
 	}
-	return fmt.Errorf("service %s: %w: %s", name, ErrUndescribed, why)
+	return &ServiceError{Service: name, Err: fmt.Errorf("%w: %s", ErrUndescribed, why)}
 }
 
 func (s *Source) askWhyUndescribed(ctx context.Context, name protoreflect.FullName) (string, error) {

@@ -75,8 +75,11 @@ func TestListedButUndescribed(t *testing.T) {
 				t.Errorf("left out %v, want %d", left, len(c.leftOut))
 			}
 			for _, err := range left {
-				name := strings.TrimPrefix(strings.SplitN(err.Error(), ":", 2)[0], "service ")
-				want, ok := c.leftOut[name]
+				var se *ServiceError
+				if !errors.As(err, &se) {
+					t.Fatalf("left out %v, not a *ServiceError", err)
+				}
+				want, ok := c.leftOut[string(se.Service)]
 				if !ok || !errors.Is(err, ErrUndescribed) || !strings.Contains(err.Error(), want) {
 					t.Errorf("left out %v, want ErrUndescribed saying %q", err, want)
 				}
