@@ -1,8 +1,10 @@
-// Package session opens an address for every frontend: it dials, binds the
-// schema sources (server reflection, files, built-in daemon schemas) with
-// the user's headers, bounds each schema look-up, explains failures in one
-// wording (missing credentials, a peer that is not gRPC, a silent listener,
-// no reflection) and says where the schema came from. Scripted mode, the TUI
+// Package session opens an address for every frontend: it dials (in
+// plaintext or TLS), binds the schema sources (server reflection, files,
+// built-in daemon schemas) with the user's headers, bounds each schema
+// look-up, explains failures in one wording (missing credentials, a peer
+// that is not gRPC, a silent listener, a server gone mid-call, TLS on one
+// side only or a certificate that does not verify, no reflection) and says
+// where the schema came from and what the server does not serve. Scripted mode, the TUI
 // and every later feature open addresses only through it.
 package session
 
