@@ -10,6 +10,8 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +19,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"sockscope/sample"
 )
 
 // sockscope is built once, by the first test that needs it, and removed
@@ -302,5 +306,49 @@ func TestEtcdRelativeSocket(t *testing.T) {
 		if !found {
 			t.Errorf("no probe %v: %s not listed:\n%s", noProbe, sock, out)
 		}
+	}
+}
+
+// TestNetHTTP2 runs the common cases on a gRPC server behind net/http's own
+// HTTP/2 (unencrypted, on a unix socket), the transport connect-go servers
+// use, rather than grpc-go's: grpc.Server's ServeHTTP serves the sample.
+// net/http answers some things differently (its SETTINGS, its stream
+// resets, how a handler's end closes the stream).
+func TestNetHTTP2(t *testing.T) {
+	sock := filepath.Join(shortDir(t), "h2.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var protocols http.Protocols
+	protocols.SetUnencryptedHTTP2(true)
+	srv := &http.Server{Handler: sample.NewServer(sample.Options{Reflection: sample.ReflectionV1}), Protocols: &protocols}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	runAll(t, sock, []invocation{
+		{name: "list", args: []string{"--list", "--long"}, stdout: []string{"sample.v1.Echo/Chat\tbidi-stream", "sample.v1.Workloads/WatchEvents\tserver-stream"}},
+		{name: "unary", args: []string{"--call", "sample.v1.Echo/Echo", "-d", `{"message":"hi"}`}, stdout: []string{`"message": "hi"`}},
+		{name: "server stream", args: []string{"--call", "sample.v1.Echo/Count", "-d", `{"count":3}`, "--format", "jsonl"}, stdout: []string{`{"n":1}`, `{"n":3}`}},
+		{name: "client stream", args: []string{"--call", "sample.v1.Echo/Sum", "-d", "@"}, stdin: `{"value":1} {"value":"41"}`, stdout: []string{`"total": "42"`}},
+		{name: "bidi stream", args: []string{"--call", "sample.v1.Echo/Chat", "-d", "@", "--format", "jsonl"}, stdin: `{"text":"a"} {"text":"b"}`, stdout: []string{`{"text":"a"}`, `{"text":"b"}`}},
+		{name: "failure", args: []string{"--call", "sample.v1.Echo/Fail", "-d", `{"code":5,"message":"gone"}`}, code: 64 + 5, stderr: []string{`"code": "NOT_FOUND"`}},
+		{name: "deadline", args: []string{"--call", "sample.v1.Echo/Sleep", "-d", `{"ms":5000}`, "--max-time", "300ms"}, code: 64 + 4},
+		{name: "health", args: []string{"--health"}, stdout: []string{"SERVING"}},
+	})
+	out, err := exec.Command(sockscopeBinary(t), "--scan", "--json", "--no-default-roots", "--root", filepath.Dir(sock)).Output()
+	if err != nil || !strings.Contains(string(out), `"kind":"grpc","reflection":"v1"`) {
+		t.Errorf("--scan of net/http's HTTP/2: %v\n%s", err, out)
+	}
+
+	// Finding 4 of issue 13: the server goes away in the middle of a stream.
+	stop := time.AfterFunc(500*time.Millisecond, func() { srv.Close() })
+	defer stop.Stop()
+	cmd := exec.Command(sockscopeBinary(t), "--call", "sample.v1.Echo/Count", "-d", `{"count":100,"interval_ms":50}`, "--format", "jsonl", sock)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.Run()
+	if !strings.Contains(stdout.String(), `{"n":1}`) || strings.Contains(stderr.String(), "not a gRPC server") ||
+		!strings.Contains(stderr.String(), "spoke gRPC on this connection and then broke it") {
+		t.Errorf("a server gone mid-stream:\n%s%s", stdout.String(), stderr.String())
 	}
 }
