@@ -27,6 +27,15 @@ func TestContainerdServesWhatItSays(t *testing.T) {
 		t.Errorf("the CRI is served after all: %s", r.stderr)
 	}
 
+	// Finding 3: containerd's ttrpc socket accepts and never answers an
+	// HTTP/2 client; --connect-timeout bounds every mode there.
+	for _, args := range [][]string{{"--list"}, {"--call", "containerd.services.version.v1.Version/Version"}, {"--health"}} {
+		r := runCLI(t, nil, append(args, "--connect-timeout", "1s", sock+".ttrpc")...)
+		if r.code == exitOK || !strings.Contains(r.stderr, "no handshake within --connect-timeout 1s") {
+			t.Errorf("%v on the ttrpc socket: exit %d\n%s", args, r.code, r.stderr)
+		}
+	}
+
 	r = runCLI(t, nil, "--scan", "--json", "--no-default-roots", "--root", sock[:strings.LastIndex(sock, "/")]).want(t, exitOK)
 	if !strings.Contains(r.stdout, `"not_served":[`) || strings.Contains(r.stdout, `"services":["runtime.v1`) {
 		t.Errorf("--scan lists what containerd does not serve:\n%s", r.stdout)

@@ -1,9 +1,11 @@
 // Package interop runs sockscope against gRPC servers of other stacks,
 // serving the project's own protos: grpc-js (Node's pure-JavaScript gRPC,
-// with @grpc/reflection over protobuf.js) and gRPC C++ (the C-core stack,
-// with its reflection and default health service). The servers'
-// dependencies are installed by .ci/run (npm ci here, Debian's gRPC C++
-// packages); without them the tests skip and say so.
+// with @grpc/reflection over protobuf.js), gRPC C++ (the C-core stack,
+// with its reflection and default health service) and grpc-go behind
+// net/http's own HTTP/2; and against etcd, which binds its socket by a
+// relative path. The servers' dependencies are installed by .ci/run (npm
+// ci here, Debian's gRPC C++ and etcd packages); without them the tests
+// skip and say so.
 package interop
 
 import (
