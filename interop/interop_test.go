@@ -1,10 +1,12 @@
 // Package interop runs sockscope against gRPC servers of other stacks,
 // serving the project's own protos: grpc-js (Node's pure-JavaScript gRPC,
 // with @grpc/reflection over protobuf.js), gRPC C++ (the C-core stack,
-// with its reflection and default health service) and grpc-go behind
+// with its reflection and default health service), Python's grpcio (C-core
+// as well, without reflection) and grpc-go behind
 // net/http's own HTTP/2; and against etcd, which binds its socket by a
 // relative path. The servers' dependencies are installed by .ci/run (npm
-// ci here, Debian's gRPC C++ and etcd packages); without them the tests
+// ci here, Debian's gRPC C++, python3-grpcio and etcd packages); without
+// them the tests
 // skip and say so.
 package interop
 
@@ -353,4 +355,48 @@ func TestNetHTTP2(t *testing.T) {
 		!strings.Contains(stderr.String(), "spoke gRPC on this connection and then broke it") {
 		t.Errorf("a server gone mid-stream:\n%s%s", stdout.String(), stderr.String())
 	}
+}
+
+// pythonWithGRPC is a python3 that can import grpc (Debian's python3-grpcio,
+// which a python3 earlier on PATH may lack), or "" when there is none.
+func pythonWithGRPC() string {
+	for _, candidate := range []string{"python3", "/usr/bin/python3"} {
+		path, err := exec.LookPath(candidate)
+		if err == nil && exec.Command(path, "-c", "import grpc, google.protobuf").Run() == nil {
+			return path
+		}
+	}
+	return ""
+}
+
+// TestGRPCPython runs the common cases against Python's grpcio (Debian's,
+// the C-core stack), which serves no reflection here: the schema is given
+// as a protoset, as a user of such a daemon gives it.
+func TestGRPCPython(t *testing.T) {
+	python := pythonWithGRPC()
+	if python == "" {
+		t.Skip("no python3 with grpc (.ci/run installs Debian's python3-grpcio)")
+	}
+	if _, err := exec.LookPath("protoc"); err != nil {
+		t.Skip("protoc is not installed (.ci/run installs Debian's protobuf-compiler)")
+	}
+	dir := shortDir(t)
+	set := filepath.Join(dir, "set.pb")
+	protoc := exec.Command("protoc", "-I", filepath.Join("..", "sample", "proto"), "-I", "proto", "--include_imports",
+		"--descriptor_set_out="+set, "sample/v1/echo.proto", "interop/v1/legacy.proto")
+	if out, err := protoc.CombinedOutput(); err != nil {
+		t.Fatalf("protoc: %v\n%s", err, out)
+	}
+	sock := filepath.Join(dir, "py.sock")
+	startServer(t, sock, python, filepath.Join("python", "server.py"), set)
+	var cases []invocation
+	for _, c := range commonCases {
+		c.args = append(append([]string(nil), c.args...), "--protoset", set)
+		cases = append(cases, c)
+	}
+	cases = append(cases,
+		invocation{name: "no reflection", args: []string{"--list"}, code: 1, stderr: []string{"the server has no reflection service; give the schema with --proto FILE"}},
+		invocation{name: "proto2 required field", args: []string{"--call", "interop.v1.Legacy/Register", "-d", "{}", "--protoset", set}, code: 2,
+			stderr: []string{"required field interop.v1.Device.id not set"}})
+	runAll(t, sock, cases)
 }
