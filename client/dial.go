@@ -79,6 +79,7 @@ func Dial(ctx context.Context, t Target, opts DialOptions) (*grpc.ClientConn, er
 		if err != nil {
 			return nil, &TLSConfigError{Err: err}
 		}
+		watch.tlsConfig = cfg
 		creds = watchedCredentials{TransportCredentials: credentials.NewTLS(cfg), w: watch}
 	}
 

@@ -19,8 +19,9 @@ import (
 // one of them as Unavailable, in HTTP/2's words. Give one to Dial in
 // DialOptions.Watch; it is safe for concurrent use.
 type HandshakeWatch struct {
-	target Target
-	tls    *TLSOptions
+	target    Target
+	tls       *TLSOptions
+	tlsConfig *tls.Config
 
 	mu       sync.Mutex
 	tlsErr   error  // the first TLS failure, classified
@@ -46,7 +47,11 @@ func (w *HandshakeWatch) Failure(ctx context.Context, timeout time.Duration) err
 	case tlsErr != nil:
 		return tlsErr
 	case w.tls != nil:
-		return nil
+		// The connection may have broken on a write before the server's
+		// alert was read (TLS 1.3 refuses a client certificate after the
+		// client's side of the handshake is done): a handshake of our own
+		// that only listens reads it.
+		return w.tlsRefusal(ctx, timeout)
 	case looksLikeTLSRecord(first):
 		return failTLS(ErrTLSMismatch, "%s speaks TLS and was dialed in plaintext: add --tls (with --cacert FILE for a private authority)", w.target)
 	case silent && speaksTLS(ctx, w.target, timeout):
@@ -63,6 +68,31 @@ func (w *HandshakeWatch) Answered() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.answered
+}
+
+// tlsRefusal makes a TLS handshake with the connection's configuration and
+// waits, within timeout, for what the server says after it; the refusal it
+// reads, classified, or nil.
+func (w *HandshakeWatch) tlsRefusal(ctx context.Context, timeout time.Duration) error {
+	if w.tlsConfig == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cfg := w.tlsConfig.Clone()
+	cfg.NextProtos = []string{"h2"}
+	d := tls.Dialer{Config: cfg}
+	conn, err := d.DialContext(ctx, w.target.Network, w.target.Address)
+	if err == nil {
+		deadline, _ := ctx.Deadline()
+		conn.SetReadDeadline(deadline)
+		_, err = conn.Read(make([]byte, 1))
+		conn.Close()
+	}
+	if err == nil {
+		return nil
+	}
+	return classifyTLSError(w.target, w.tls, err)
 }
 
 // looksLikeTLSRecord tells a TLS record header: an alert or a handshake
