@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"runtime/debug"
@@ -49,13 +50,13 @@ func (env *runEnv) callMethod() int {
 	defer cancel()
 	s, err := env.open(ctx)
 	if err != nil {
-		return env.fail(err)
+		return env.failCall(err)
 	}
 	defer s.Close()
 
 	md, err := s.FindMethod(ctx, o.call)
 	if err != nil {
-		return env.fail(err)
+		return env.failCall(err)
 	}
 	resolver := s.Resolver()
 	out := newReplyWriter(env.stdout)
@@ -88,6 +89,7 @@ func (env *runEnv) callMethod() int {
 	if result.Status.Code() == codes.OK {
 		return exitOK
 	}
+	s.NoteAnswer(md, result.Status)
 	for _, hint := range s.CallHints(result.Status) {
 		defer fmt.Fprintln(env.stderr, "hint: "+safetext.Clip(hint, maxMessageBytes))
 	}
@@ -99,6 +101,18 @@ func (env *runEnv) callMethod() int {
 		fmt.Fprintf(env.stderr, "%s\n", strings.TrimRight(string(text), "\n"))
 	}
 	return exitRPCBase + int(result.Status.Code())
+}
+
+// failCall is fail for what stopped a call before it was sent: --max-time
+// bounds the whole call, connecting and finding the method included, so
+// running out of it there ends the call as a deadline in the call would,
+// DeadlineExceeded (68), with the explanation kept.
+func (env *runEnv) failCall(err error) int {
+	if env.opts.maxTime > 0 && errors.Is(err, context.DeadlineExceeded) {
+		env.report(err)
+		return exitRPCBase + int(codes.DeadlineExceeded)
+	}
+	return env.fail(err)
 }
 
 // invokePrinting runs the call and prints each reply as it arrives.

@@ -43,6 +43,7 @@ type options struct {
 	protoFiles, importPaths, protosets stringList
 	schema                             string
 	protosetOut                        string
+	showUnserved                       bool
 
 	// call
 	data           string
@@ -56,10 +57,17 @@ type options struct {
 	connectTimeout time.Duration
 	authority      string
 	allowUnknown   bool
-	maxMsgSize     int
-	format         string
-	emitDefaults   bool
-	verbose        bool
+
+	// TLS (any of them dials with TLS)
+	useTLS                    bool
+	caCert, certFile, keyFile string
+	serverName                string
+	insecureTLS               bool
+
+	maxMsgSize   int
+	format       string
+	emitDefaults bool
+	verbose      bool
 
 	// sample server
 	socket     string
@@ -119,8 +127,8 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.scan, "scan", false, "List the sockets found under the scan roots and what each one is.")
 	fs.BoolVar(&o.health, "health", false, "Check grpc.health.v1 at ADDRESS (for SERVICE when given); exits as grpc_health_probe does.")
 
-	fs.Var(&o.roots, "root", "Also scan `DIR` for sockets (repeatable).")
-	fs.BoolVar(&o.noDefaultRoots, "no-default-roots", false, "Scan only the --root directories.")
+	fs.Var(&o.roots, "root", "Also scan `DIR` for sockets (repeatable); '@' is Linux's abstract socket namespace.")
+	fs.BoolVar(&o.noDefaultRoots, "no-default-roots", false, "Scan only the --root directories; abstract sockets too only with --root @.")
 	fs.IntVar(&o.depth, "depth", sockets.DefaultMaxDepth, "Search at most `N` directory levels below each root.")
 	fs.DurationVar(&o.probeTimeout, "probe-timeout", sockets.DefaultProbeTimeout, "Wait at most `DURATION` for each socket to answer a probe.")
 	fs.IntVar(&o.concurrency, "concurrency", sockets.DefaultConcurrency, "Probe at most `N` sockets at once; with --bench, keep N calls in flight (default: one per connection).")
@@ -131,6 +139,7 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 	fs.Var(&o.importPaths, "import-path", "Resolve --proto imports under `DIR` (repeatable).")
 	fs.Var(&o.protosets, "protoset", "Read the schema from this FileDescriptorSet `FILE` (repeatable).")
 	fs.StringVar(&o.protosetOut, "protoset-out", "", "With --list or --describe, also write what was listed or described, and all it imports, to `FILE` as a FileDescriptorSet (for --protoset).")
+	fs.BoolVar(&o.showUnserved, "show-unserved", false, "With --list and in the TUI, also list the services of a built-in schema that the daemon says it does not serve (containerd's disabled plugins).")
 	fs.StringVar(&o.schema, "schema", "", "Use the built-in schema `NAME` for a server without reflection; 'list' names them. Without it one is chosen by socket name or by asking the server.")
 
 	fs.Func("d", "Request `DATA` as JSON; '@' or '@-' reads stdin, '@path' reads a file. Streams take a sequence of objects.", func(v string) error {
@@ -143,7 +152,13 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 	fs.Var(&o.reflectHeaders, "reflect-header", "Like -H, for reflection requests only (`'key: value'` or '@file').")
 	fs.DurationVar(&o.maxTime, "max-time", 0, "Give up on the whole call after `DURATION` (e.g. 5s); 0 means no limit.")
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", client.DefaultConnectTimeout, "Give up connecting after `DURATION`.")
-	fs.StringVar(&o.authority, "authority", "", "Send `NAME` as :authority (default: localhost for unix sockets, host:port for TCP).")
+	fs.StringVar(&o.authority, "authority", "", "Send `NAME` as :authority (default: localhost for unix sockets, host:port for TCP); with TLS also the name the certificate must carry, unless --servername.")
+	fs.BoolVar(&o.useTLS, "tls", false, "Dial with TLS, trusting the system's authorities (TCP and unix sockets alike; without it and the flags below both are plaintext).")
+	fs.StringVar(&o.caCert, "cacert", "", "With TLS (implied), trust the authorities in this PEM `FILE` instead of the system's.")
+	fs.StringVar(&o.certFile, "cert", "", "With TLS (implied), present this PEM client certificate `FILE` (mTLS); needs --key.")
+	fs.StringVar(&o.keyFile, "key", "", "With TLS (implied), the PEM private key `FILE` of --cert.")
+	fs.StringVar(&o.serverName, "servername", "", "With TLS (implied), the `NAME` the server's certificate must carry, also sent in SNI (default: the --authority or TCP host, localhost for a unix socket).")
+	fs.BoolVar(&o.insecureTLS, "insecure", false, "With TLS (implied), do not verify the server's certificate: anyone on the way can read and change the traffic. Said on every use.")
 	fs.BoolVar(&o.allowUnknown, "allow-unknown-fields", false, "Skip request fields the schema does not know instead of rejecting them.")
 	fs.IntVar(&o.maxMsgSize, "max-msg-size", client.DefaultMaxMsgSize, "Largest reply message accepted, in `BYTES`.")
 	fs.StringVar(&o.format, "format", "json", "Replies as 'json' (indented), 'jsonl' (one compact object a line, for jq) or 'text' (protobuf text format, requests too, messages separated by ASCII RS as grpcurl's).")
@@ -258,6 +273,14 @@ func (o *options) validate() error {
 	if o.maxTime < 0 {
 		return fmt.Errorf("--max-time %s: want a positive duration", o.maxTime)
 	}
+	switch {
+	case o.certFile != "" && o.keyFile == "":
+		return fmt.Errorf("--cert %s needs --key FILE, the certificate's private key", o.certFile)
+	case o.keyFile != "" && o.certFile == "":
+		return fmt.Errorf("--key %s needs --cert FILE, the certificate it is the key of", o.keyFile)
+	case o.tlsOptions() != nil && (o.scan || o.sampleServer):
+		return errors.New("--tls, --cacert, --cert, --key, --servername and --insecure are for dialing an ADDRESS; --scan and --sample-server speak plaintext")
+	}
 	hasSchema := len(o.protoFiles) > 0 || len(o.protosets) > 0 || (o.schema != "" && o.schema != "list")
 	switch {
 	case o.health && o.address == "":
@@ -315,6 +338,14 @@ func (o *options) validateTap() error {
 	return nil
 }
 
+// tlsOptions are the TLS flags, nil when none was given: plaintext.
+func (o *options) tlsOptions() *client.TLSOptions {
+	if !o.useTLS && o.caCert == "" && o.certFile == "" && o.keyFile == "" && o.serverName == "" && !o.insecureTLS {
+		return nil
+	}
+	return &client.TLSOptions{CACertFile: o.caCert, CertFile: o.certFile, KeyFile: o.keyFile, ServerName: o.serverName, Insecure: o.insecureTLS}
+}
+
 // healthRequested tells --health apart before flags parse, because its usage
 // errors exit 1, as grpc_health_probe's do, not 2.
 func healthRequested(args []string) bool {
@@ -340,5 +371,5 @@ func (o *options) scanOptions() sockets.Options {
 // schemaOptions gathers the schema flags; the session adds the socket path
 // of each address it opens, by which a daemon may be recognised.
 func (o *options) schemaOptions() reflection.Options {
-	return reflection.Options{ProtoFiles: o.protoFiles, ImportPaths: o.importPaths, Protosets: o.protosets, Schema: o.schema}
+	return reflection.Options{ProtoFiles: o.protoFiles, ImportPaths: o.importPaths, Protosets: o.protosets, Schema: o.schema, ShowUnserved: o.showUnserved}
 }

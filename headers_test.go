@@ -170,8 +170,8 @@ func silentListener(t *testing.T) string {
 
 func TestSilentServerExplained(t *testing.T) {
 	sock := silentListener(t)
-	r := runCLI(t, nil, "--call", "sample.v1.Echo/Echo", "--max-time", "300ms", sock).want(t, exitFailure)
-	if !strings.Contains(r.stderr, "gave no schema within --max-time 300ms") {
+	r := runCLI(t, nil, "--call", "sample.v1.Echo/Echo", "--max-time", "300ms", sock).want(t, exitRPCBase+4)
+	if !strings.Contains(r.stderr, "no handshake within --max-time 300ms") {
 		t.Errorf("--max-time during the schema look-up: %s", r.stderr)
 	}
 	// The connect timeout covers the HTTP/2 handshake too.

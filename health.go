@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"time"
 
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	"sockscope/client"
 	"sockscope/session"
@@ -31,7 +33,8 @@ func (env *runEnv) checkHealth() int {
 	}
 	ctx, release := interruptible()
 	defer release()
-	s, err := session.Open(ctx, session.Config{Address: o.address, ConnectTimeout: o.connectTimeout, Authority: o.authority})
+	env.warnInsecure()
+	s, err := session.Open(ctx, session.Config{Address: o.address, ConnectTimeout: o.connectTimeout, Authority: o.authority, TLS: o.tlsOptions()})
 	var usage *session.UsageError
 	switch {
 	case errors.As(err, &usage):
@@ -55,6 +58,12 @@ func (env *runEnv) checkHealth() int {
 	rpcCtx, cancel := context.WithTimeout(ctx, rpcTimeout)
 	defer cancel()
 	state, err := client.Health(rpcCtx, s.Conn(), o.healthService)
+	if status.Code(err) == codes.Unavailable {
+		// The peer was never reached as a gRPC server, as
+		// grpc_health_probe's failed connect: say what it speaks instead.
+		env.report(&session.Explained{Err: err, Hints: s.CallHints(status.Convert(err))})
+		return exitHealthConnect
+	}
 	if err != nil {
 		env.report(err)
 		return exitHealthRPC

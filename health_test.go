@@ -11,7 +11,24 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"sockscope/sample"
+	"sockscope/sockets/socketstest"
 )
+
+// TestHealthOfPeersThatAreNotGRPC is finding 9 of issue 13: a peer that
+// is not a gRPC server cannot be connected to, as grpc_health_probe's exit
+// status 2 says, and the message says what it speaks.
+func TestHealthOfPeersThatAreNotGRPC(t *testing.T) {
+	rest := filepath.Join(shortDir(t), "rest.sock")
+	socketstest.ServeHTTP1(t, rest)
+	r := runCLI(t, nil, "--health", rest).want(t, exitHealthConnect)
+	if !strings.Contains(r.stderr, "hint: "+rest+" is not a gRPC server: --scan would list it as http1") {
+		t.Errorf("--health on an HTTP/1.1 server:\n%s", r.stderr)
+	}
+	r = runCLI(t, nil, "--health", "--connect-timeout", "1s", silentListener(t)).want(t, exitHealthConnect)
+	if !strings.Contains(r.stderr, "does not answer gRPC's HTTP/2 handshake") {
+		t.Errorf("--health on a silent listener:\n%s", r.stderr)
+	}
+}
 
 func TestHealthExitCodes(t *testing.T) {
 	sock := startSample(t, sample.ReflectionV1)

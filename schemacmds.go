@@ -3,14 +3,17 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 	"text/tabwriter"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"sockscope/client"
 	"sockscope/internal/safetext"
 	"sockscope/reflection"
 	"sockscope/session"
@@ -29,14 +32,32 @@ func (env *runEnv) openAt(ctx context.Context, address string) (*session.Session
 	if err != nil {
 		return nil, err
 	}
-	return session.Open(ctx, session.Config{
-		Address:          address,
-		Schema:           o.schemaOptions(),
-		ConnectTimeout:   o.connectTimeout,
-		Authority:        o.authority,
-		ReflectionHeader: reflectMD,
-		MaxTime:          o.maxTime,
-	})
+	cfg := o.sessionConfig()
+	cfg.Address = address
+	cfg.ReflectionHeader = reflectMD
+	env.warnInsecure()
+	return session.Open(ctx, cfg)
+}
+
+// sessionConfig is what every mode opens an address with, before the
+// headers each mode adds.
+func (o *options) sessionConfig() session.Config {
+	return session.Config{
+		Address:        o.address,
+		Schema:         o.schemaOptions(),
+		ConnectTimeout: o.connectTimeout,
+		Authority:      o.authority,
+		TLS:            o.tlsOptions(),
+		MaxTime:        o.maxTime,
+	}
+}
+
+// warnInsecure says, on stderr, that the server's certificate goes
+// unverified, whenever --insecure is given to a scripted mode.
+func (env *runEnv) warnInsecure() {
+	if tls := env.opts.tlsOptions(); tls != nil && tls.Insecure && env.opts.address != "" {
+		fmt.Fprintln(env.stderr, "sockscope: warning: "+client.InsecureWarning)
+	}
 }
 
 // listSchemas prints every schema --schema takes, how each is recognised
@@ -96,15 +117,48 @@ func (env *runEnv) listMethods() int {
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s -> %s\n", name, reflection.RPCKind(md), safetext.Line(string(md.Input().FullName())), safetext.Line(string(md.Output().FullName())))
 	}
+	w.Flush()
+	env.noteNotServed(s.NotServed())
+	if p := s.Provenance(); env.opts.verbose && p.String() != "" {
+		fmt.Fprintf(env.stderr, "Schema: %s\n", safetext.Clip(p.String(), maxMessageBytes))
+	}
 	// The rest is listed, but a script must not take the list as complete.
 	if left := s.LeftOut(); len(left) > 0 {
-		w.Flush()
+		undescribed := false
 		for _, err := range left {
 			fmt.Fprintf(env.stderr, "sockscope: left out %s\n", safetext.Clip(err.Error(), maxMessageBytes))
+			undescribed = undescribed || errors.Is(err, reflection.ErrUndescribed)
+		}
+		if undescribed {
+			fmt.Fprintln(env.stderr, "hint: "+session.UndescribedHint)
 		}
 		return exitFailure
 	}
 	return exitOK
+}
+
+// noteNotServed says on stderr which services of a built-in schema the
+// listing left out (or, with --show-unserved, listed) because the server
+// does not serve them: their names, and with -v why.
+func (env *runEnv) noteNotServed(notServed map[string]string) {
+	if len(notServed) == 0 {
+		return
+	}
+	names := make([]string, 0, len(notServed))
+	for name := range notServed {
+		names = append(names, safetext.Line(name))
+	}
+	sort.Strings(names)
+	verb, fix := "left out", "; --show-unserved lists them"
+	if env.opts.showUnserved {
+		verb, fix = "listed", ""
+	}
+	fmt.Fprintf(env.stderr, "sockscope: %s %d services the server does not serve%s: %s\n", verb, len(names), fix, strings.Join(names, ", "))
+	if env.opts.verbose {
+		for _, name := range names {
+			fmt.Fprintf(env.stderr, "  %s: %s\n", name, safetext.Clip(notServed[name], maxMessageBytes))
+		}
+	}
 }
 
 // withSymbol finds name in the schema and prints what render makes of it.

@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"sockscope/client"
 	"sockscope/internal/startup"
 	"sockscope/sample"
 )
@@ -33,6 +34,9 @@ func (env *runEnv) serveSample() int {
 	path := env.opts.socket
 	if path == "" {
 		path = sample.DefaultSocketPath()
+	}
+	if err := client.CheckSocketPath(path, true); err != nil {
+		return env.fail(err)
 	}
 	lis, err := sample.Listen(path)
 	if err != nil {

@@ -86,6 +86,7 @@ func (env *runEnv) runTUI() int {
 			Schema:           o.schemaOptions(),
 			ConnectTimeout:   o.connectTimeout,
 			Authority:        o.authority,
+			TLS:              o.tlsOptions(),
 			ReflectionHeader: reflectionHeader,
 		},
 		Scan:        o.scanOptions(),

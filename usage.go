@@ -32,7 +32,8 @@ Usage:
   sockscope --version
 
 ADDRESS is a socket path (/run/x.sock, ./x.sock, anything with a '/'), unix:///abs,
-unix:rel, unix-abstract:NAME, @NAME (Linux abstract socket) or host:port (TCP, plaintext).
+unix:rel, unix-abstract:NAME, @NAME (Linux abstract socket) or host:port (TCP);
+plaintext unless --tls (or --cacert, --cert/--key, --servername, --insecure).
 Flags may stand before or after ADDRESS.
 
 Examples:
@@ -46,6 +47,7 @@ Examples:
   sockscope --call sample.v1.Echo/Count -d '{"count":3}' --format jsonl ./sample.sock | jq .n
   sockscope --list --proto api.proto --import-path ./protos ./daemon.sock
   sockscope --call agent.v1.Admin/Status -H @token.txt /run/agent.sock   # credentials from a file
+  sockscope --list --cacert ca.pem --cert me.pem --key me.key localhost:8443   # mTLS
   sockscope --bench sample.v1.Echo/Echo ./sample.sock --vs 127.0.0.1:PORT -n 20000
   source <(sockscope --completion bash)
   sockscope --tap ./sample.sock --listen ./tap.sock -v     # clients use ./tap.sock

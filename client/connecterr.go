@@ -31,6 +31,10 @@ var (
 	// ErrBusy means the server is not accepting connections fast enough: its
 	// listen backlog is full.
 	ErrBusy = errors.New("server busy")
+	// ErrPathTooLong means the socket's path is longer than a socket
+	// address holds (MaxSocketPath): it can be reached only by a shorter,
+	// relative path.
+	ErrPathTooLong = errors.New("socket path too long")
 )
 
 // ConnectError is a failed connect and what it means. Dial returns one for
@@ -39,8 +43,9 @@ var (
 type ConnectError struct {
 	// Target is where the connect went.
 	Target Target
-	// Kind is the sentinel the failure is classified as; nil when none
-	// fits, or when the caller's context ended.
+	// Kind is the sentinel the failure is classified as:
+	// context.DeadlineExceeded when the caller's deadline passed first;
+	// nil when none fits, or when the caller's context was cancelled.
 	Kind error
 	// Problem is the failure in a few words, e.g. "connection refused";
 	// empty when no class fits and the cause speaks for itself.
@@ -105,6 +110,10 @@ func ClassifyConnectError(ctx context.Context, t Target, limit time.Duration, er
 	switch {
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		return e
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		// The caller's deadline, not the connect timeout: it is the
+		// caller's to name (--max-time).
+		return class(context.DeadlineExceeded, "the deadline passed while connecting", "")
 	case errors.Is(err, syscall.EAGAIN):
 		// A non-blocking connect to a unix socket whose accept backlog is full
 		// fails at once with EAGAIN instead of waiting.
@@ -134,9 +143,9 @@ func ClassifyConnectError(ctx context.Context, t Target, limit time.Duration, er
 		return class(ErrRefused, "connection refused", "nothing is listening")
 	case errors.Is(err, syscall.EPROTOTYPE):
 		return class(ErrNotStream, "not a stream socket", "gRPC needs a stream socket")
-	case isPath && errors.Is(err, syscall.EINVAL) && len(t.Address) > 100:
-		e.Problem = fmt.Sprintf("socket path too long (%d bytes; the limit is about 104-108)", len(t.Address))
-		return e
+	case isPath && len(t.Address) > MaxSocketPath():
+		return class(ErrPathTooLong, "socket path too long", fmt.Sprintf("%d bytes, and this system allows at most %d in a socket's path: connect from its directory by a relative path, cd %s && sockscope … ./%s",
+			len(t.Address), MaxSocketPath(), filepath.Dir(t.Address), filepath.Base(t.Address)))
 	}
 	if isPath {
 		if fi, statErr := os.Stat(t.Address); statErr == nil && fi.Mode().Type() != fs.ModeSocket {

@@ -8,8 +8,17 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 )
+
+// TLSConfigError is TLS options that cannot be used: a file that cannot be
+// read or holds no certificate, a certificate without its key. It is the
+// user's to fix, not the server's.
+type TLSConfigError struct{ Err error }
+
+func (e *TLSConfigError) Error() string { return e.Err.Error() }
+func (e *TLSConfigError) Unwrap() error { return e.Err }
 
 // DialOptions tunes Dial. The zero value gives the defaults.
 type DialOptions struct {
@@ -18,6 +27,12 @@ type DialOptions struct {
 	// Authority is sent as :authority; empty means "localhost" for unix
 	// sockets and host:port for TCP.
 	Authority string
+	// TLS dials with TLS; nil dials in plaintext, for unix sockets and TCP
+	// alike.
+	TLS *TLSOptions
+	// Watch, when set, learns how the connection's handshakes go (see
+	// HandshakeWatch); Dial fills it in.
+	Watch *HandshakeWatch
 }
 
 // The defaults of connecting and receiving, for DialOptions and for the
@@ -53,6 +68,20 @@ func Dial(ctx context.Context, t Target, opts DialOptions) (*grpc.ClientConn, er
 		maxRecv = DefaultMaxMsgSize
 	}
 	dialer := &net.Dialer{Timeout: timeout}
+	watch := opts.Watch
+	if watch == nil {
+		watch = &HandshakeWatch{}
+	}
+	watch.target, watch.tls = t, opts.TLS
+	creds := insecure.NewCredentials()
+	if opts.TLS != nil {
+		cfg, err := opts.TLS.Config(t, opts.Authority)
+		if err != nil {
+			return nil, &TLSConfigError{Err: err}
+		}
+		watch.tlsConfig = cfg
+		creds = watchedCredentials{TransportCredentials: credentials.NewTLS(cfg), w: watch}
+	}
 
 	first, err := connectOnce(ctx, dialer, t)
 	if err != nil {
@@ -63,16 +92,22 @@ func Dial(ctx context.Context, t Target, opts DialOptions) (*grpc.ClientConn, er
 	// daemons' logs as an error.
 	var handOver sync.Mutex
 	grpcOpts := []grpc.DialOption{
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithTransportCredentials(creds),
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
 			handOver.Lock()
 			c := first
 			first = nil
 			handOver.Unlock()
-			if c != nil {
-				return c, nil
+			if c == nil {
+				var err error
+				if c, err = dialer.DialContext(ctx, t.Network, t.Address); err != nil {
+					return nil, err
+				}
 			}
-			return dialer.DialContext(ctx, t.Network, t.Address)
+			if opts.TLS != nil {
+				return c, nil // the credentials watch the TLS connection
+			}
+			return &watchedConn{Conn: c, w: watch}, nil
 		}),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxRecv)),
 	}

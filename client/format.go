@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // ReplyFormat renders messages as JSON with stable spacing. protojson varies
@@ -41,6 +42,9 @@ func (f *ReplyFormat) Marshal(m proto.Message) ([]byte, error) {
 	// came (the codec accepted it so), and the check costs a reflective walk
 	// of every message.
 	opts := protojson.MarshalOptions{EmitUnpopulated: f.EmitDefaults, Resolver: f.Resolver, AllowPartial: true}
+	if f.EmitDefaults {
+		m = withDeclaredDefaults(m)
+	}
 	b, err := opts.Marshal(m)
 	if err != nil {
 		// Only a failed message is searched for Anys of unknown types, so
@@ -61,6 +65,93 @@ func (f *ReplyFormat) Marshal(m proto.Message) ([]byte, error) {
 		return nil, fmt.Errorf("format %s as JSON: %w", m.ProtoReflect().Descriptor().FullName(), err)
 	}
 	return f.buf.Bytes(), nil
+}
+
+// withDeclaredDefaults is m with every unset scalar field that tracks
+// presence (proto2's, and proto3's optional ones), outside oneofs, set to
+// the value it reads as: its declared default ([default = …]) or zero.
+// protojson's EmitUnpopulated writes such a field as null, which hides the
+// very value the server's code sees. m itself is left alone; when it has no
+// such field, it is returned as it is.
+func withDeclaredDefaults(m proto.Message) proto.Message {
+	if !needsDefaults(m.ProtoReflect(), 0) {
+		return m
+	}
+	c := proto.Clone(m)
+	fillDefaults(c.ProtoReflect(), 0)
+	return c
+}
+
+// maxDefaultsDepth bounds how deep withDeclaredDefaults looks into nested
+// messages, as a guard against a reply nested beyond reason.
+const maxDefaultsDepth = 100
+
+func unsetWithDefault(m protoreflect.Message, fd protoreflect.FieldDescriptor) bool {
+	return fd.HasPresence() && fd.ContainingOneof() == nil && fd.Message() == nil && !m.Has(fd)
+}
+
+func needsDefaults(m protoreflect.Message, depth int) bool {
+	if depth > maxDefaultsDepth {
+		return false
+	}
+	fields := m.Descriptor().Fields()
+	for i := 0; i < fields.Len(); i++ {
+		if unsetWithDefault(m, fields.Get(i)) {
+			return true
+		}
+	}
+	found := false
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		found = eachMessage(fd, v, func(sub protoreflect.Message) bool { return needsDefaults(sub, depth+1) })
+		return !found
+	})
+	return found
+}
+
+func fillDefaults(m protoreflect.Message, depth int) {
+	if depth > maxDefaultsDepth {
+		return
+	}
+	fields := m.Descriptor().Fields()
+	for i := 0; i < fields.Len(); i++ {
+		if fd := fields.Get(i); unsetWithDefault(m, fd) {
+			m.Set(fd, m.Get(fd))
+		}
+	}
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		eachMessage(fd, v, func(sub protoreflect.Message) bool { fillDefaults(sub, depth+1); return false })
+		return true
+	})
+}
+
+// eachMessage calls fn with each message v holds as field fd's value, until
+// fn returns true, and reports whether it did.
+func eachMessage(fd protoreflect.FieldDescriptor, v protoreflect.Value, fn func(protoreflect.Message) bool) bool {
+	switch {
+	case fd.IsMap():
+		if fd.MapValue().Message() == nil {
+			return false
+		}
+		found := false
+		v.Map().Range(func(_ protoreflect.MapKey, mv protoreflect.Value) bool {
+			found = fn(mv.Message())
+			return !found
+		})
+		return found
+	case fd.IsList():
+		if fd.Message() == nil {
+			return false
+		}
+		for i := 0; i < v.List().Len(); i++ {
+			if fn(v.List().Get(i).Message()) {
+				return true
+			}
+		}
+		return false
+	case fd.Message() != nil:
+		return fn(v.Message())
+	}
+	return false
 }
 
 // CompactJSON drops the whitespace outside strings from JSON text, in

@@ -42,6 +42,9 @@ type Schema struct {
 	// they are used. A schema has one of the two.
 	files func() ([]protoreflect.FileDescriptor, error)
 	set   func() (*lazySet, error)
+	// served, when set, asks the daemon which of the schema's services it
+	// serves (containerd's introspection).
+	served servedFunc
 }
 
 // allFiles builds every file of the schema.

@@ -26,6 +26,7 @@ var daemonSchemas = []Schema{
 		socketPatterns: []string{"containerd.sock", "containerd/"},
 		probe:          "/containerd.services.version.v1.Version/Version",
 		set:            embeddedSet("containerd"),
+		served:         containerdServed,
 	},
 	{
 		Name:           "cri",

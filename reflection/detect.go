@@ -133,6 +133,7 @@ func (s *Source) noReflection(ctx context.Context) error {
 			return err
 		}
 		s.files, s.schemaName, s.schemaReason, s.schemaOrigin = reg, schema.Name, why, schema.Origin
+		s.schema = &schema
 	}
 	if s.files == nil {
 		s.reflErr = ErrNoReflection

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -18,8 +19,12 @@ import (
 
 // Services lists the services in the schema files and those the server
 // lists through reflection, sorted by name; reflection's own are left out,
+// and so are the services of a built-in schema that the daemon does not
+// serve (see NotServed), unless Options.ShowUnserved,
 // and so are services whose malformed reflection cannot be repaired (see
-// LeftOut). It fails with ErrNoReflection when the server has no
+// LeftOut); a listed service reflection does not describe is left out
+// too, unless it is one whose built-in definition stands in (see
+// BuiltInFallbacks). It fails with ErrNoReflection when the server has no
 // reflection and no schema was given or chosen, and with an error wrapping
 // ctx.Err() when ctx ends first (see Source).
 func (s *Source) Services(ctx context.Context) ([]protoreflect.ServiceDescriptor, error) {
@@ -53,9 +58,16 @@ func (s *Source) Services(ctx context.Context) ([]protoreflect.ServiceDescriptor
 				continue
 			}
 			d, err := s.find(ctx, name)
-			if errors.Is(err, ErrMalformedReflection) {
+			switch {
+			case errors.Is(err, ErrMalformedReflection):
 				// One service the repair cannot save should not hide the others.
-				left = append(left, fmt.Errorf("service %s: %w", name, err))
+				left = append(left, &ServiceError{Service: name, Err: err})
+				continue
+			case errors.Is(err, ErrNotFound) && ctx.Err() == nil:
+				// Listed but not described (gRPC C++'s default health
+				// service, a file importing one that is not served): the
+				// others are still worth listing.
+				left = append(left, s.explainUndescribed(ctx, name))
 				continue
 			}
 			if err != nil {
@@ -66,12 +78,23 @@ func (s *Source) Services(ctx context.Context) ([]protoreflect.ServiceDescriptor
 			}
 		}
 	}
+	if !used && len(byName) > 0 {
+		names := make([]string, 0, len(byName))
+		for name := range byName {
+			names = append(names, string(name))
+		}
+		s.askServed(ctx, names)
+	}
 	s.mu.Lock()
 	s.leftOut = left
+	notServed, showAll := s.notServed, s.showUnserved
 	s.mu.Unlock()
 	out := make([]protoreflect.ServiceDescriptor, 0, len(byName))
 	for _, sd := range byName {
 		if grpcservices.IsInfrastructure(string(sd.FullName()), grpcservices.ReflectionOnly) {
+			continue
+		}
+		if _, no := notServed[string(sd.FullName())]; no && !showAll && !used {
 			continue
 		}
 		out = append(out, sd)
@@ -81,7 +104,9 @@ func (s *Source) Services(ctx context.Context) ([]protoreflect.ServiceDescriptor
 }
 
 // LeftOut says which services the last Services (or Methods) call left
-// out because the server's reflection for them is malformed beyond repair.
+// out, each a *ServiceError naming the service and why: its reflection is malformed
+// beyond repair (ErrMalformedReflection), or reflection lists it without
+// describing it (ErrUndescribed).
 func (s *Source) LeftOut() []error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -114,7 +139,7 @@ func (s *Source) FindMethod(ctx context.Context, name string) (protoreflect.Meth
 	if !ok {
 		return nil, fmt.Errorf("method %q: want pkg.Service/Method", name)
 	}
-	d, err := s.find(ctx, protoreflect.FullName(svc))
+	d, err := s.findOrExplain(ctx, protoreflect.FullName(svc))
 	if errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("method %s: service %s %w", name, svc, ErrNotFound)
 	}
@@ -135,6 +160,16 @@ func (s *Source) FindMethod(ctx context.Context, name string) (protoreflect.Meth
 	}
 	return md, nil
 }
+
+// ServiceError is a service that a listing left out (see LeftOut) or a
+// look-up could not describe, and why.
+type ServiceError struct {
+	Service protoreflect.FullName
+	Err     error
+}
+
+func (e *ServiceError) Error() string { return fmt.Sprintf("service %s: %v", e.Service, e.Err) }
+func (e *ServiceError) Unwrap() error { return e.Err }
 
 func splitMethod(name string) (svc, method string, ok bool) {
 	name = strings.TrimPrefix(strings.TrimPrefix(name, "/"), ".")
@@ -158,7 +193,26 @@ func (s *Source) FindSymbol(ctx context.Context, name string) (protoreflect.Desc
 	if clean == "" {
 		return nil, fmt.Errorf("symbol %q: empty name", name)
 	}
-	return s.find(ctx, protoreflect.FullName(clean))
+	return s.findOrExplain(ctx, protoreflect.FullName(clean))
+}
+
+// findOrExplain is find, except that a service the server lists but whose
+// schema reflection does not give fails with ErrUndescribed, saying why,
+// rather than as not found.
+func (s *Source) findOrExplain(ctx context.Context, name protoreflect.FullName) (protoreflect.Descriptor, error) {
+	d, err := s.find(ctx, name)
+	if !errors.Is(err, ErrNotFound) || ctx.Err() != nil || s.Reflection() == ReflectionNone || s.conn == nil {
+		return d, err
+	}
+	var listed []protoreflect.FullName
+	if _, lerr := s.reflect(ctx, func(c *grpcreflect.Client) error {
+		var err error
+		listed, err = c.ListServices()
+		return err
+	}); lerr != nil || !slices.Contains(listed, name) {
+		return d, err
+	}
+	return nil, s.explainUndescribed(ctx, name)
 }
 
 func (s *Source) findInFiles(name protoreflect.FullName) protoreflect.Descriptor {
@@ -197,6 +251,10 @@ func (s *Source) find(ctx context.Context, name protoreflect.FullName) (protoref
 	}
 	if err != nil {
 		if errors.Is(err, protoregistry.NotFound) || grpcreflect.IsElementNotFoundError(err) || status.Code(err) == codes.NotFound {
+			if d, service, ok := builtInFallback(name); ok {
+				s.noteFallback(service)
+				return d, nil
+			}
 			return nil, fmt.Errorf("symbol %q %w", name, ErrNotFound)
 		}
 		if errors.Is(err, ErrMalformedReflection) {

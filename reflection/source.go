@@ -62,6 +62,9 @@ type Options struct {
 	// server that checks credentials usually checks them on every RPC.
 	// Without it, the outgoing metadata of Open's ctx is sent instead.
 	Header metadata.MD
+	// ShowUnserved keeps in listings the services of a built-in schema that
+	// the daemon does not serve (see Source.NotServed).
+	ShowUnserved bool
 }
 
 // Source resolves symbols: from files first, then from server reflection.
@@ -95,7 +98,12 @@ type Source struct {
 	schemaName   string
 	schemaReason string
 	schemaOrigin string
-	leftOut      []error // services the last Services call could not resolve
+	leftOut      []error  // services the last Services call could not resolve
+	fallbacks    []string // services described by their built-in definition
+	schema       *Schema  // the built-in or user schema in use, if any
+	servedAsked  bool     // schema.served was asked
+	notServed    map[string]string
+	showUnserved bool
 }
 
 // Open loads the schema files and, when conn is non-nil, prepares to use
@@ -105,7 +113,7 @@ type Source struct {
 // keeps ctx's values but not its deadline or cancellation. Which reflection
 // API the server has is learned on first use.
 func Open(ctx context.Context, conn grpc.ClientConnInterface, opts Options) (*Source, error) {
-	s := &Source{conn: conn, socketPath: opts.SocketPath, gate: newGate(), header: opts.Header}
+	s := &Source{conn: conn, socketPath: opts.SocketPath, gate: newGate(), header: opts.Header, showUnserved: opts.ShowUnserved}
 	if len(s.header) == 0 {
 		s.header, _ = metadata.FromOutgoingContext(ctx)
 	}
@@ -116,6 +124,7 @@ func Open(ctx context.Context, conn grpc.ClientConnInterface, opts Options) (*So
 			return nil, err
 		}
 		forced = &schema
+		s.schema = forced
 		s.schemaName, s.schemaReason, s.schemaOrigin = schema.Name, "--schema "+opts.Schema, schema.Origin
 	}
 	switch {

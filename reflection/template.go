@@ -1,8 +1,11 @@
 package reflection
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -13,10 +16,13 @@ import (
 // is cut where a message would contain itself, as {}.
 const maxTemplateDepth = 24
 
-// Template returns a JSON request for md with every field present: zero
-// values, the first enum value, one element in repeated fields, one entry in
-// maps, the first member of each oneof, and the JSON forms of well-known
-// types. protojson accepts it back unchanged.
+// Template returns a JSON request for md with every field present: the
+// declared default of a field that has one (proto2's [default = …]), else
+// zero values and the enum's default value, one element in repeated fields,
+// one entry in maps, the first member of each oneof, and the JSON forms of
+// well-known types. protojson accepts it back unchanged, and a proto2
+// message read from it, which tracks presence, holds the defaults it would
+// have held with the fields left out.
 func Template(md protoreflect.MessageDescriptor) ([]byte, error) {
 	var b strings.Builder
 	t := &templater{b: &b, stack: map[protoreflect.FullName]int{}}
@@ -110,10 +116,66 @@ func (t *templater) single(fd protoreflect.FieldDescriptor, level int) {
 			t.b.WriteString("null")
 			return
 		}
-		t.b.WriteString(quote(string(fd.Enum().Values().Get(0).Name())))
+		t.b.WriteString(quote(string(enumDefault(fd).Name())))
 	default:
+		if fd.HasDefault() && !fd.IsList() && !fd.IsMap() {
+			t.b.WriteString(scalarJSON(fd.Kind(), fd.Default()))
+			return
+		}
 		t.b.WriteString(scalarTemplate(fd.Kind()))
 	}
+}
+
+// enumDefault is the value a field of enum type holds when unset: its
+// declared default, which for an enum without a zero value (proto2 allows
+// one) is its first value.
+func enumDefault(fd protoreflect.FieldDescriptor) protoreflect.EnumValueDescriptor {
+	if !fd.IsList() && !fd.IsMap() {
+		if v := fd.DefaultEnumValue(); v != nil {
+			return v
+		}
+	}
+	values := fd.Enum().Values()
+	if v := values.ByNumber(0); v != nil {
+		return v
+	}
+	return values.Get(0)
+}
+
+// scalarJSON writes v, a value of kind k, as protojson does.
+func scalarJSON(k protoreflect.Kind, v protoreflect.Value) string {
+	switch k {
+	case protoreflect.BoolKind:
+		return strconv.FormatBool(v.Bool())
+	case protoreflect.StringKind:
+		return quote(v.String())
+	case protoreflect.BytesKind:
+		return quote(base64.StdEncoding.EncodeToString(v.Bytes()))
+	case protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+		return quote(strconv.FormatInt(v.Int(), 10))
+	case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		return quote(strconv.FormatUint(v.Uint(), 10))
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
+		return strconv.FormatInt(v.Int(), 10)
+	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
+		return strconv.FormatUint(v.Uint(), 10)
+	case protoreflect.FloatKind, protoreflect.DoubleKind:
+		bits := 64
+		if k == protoreflect.FloatKind {
+			bits = 32
+		}
+		switch f := v.Float(); {
+		case math.IsNaN(f):
+			return `"NaN"`
+		case math.IsInf(f, 1):
+			return `"Infinity"`
+		case math.IsInf(f, -1):
+			return `"-Infinity"`
+		default:
+			return strconv.FormatFloat(f, 'g', -1, bits)
+		}
+	}
+	return scalarTemplate(k)
 }
 
 func scalarTemplate(k protoreflect.Kind) string {

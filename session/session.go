@@ -1,8 +1,10 @@
-// Package session opens an address for every frontend: it dials, binds the
-// schema sources (server reflection, files, built-in daemon schemas) with
-// the user's headers, bounds each schema look-up, explains failures in one
-// wording (missing credentials, a peer that is not gRPC, a silent listener,
-// no reflection) and says where the schema came from. Scripted mode, the TUI
+// Package session opens an address for every frontend: it dials (in
+// plaintext or TLS), binds the schema sources (server reflection, files,
+// built-in daemon schemas) with the user's headers, bounds each schema
+// look-up, explains failures in one wording (missing credentials, a peer
+// that is not gRPC, a silent listener, a server gone mid-call, TLS on one
+// side only or a certificate that does not verify, no reflection) and says
+// where the schema came from and what the server does not serve. Scripted mode, the TUI
 // and every later feature open addresses only through it.
 package session
 
@@ -10,10 +12,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"sockscope/client"
@@ -42,6 +46,10 @@ type Config struct {
 	ConnectTimeout time.Duration
 	// Authority is sent as :authority; empty means the dialer's default.
 	Authority string
+	// TLS dials with TLS (--tls, --cacert, --cert, --key, --servername,
+	// --insecure); nil dials in plaintext, unix sockets and TCP alike.
+	// Frontends copy it into command lines with its Flags and GrpcurlFlags.
+	TLS *client.TLSOptions
 	// ReflectionHeader goes with reflection requests and the probes that
 	// recognise a daemon without reflection.
 	ReflectionHeader metadata.MD
@@ -67,6 +75,8 @@ type Session struct {
 	conn     *grpc.ClientConn
 	source   *reflection.Source
 	resolver client.TypeResolver
+	watch    *client.HandshakeWatch
+	ready    atomic.Bool // the connection finished gRPC's HTTP/2 handshake once
 	timings  []Timing
 }
 
@@ -79,7 +89,7 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 	if cfg.SchemaTimeout <= 0 {
 		cfg.SchemaTimeout = DefaultSchemaTimeout
 	}
-	s := &Session{cfg: cfg}
+	s := &Session{cfg: cfg, watch: &client.HandshakeWatch{}}
 	schemaOpts := cfg.Schema
 	schemaOpts.Header = metadata.Join(schemaOpts.Header, cfg.ReflectionHeader)
 	var dialStart time.Time
@@ -93,9 +103,15 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 			schemaOpts.SocketPath = target.Address
 		}
 		dialStart = time.Now()
-		s.conn, err = client.Dial(ctx, target, client.DialOptions{ConnectTimeout: cfg.ConnectTimeout, Authority: cfg.Authority})
+		s.conn, err = client.Dial(ctx, target, client.DialOptions{ConnectTimeout: cfg.ConnectTimeout, Authority: cfg.Authority, TLS: cfg.TLS, Watch: s.watch})
 		s.measure("dial", dialStart)
-		if err != nil {
+		var tlsConfig *client.TLSConfigError
+		switch {
+		case errors.As(err, &tlsConfig):
+			return nil, &UsageError{Err: err}
+		case errors.Is(err, context.DeadlineExceeded) && cfg.MaxTime > 0:
+			return nil, fmt.Errorf("not connected within --max-time %s: %w", cfg.MaxTime, err)
+		case err != nil:
 			return nil, err
 		}
 	}
@@ -150,6 +166,19 @@ func (s *Session) Resolver() client.TypeResolver { return s.resolver }
 // LeftOut names the services the last listing left out because the
 // server's reflection for them is malformed beyond repair.
 func (s *Session) LeftOut() []error { return s.source.LeftOut() }
+
+// NotServed names the services of the schema in use that the server does
+// not serve, each with why (see reflection.Source.NotServed); listings
+// leave them out unless Config.Schema.ShowUnserved, when a frontend should
+// mark them.
+func (s *Session) NotServed() map[string]string { return s.source.NotServed() }
+
+// NoteAnswer tells the session how the server answered a call to method,
+// so that a service it answers UNIMPLEMENTED "unknown service" is marked
+// not served from then on (see NotServed).
+func (s *Session) NoteAnswer(method protoreflect.MethodDescriptor, st *status.Status) {
+	s.source.NoteAnswer(method, st)
+}
 
 // Timings are the stages measured so far, in order.
 func (s *Session) Timings() []Timing { return s.timings }

@@ -122,7 +122,7 @@ func TestSilentPeerExplained(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	_, err = Open(ctx, Config{Address: sock, MaxTime: 200 * time.Millisecond})
-	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "gave no schema within --max-time 200ms") {
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "no handshake within --max-time 200ms: it accepted the connection") {
 		t.Errorf("--max-time during the handshake: %v", err)
 	}
 }

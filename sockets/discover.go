@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -26,9 +27,11 @@ const (
 // Options says where to look and how to probe. The zero value scans the
 // default roots with the defaults above.
 type Options struct {
-	// Roots are directories to scan in addition to DefaultRoots.
+	// Roots are directories to scan in addition to DefaultRoots; AbstractRoot
+	// among them stands for Linux's abstract namespace.
 	Roots []string
-	// NoDefaultRoots scans only Roots.
+	// NoDefaultRoots scans only Roots: the abstract namespace, one of the
+	// default roots, only when AbstractRoot is among them.
 	NoDefaultRoots bool
 	// MaxDepth bounds how many directory levels below a root are searched;
 	// a socket directly in a root is at depth 1.
@@ -42,6 +45,14 @@ type Options struct {
 	NoProbe bool
 	// WatchInterval is how often Watch rereads /proc/net/unix and the roots.
 	WatchInterval time.Duration
+}
+
+// AbstractRoot, as a root, stands for the abstract socket namespace, which
+// the default roots include.
+const AbstractRoot = "@"
+
+func (o Options) scansAbstract() bool {
+	return !o.NoDefaultRoots || slices.Contains(o.Roots, AbstractRoot)
 }
 
 func (o Options) withDefaults() Options {
@@ -131,7 +142,18 @@ func discover(ctx context.Context, opts Options, withProcesses bool) (*Scan, err
 	scan.ProcNetUnix = haveProc
 	var byPath map[string]*procSummary
 	if haveProc {
-		byPath = canonicalProcPaths(summarizeProc(entries))
+		summaries := summarizeProc(entries)
+		if !opts.scansAbstract() {
+			// Abstract sockets are in no directory: scanning only the
+			// --root directories leaves them out, unless one is "@".
+			for path := range summaries {
+				if strings.HasPrefix(path, "@") {
+					delete(summaries, path)
+				}
+			}
+		}
+		findListeners(summaries, withProcesses)
+		byPath = canonicalProcPaths(summaries)
 	}
 
 	stats := statAll(files)
@@ -152,7 +174,7 @@ func discover(ctx context.Context, opts Options, withProcesses bool) (*Scan, err
 			// A bound stream socket that does not listen has nothing to find.
 			continue
 		}
-		s := Socket{Path: path, Abstract: true}
+		s := Socket{Path: path, Abstract: true, Owner: abstractOwner(owners, sum.pid)}
 		applyProc(&s, sum)
 		s.Kind, s.Hint = initialKind(s, opts.NoProbe)
 		applyNameHint(&s)
@@ -167,13 +189,6 @@ func discover(ctx context.Context, opts Options, withProcesses bool) (*Scan, err
 		fillProcessesFromFDs(scan.Sockets)
 	}
 	return scan, nil
-}
-
-func applyProc(s *Socket, sum *procSummary) {
-	listening, fromProc := sum.listening, sum.listening
-	s.Listening, s.procListening = &listening, &fromProc
-	s.SocketType = sum.socketType
-	s.inodes = sum.listenerInodes
 }
 
 // initialKind is the kind known before any probe.
@@ -235,7 +250,9 @@ func walkRoots(ctx context.Context, opts Options, scan *Scan) []foundFile {
 		}
 	}
 	for _, r := range opts.Roots {
-		roots = append(roots, Root{Path: r})
+		if r != AbstractRoot {
+			roots = append(roots, Root{Path: r})
+		}
 	}
 
 	walked := make(map[string]string) // resolved -> root path as given
@@ -362,43 +379,4 @@ func joinClean(dir, name string) string {
 type dirEntry struct {
 	name string
 	typ  fs.FileMode
-}
-
-// canonicalProcPaths re-keys /proc paths by their directory with links
-// resolved, so a socket bound as /var/run/x.sock matches the file found as
-// /run/x.sock. Relative paths (bound relative to an unknown working
-// directory) and abstract names are kept as they are.
-func canonicalProcPaths(byPath map[string]*procSummary) map[string]*procSummary {
-	resolvedDirs := make(map[string]string)
-	out := make(map[string]*procSummary, len(byPath))
-	for p, sum := range byPath {
-		key := p
-		if filepath.IsAbs(p) {
-			dir := filepath.Dir(p)
-			rdir, ok := resolvedDirs[dir]
-			if !ok {
-				if r, err := filepath.EvalSymlinks(dir); err == nil {
-					rdir = r
-				} else {
-					rdir = dir
-				}
-				resolvedDirs[dir] = rdir
-			}
-			key = filepath.Join(rdir, filepath.Base(p))
-		}
-		if prev, ok := out[key]; ok {
-			mergeSummary(prev, sum)
-			continue
-		}
-		out[key] = sum
-	}
-	return out
-}
-
-func mergeSummary(into, from *procSummary) {
-	if from.listening && !into.listening {
-		into.socketType = from.socketType
-	}
-	into.listening = into.listening || from.listening
-	into.listenerInodes = append(into.listenerInodes, from.listenerInodes...)
 }

@@ -31,13 +31,19 @@ func TestAbstractSocketFoundAndProbed(t *testing.T) {
 	}
 	defer c.Close()
 
-	_, got := scanAll(t, Options{NoDefaultRoots: true, ProbeTimeout: testTimeout})
+	_, got := scanAll(t, Options{NoDefaultRoots: true, Roots: []string{AbstractRoot}, ProbeTimeout: testTimeout})
 	s, ok := got[name]
 	if !ok {
 		t.Fatalf("abstract socket %s not found", name)
 	}
-	if !s.Abstract || s.Kind != KindHTTP1 || s.Owner != nil {
-		t.Errorf("abstract socket = %+v, want abstract http1 with no owner", s)
+	if !s.Abstract || s.Kind != KindHTTP1 {
+		t.Errorf("abstract socket = %+v, want abstract http1", s)
+	}
+	if s.Owner == nil || s.Owner.UID != uint32(os.Getuid()) || s.Owner.Mode != "" {
+		t.Errorf("abstract socket owner %+v, want this process's user, with no mode", s.Owner)
+	}
+	if _, got := scanAll(t, Options{NoDefaultRoots: true, Roots: []string{t.TempDir()}, ProbeTimeout: testTimeout}); len(got) > 0 {
+		t.Errorf("--no-default-roots without @ scanned abstract sockets: %v", got)
 	}
 	if s.Listening == nil || !*s.Listening || s.SocketType != TypeStream {
 		t.Errorf("abstract socket listening %v type %q", s.Listening, s.SocketType)

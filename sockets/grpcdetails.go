@@ -30,9 +30,15 @@ func addGRPCDetails(ctx context.Context, s *Socket, timeout time.Duration, healt
 	defer conn.Close()
 
 	services, api, err := reflection.ListServiceNames(ctx, conn)
-	switch {
-	case status.Code(err) == codes.Unimplemented:
+	switch code := status.Code(err); {
+	case code == codes.Unimplemented:
 		s.Reflection = ReflectionNone
+	case code == codes.Unauthenticated || code == codes.PermissionDenied:
+		// An interceptor that checks credentials refuses every RPC alike,
+		// so nothing is known of reflection but that it wants them.
+		s.Reflection = ReflectionRefused
+		s.Hint = fmt.Sprintf("reflection refused (%s): the server wants credentials; send them with -H 'authorization: …' (or -H @file), with reflection and the call alike", code)
+		return
 	case err != nil:
 		s.Reflection = ReflectionNone
 		s.Err = fmt.Sprintf("reflection: %v", err)
@@ -49,14 +55,23 @@ func addGRPCDetails(ctx context.Context, s *Socket, timeout time.Duration, healt
 }
 
 // chooseSchema picks the built-in schema for a server without reflection,
-// the same one a call to it would use, and lists that schema's services.
+// the same one a call to it would use, and lists that schema's services:
+// those the daemon serves, where it says which (containerd's
+// introspection), the others in the choice's NotServed.
 func chooseSchema(ctx context.Context, conn grpc.ClientConnInterface, s *Socket) {
 	schema, reason, ok := reflection.ChooseSchema(ctx, conn, s.Path)
 	if !ok {
 		return
 	}
 	s.Schema = &SchemaChoice{Name: schema.Name, Reason: reason}
-	s.Services = schema.Services()
+	notServed := reflection.ServedByDaemon(ctx, conn, schema)
+	for _, name := range schema.Services() {
+		if _, no := notServed[name]; no {
+			s.Schema.NotServed = append(s.Schema.NotServed, name)
+			continue
+		}
+		s.Services = append(s.Services, name)
+	}
 }
 
 // MaxHealthChecks bounds how many services the probe checks the health of.

@@ -35,3 +35,7 @@ func (c *ownerCache) owner(st fileStat) *Owner {
 	}
 	return &Owner{Mode: fmt.Sprintf("%04o", uint32(st.perm))}
 }
+
+func (c *ownerCache) userName(uid uint32) string { return fmt.Sprint(uid) }
+
+func (c *ownerCache) groupName(gid uint32) string { return fmt.Sprint(gid) }

@@ -144,6 +144,8 @@ func judgeConnectError(ctx context.Context, s *Socket, timeout time.Duration, er
 		s.Kind, s.Hint = KindNotStream, reason
 	case client.ErrBusy, client.ErrConnectTimeout:
 		s.Kind, s.Hint = KindSilent, reason
+	case client.ErrPathTooLong:
+		s.Kind, s.Hint = KindUnprobed, reason
 	default:
 		s.Kind, s.Err = KindOther, "connect: "+reason
 	}
@@ -275,6 +277,10 @@ func checkGRPC(s *Socket, conn net.Conn, alreadyRead []byte) (healthServed bool)
 		s.Health = map[string]string{"": client.ServiceUnknown}
 		return true
 	case grpcStatus == "12": // Unimplemented: no health service, still gRPC
+		s.Kind = KindGRPC
+	case grpcStatus == "16" || grpcStatus == "7":
+		// Unauthenticated, PermissionDenied: said by the reflection step,
+		// which a refusal of credentials ends too.
 		s.Kind = KindGRPC
 	default:
 		s.Kind = KindGRPC

@@ -29,3 +29,11 @@ func peerProcess(conn net.Conn) *Process {
 
 // fillProcessesFromFDs has no fd tables to read without /proc.
 func fillProcessesFromFDs([]Socket) {}
+
+func listenerPIDs([]uint64) map[uint64]int { return nil }
+
+func processCwd(int) string { return "" }
+
+func processIDs(int) (uid, gid uint32, ok bool) { return 0, 0, false }
+
+func processInfo(pid int) *Process { return &Process{PID: pid} }

@@ -123,3 +123,50 @@ func readDirNames(dir string) ([]string, error) {
 	defer f.Close()
 	return f.Readdirnames(-1)
 }
+
+// listenerPIDs maps each of the listener inodes to a process holding it,
+// from the /proc fd tables this user may read.
+func listenerPIDs(inodes []uint64) map[uint64]int {
+	want := make(map[uint64]int, len(inodes))
+	for _, ino := range inodes {
+		want[ino] = 0
+	}
+	return inodeOwners(want)
+}
+
+// processCwd is a process's working directory, "" when /proc hides it.
+func processCwd(pid int) string {
+	dir, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/cwd")
+	if err != nil || !strings.HasPrefix(dir, "/") {
+		return ""
+	}
+	return dir
+}
+
+// processIDs are the real user and group of a process, from
+// /proc/<pid>/status.
+func processIDs(pid int) (uid, gid uint32, ok bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0, 0, false
+	}
+	var haveUID, haveGID bool
+	for _, line := range strings.Split(string(b), "\n") {
+		key, rest, found := strings.Cut(line, ":")
+		fields := strings.Fields(rest)
+		if !found || len(fields) == 0 {
+			continue
+		}
+		n, err := strconv.ParseUint(fields[0], 10, 32)
+		if err != nil {
+			continue
+		}
+		switch key {
+		case "Uid":
+			uid, haveUID = uint32(n), true
+		case "Gid":
+			gid, haveGID = uint32(n), true
+		}
+	}
+	return uid, gid, haveUID && haveGID
+}

@@ -134,6 +134,8 @@ type procSummary struct {
 	// listenerInodes are the sockfs inodes of the listeners, to find the
 	// process holding them under /proc/<pid>/fd.
 	listenerInodes []uint64
+	// pid is a process holding a listener, when discovery looked it up.
+	pid int
 }
 
 // summarizeProc groups entries by bound address.

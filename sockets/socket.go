@@ -78,6 +78,9 @@ const (
 	ReflectionV1      = "v1"
 	ReflectionV1Alpha = "v1alpha"
 	ReflectionNone    = "none"
+	// ReflectionRefused is a server that refused the reflection request
+	// for want of credentials (Unauthenticated, PermissionDenied).
+	ReflectionRefused = "refused"
 )
 
 // Socket types as /proc/net/unix reports them.
@@ -100,7 +103,8 @@ type Socket struct {
 	PathBase64 string `json:"path_base64,omitempty"`
 	Abstract   bool   `json:"abstract"`
 	Kind       Kind   `json:"kind"`
-	// Reflection is "v1", "v1alpha" or "none" for a gRPC socket, else empty.
+	// Reflection is "v1", "v1alpha", "none" or "refused" (credentials
+	// wanted) for a gRPC socket, else empty.
 	Reflection string `json:"reflection"`
 	// Services are the full service names reflection listed, sorted; for a
 	// server without reflection, those of the Schema chosen for it.
@@ -148,6 +152,9 @@ type SchemaChoice struct {
 	// Reason says how it was chosen: by the socket's name, or because the
 	// server answered one of the schema's methods.
 	Reason string `json:"reason"`
+	// NotServed are the schema's services the daemon says it does not
+	// serve (containerd's introspection), sorted; Services leaves them out.
+	NotServed []string `json:"not_served,omitempty"`
 }
 
 // Owner is the socket file's owner and permissions.
@@ -194,6 +201,7 @@ func (s Socket) clone() Socket {
 	}
 	if s.Schema != nil {
 		sc := *s.Schema
+		sc.NotServed = append([]string(nil), s.Schema.NotServed...)
 		c.Schema = &sc
 	}
 	c.inodes = append([]uint64(nil), s.inodes...)

@@ -35,8 +35,9 @@ type Summary struct {
 	// name, only the first few services named.
 	Detail string
 	// Owner is the file's owner and mode, "user:group 0660"; only the mode
-	// where files have no owner; "(abstract)" for an abstract socket; ""
-	// when unknown.
+	// where files have no owner; for an abstract socket, the user and group
+	// of the process listening on it and "(abstract)", or "(abstract)"
+	// alone when that is unknown; "" when unknown.
 	Owner string
 	// WorldWritable warns that any local user may connect.
 	WorldWritable bool
@@ -81,8 +82,12 @@ func Summarize(s Socket, leaveOut grpcservices.Infrastructure) Summary {
 	switch {
 	case s.Schema != nil:
 		schema := safetext.Line(s.Schema.Name)
-		sum.Served = fmt.Sprintf("no reflection, schema %s, %s", schema, countServices(len(names)))
-		served = fmt.Sprintf("no reflection, schema %s (%s), %s", schema, safetext.Clip(s.Schema.Reason, safetext.DefaultLimit), countServices(len(names)))
+		count := countServices(len(names))
+		if n := len(s.Schema.NotServed); n > 0 {
+			count += fmt.Sprintf(" (%d more not served)", n)
+		}
+		sum.Served = fmt.Sprintf("no reflection, schema %s, %s", schema, count)
+		served = fmt.Sprintf("no reflection, schema %s (%s), %s", schema, safetext.Clip(s.Schema.Reason, safetext.DefaultLimit), count)
 	case len(names) > 0:
 		sum.Served = countServices(len(names))
 		sum.Services = names
@@ -90,6 +95,8 @@ func Summarize(s Socket, leaveOut grpcservices.Infrastructure) Summary {
 	case s.Reflection == ReflectionNone:
 		sum.Served = "no reflection"
 		served = sum.Served
+	case s.Reflection == ReflectionRefused:
+		sum.Served = "reflection refused"
 	}
 	var parts []string
 	for _, part := range []string{served, sum.Health, sum.Note} {
@@ -135,6 +142,8 @@ func ownerText(s Socket) string {
 		return "(abstract)"
 	case s.Owner == nil:
 		return ""
+	case s.Abstract:
+		return s.Owner.User + ":" + s.Owner.Group + " (abstract)"
 	case s.Owner.User == "":
 		return s.Owner.Mode
 	}

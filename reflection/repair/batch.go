@@ -66,6 +66,7 @@ func (r *repairer) repair(req reflectionRequest, raw [][]byte, side func() (side
 			continue
 		}
 		b.applyResolutions(f)
+		b.fixSyntax(f)
 		b.fixMapEntries(f)
 		b.fixDependencies(f) // may append well-known files to b.files
 	}
