@@ -123,7 +123,7 @@ type Call struct {
 // Store.Append.
 func NewEntry(c Call) Entry {
 	e := Entry{
-		Time:       c.Time,
+		Time:       c.Time.UTC(), // UTC needs no zone file read on a call's path
 		Address:    CanonicalAddress(c.Address),
 		Method:     reflection.MethodName(c.Method),
 		Metadata:   Mask(c.Header),

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"sockscope/internal/owned"
 )
@@ -237,6 +238,9 @@ func lastID(f *os.File, size int64) (int64, error) {
 }
 
 func lineID(line []byte) (int64, bool) {
+	if id, ok := writtenID(line); ok {
+		return id, true
+	}
 	var head struct {
 		ID int64 `json:"id"`
 	}
@@ -244,6 +248,23 @@ func lineID(line []byte) (int64, bool) {
 		return 0, false
 	}
 	return head.ID, true
+}
+
+// writtenID reads the ID of a line as MarshalEntry writes it, `{"id":N,`
+// first and `}` last, without decoding the rest: finding the next ID is
+// on every recorded call's path. Any other line is left to json.Unmarshal.
+func writtenID(line []byte) (int64, bool) {
+	line = bytes.TrimRight(line, "\r\n")
+	rest, ok := bytes.CutPrefix(line, []byte(`{"id":`))
+	if !ok || !bytes.HasSuffix(rest, []byte("}")) {
+		return 0, false
+	}
+	digits, _, ok := bytes.Cut(rest, []byte(","))
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(string(digits), 10, 64)
+	return id, err == nil && id > 0
 }
 
 // eachLine calls fn with every line of r, without its newline; a line
