@@ -20,6 +20,20 @@ func FileSet(files []protoreflect.FileDescriptor, keep func(path string) bool) *
 	return descproto.FileSet(files, keep)
 }
 
+// readLazyProtoset reads a binary FileDescriptorSet file without building
+// its files.
+func readLazyProtoset(path string) (*lazySet, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("protoset: %w", err)
+	}
+	set, err := newLazySet(b)
+	if err != nil {
+		return nil, fmt.Errorf("protoset %s: %w", path, err)
+	}
+	return set, nil
+}
+
 // readProtoset reads a binary FileDescriptorSet file.
 func readProtoset(path string) ([]protoreflect.FileDescriptor, error) {
 	b, err := os.ReadFile(path)

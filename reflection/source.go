@@ -128,6 +128,14 @@ func Open(ctx context.Context, conn grpc.ClientConnInterface, opts Options) (*So
 		s.schemaName, s.schemaReason, s.schemaOrigin = schema.Name, "--schema "+opts.Schema, schema.Origin
 	}
 	switch {
+	case len(opts.ProtoFiles) == 0 && len(opts.Protosets) == 1 && forced == nil:
+		// One protoset alone is read as the built-in schemas are: indexed
+		// at once, each file built when a symbol in it is first needed.
+		set, err := readLazyProtoset(opts.Protosets[0])
+		if err != nil {
+			return nil, err
+		}
+		s.files = protoresolve.ResolverFromPool(set)
 	case len(opts.ProtoFiles) > 0 || len(opts.Protosets) > 0:
 		files, err := loadFiles(ctx, opts, forced)
 		if err != nil {
