@@ -201,7 +201,7 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 }
 
 func (m Model) quit() (tea.Model, tea.Cmd) {
-	return m, tea.Sequence(m.explorer.leave(), tea.Quit)
+	return m, tea.Batch(tea.Quit, m.explorer.leave())
 }
 
 // openSocket leaves the list for the explorer on address; esc cancels the

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"image/color"
+	"strings"
 
 	"charm.land/lipgloss/v2"
 )
@@ -25,6 +26,46 @@ type styles struct {
 	JSONNumber lipgloss.Style
 	JSONLit    lipgloss.Style
 	JSONPunct  lipgloss.Style
+	Match      lipgloss.Style
+	MatchNow   lipgloss.Style
+
+	// draw holds the escape sequences that open and close each look of
+	// a document's text, taken from the styles above once, so that a
+	// frame writes them as they are instead of rendering each token.
+	draw [drawLooks]sgr
+	// theme tells one set of styles from the next, for the frame caches.
+	theme uint64
+}
+
+// drawLook is how a run of a document's text looks: a JSON token's kind,
+// or a search match.
+type drawLook int
+
+const (
+	drawPlain drawLook = iota
+	drawKey
+	drawString
+	drawNumber
+	drawLiteral
+	drawPunct
+	drawMatch
+	drawCurrent
+	drawLooks
+)
+
+// drawStyle is the look of a JSON token; the kinds and looks share an order.
+func drawStyle(k tokenKind) drawLook { return drawLook(k) }
+
+// sgr is the text written before and after a run in one style.
+type sgr struct{ open, close string }
+
+func sgrOf(st lipgloss.Style) sgr {
+	r := st.Render("X")
+	i := strings.Index(r, "X")
+	if i < 0 {
+		return sgr{}
+	}
+	return sgr{open: r[:i], close: r[i+1:]}
 }
 
 func newStyles(isDark bool) styles {
@@ -39,7 +80,7 @@ func newStyles(isDark bool) styles {
 
 	pane := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(subtle).Padding(0, 1)
 	badge := func(c color.Color) lipgloss.Style { return lipgloss.NewStyle().Bold(true).Foreground(c) }
-	return styles{
+	s := styles{
 		Title:       lipgloss.NewStyle().Bold(true).Foreground(accent),
 		Pane:        pane,
 		PaneFocused: pane.BorderForeground(accent),
@@ -65,5 +106,15 @@ func newStyles(isDark bool) styles {
 		JSONNumber: lipgloss.NewStyle().Foreground(yellow),
 		JSONLit:    lipgloss.NewStyle().Foreground(magenta),
 		JSONPunct:  lipgloss.NewStyle().Foreground(subtle),
+		Match:      lipgloss.NewStyle().Reverse(true),
+		MatchNow:   lipgloss.NewStyle().Reverse(true).Bold(true).Foreground(yellow),
 	}
+	for look, st := range map[drawLook]lipgloss.Style{
+		drawKey: s.JSONKey, drawString: s.JSONString, drawNumber: s.JSONNumber,
+		drawLiteral: s.JSONLit, drawPunct: s.JSONPunct, drawMatch: s.Match, drawCurrent: s.MatchNow,
+	} {
+		s.draw[look] = sgrOf(st)
+	}
+	s.theme = nextRev()
+	return s
 }
