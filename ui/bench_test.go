@@ -60,8 +60,8 @@ func nestedReply(n, depth int) proto.Message {
 	return resp
 }
 
-// formatReply is what runCall does with a unary reply, off the loop.
-func formatReply(b *testing.B, m proto.Message) *document {
+// formatForViewer is what runCall does with a unary reply, off the loop.
+func formatForViewer(b *testing.B, m proto.Message) *document {
 	f := &client.ReplyFormat{}
 	text, err := f.Marshal(m)
 	if err != nil {
@@ -104,7 +104,7 @@ func BenchmarkUnaryReply(b *testing.B) {
 		var doc *document
 		b.Run("format/"+size.name, func(b *testing.B) {
 			for b.Loop() {
-				doc = formatReply(b, msg)
+				doc = formatForViewer(b, msg)
 			}
 			b.ReportMetric(float64(len(doc.text))/(1<<20), "MiB-of-JSON")
 		})

@@ -109,7 +109,7 @@ func (c *callEntry) cancel() bool {
 
 // apply folds one event into the entry.
 func (c *callEntry) apply(ev callEvent) {
-	c.rev = nextRev()
+	c.rev++
 	switch {
 	case ev.sent != nil:
 		c.sent++
@@ -218,19 +218,23 @@ func (e explorerPage) tick() (explorerPage, tea.Cmd) {
 // daemon's header is missing, offers the header. A dropped call's events
 // are still read, so its goroutine can end.
 func (e explorerPage) receive(msg callEventsMsg) (explorerPage, tea.Cmd) {
-	var rearm tea.Cmd
-	if msg.queue != nil {
-		rearm = waitCallEventsCmd(msg.callID, msg.queue, msg.at)
-	}
 	c := e.call
 	if c == nil || c.id != msg.callID {
-		return e, rearm
+		if msg.queue != nil {
+			return e, waitCallEventsCmd(msg.callID, msg.queue, msg.at, msg.events)
+		}
+		return e, nil
 	}
 	for _, ev := range msg.events {
 		c.apply(ev)
 		if ev.done && ev.result.Status != nil {
 			e.offerMetadata(ev.result.Status)
 		}
+	}
+	c.rev = nextRev()
+	var rearm tea.Cmd
+	if msg.queue != nil {
+		rearm = waitCallEventsCmd(msg.callID, msg.queue, msg.at, msg.events)
 	}
 	return e, tea.Batch(rearm, c.filterMore(), e.response.updated())
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"io"
 	"sync"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"golang.org/x/sync/semaphore"
 	"google.golang.org/protobuf/proto"
 
 	"sockscope/client"
@@ -30,6 +32,7 @@ const maxPending = 1 << 16
 type eventQueue struct {
 	mu      sync.Mutex
 	pending []callEvent
+	spare   []callEvent // the last batch's slice, reused once Update is done with it
 	closed  bool
 	wake    chan struct{} // something was added, or the queue closed
 	space   chan struct{} // the reader took what was pending
@@ -85,7 +88,8 @@ func (q *eventQueue) wait(last time.Time) (events []callEvent, open bool) {
 			time.Sleep(d)
 		}
 		q.mu.Lock()
-		events, q.pending = q.pending, nil
+		events, q.pending = q.pending, q.spare[:0]
+		q.spare = nil
 		closed := q.closed
 		q.mu.Unlock()
 		select {
@@ -102,7 +106,22 @@ func (q *eventQueue) wait(last time.Time) (events []callEvent, open bool) {
 	}
 }
 
-func waitCallEvents(callID int, q *eventQueue, last time.Time) tea.Msg {
+// recycle gives back a batch Update is done with, for the next to reuse.
+func (q *eventQueue) recycle(batch []callEvent) {
+	clear(batch)
+	q.mu.Lock()
+	if q.spare == nil {
+		q.spare = batch[:0]
+	}
+	q.mu.Unlock()
+}
+
+// waitCallEvents waits for the call's next batch; done is the batch before,
+// which Update is done with.
+func waitCallEvents(callID int, q *eventQueue, last time.Time, done []callEvent) tea.Msg {
+	if done != nil {
+		q.recycle(done)
+	}
 	events, open := q.wait(last)
 	msg := callEventsMsg{callID: callID, events: events, at: time.Now()}
 	if open {
@@ -116,7 +135,6 @@ func waitCallEvents(callID int, q *eventQueue, last time.Time) tea.Msg {
 // list, an indented document for a reply read in the viewer.
 func runCall(ctx context.Context, spec callSpec, events *eventQueue) {
 	start := time.Now()
-	serverStream := spec.method.IsStreamingServer()
 	format := &client.ReplyFormat{Resolver: spec.resolver}
 	emit := func(ev callEvent) error { return events.push(ctx, ev) }
 	// next runs on a goroutine of its own for client streams, so the sent
@@ -153,25 +171,57 @@ func runCall(ctx context.Context, spec callSpec, events *eventQueue) {
 			return nil, io.EOF
 		}
 	}
-	result, err := client.Invoke(ctx, spec.conn, spec.method, spec.header, next, client.Handler{
-		OnHeader: func(md metadata.MD) { _ = emit(callEvent{header: md}) },
+	// Replies are formatted on a goroutine of their own, as --call formats
+	// them, so that receiving the next overlaps formatting this one; what
+	// waits to be formatted is bounded in bytes.
+	type queued struct {
+		m     proto.Message
+		at    time.Time
+		bytes int64
+	}
+	replies := make(chan queued, 256)
+	inFlight := semaphore.NewWeighted(maxQueuedReplyBytes)
+	var formatErr error
+	formatted := make(chan struct{})
+	callCtx, stopCall := context.WithCancel(ctx)
+	defer stopCall()
+	go func() {
+		defer close(formatted)
+		// Replies are handed out of a slab, one allocation per many
+		// messages of a fast stream; Update copies what it keeps.
+		var slab []reply
+		for r := range replies {
+			if len(slab) == 0 {
+				slab = make([]reply, 256)
+			}
+			if formatErr == nil {
+				if err := formatReply(spec, format, r.m, &slab[0], r.at, emit); err != nil {
+					formatErr = err
+					stopCall()
+				}
+			}
+			slab = slab[1:]
+			inFlight.Release(r.bytes)
+		}
+	}()
+	var replyBytes int64
+	result, err := client.Invoke(callCtx, spec.conn, spec.method, spec.header, next, client.Handler{
+		OnHeader:    func(md metadata.MD) { _ = emit(callEvent{header: md}) },
+		OnReplySize: func(n int) { replyBytes = min(int64(n), maxQueuedReplyBytes) },
 		OnResponse: func(m proto.Message) error {
-			b, err := format.Marshal(m)
-			if err != nil {
-				return err
+			held := replyBytes
+			if inFlight.Acquire(callCtx, held) != nil {
+				held = 0 // the call is ending; this reply is still shown
 			}
-			r := &reply{at: time.Now()}
-			if serverStream || spec.method.IsStreamingClient() {
-				r.text = string(b)
-			}
-			if !serverStream {
-				// A reply is read in the viewer; a client stream's is listed
-				// too, on one line.
-				r.doc = newIndentedDocument(b)
-			}
-			return emit(callEvent{reply: r})
+			replies <- queued{m, time.Now(), held}
+			return nil
 		},
 	}, grpc.MaxCallRecvMsgSize(spec.maxMsg))
+	close(replies)
+	<-formatted
+	if err == nil && formatErr != nil && !errors.Is(formatErr, context.Canceled) {
+		err = formatErr
+	}
 	done := callEvent{done: true, result: result, err: err, elapsed: time.Since(start)}
 	if err == nil && result.Status != nil && result.Status.Code() != codes.OK {
 		if b, jerr := client.StatusJSON(result.Status, spec.resolver); jerr == nil {
@@ -183,4 +233,27 @@ func runCall(ctx context.Context, spec callSpec, events *eventQueue) {
 	// entry leaves its running state: push always takes it.
 	_ = events.push(context.Background(), done)
 	events.close()
+}
+
+// maxQueuedReplyBytes bounds the replies received and not yet formatted.
+const maxQueuedReplyBytes = 64 << 20
+
+// formatReply formats one reply and hands it on: compact JSON for a
+// stream's list, an indented document for a reply read in the viewer.
+func formatReply(spec callSpec, format *client.ReplyFormat, m proto.Message, r *reply, at time.Time, emit func(callEvent) error) error {
+	b, err := format.Marshal(m)
+	if err != nil {
+		return err
+	}
+	serverStream := spec.method.IsStreamingServer()
+	r.at = at
+	if serverStream || spec.method.IsStreamingClient() {
+		r.text = string(b)
+	}
+	if !serverStream {
+		// A reply is read in the viewer; a client stream's is listed too,
+		// on one line.
+		r.doc = newIndentedDocument(b)
+	}
+	return emit(callEvent{reply: r})
 }

@@ -88,12 +88,12 @@ func startCallCmd(ctx context.Context, spec callSpec) tea.Cmd {
 	events := newEventQueue()
 	return func() tea.Msg {
 		go runCall(ctx, spec, events)
-		return waitCallEvents(spec.callID, events, time.Time{})
+		return waitCallEvents(spec.callID, events, time.Time{}, nil)
 	}
 }
 
-func waitCallEventsCmd(callID int, q *eventQueue, last time.Time) tea.Cmd {
-	return func() tea.Msg { return waitCallEvents(callID, q, last) }
+func waitCallEventsCmd(callID int, q *eventQueue, last time.Time, done []callEvent) tea.Cmd {
+	return func() tea.Msg { return waitCallEvents(callID, q, last, done) }
 }
 
 // openMessageCmd formats one stream message for the viewer: indented, or
