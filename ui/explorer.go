@@ -174,8 +174,11 @@ func (e explorerPage) Update(msg tea.Msg) (explorerPage, tea.Cmd) {
 		}
 		return e, cmd
 	case tea.BackgroundColorMsg:
-		// Every pane draws with the shared styles; the frame caches see
-		// the theme change.
+		// The panes draw with the shared styles, which the root has
+		// rebuilt; the bubbles inside them keep copies.
+		e.request.restyle()
+		e.services.restyle()
+		e.response.restyle()
 		return e, nil
 	case tea.KeyPressMsg:
 		return e.handleKey(msg)

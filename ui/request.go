@@ -73,7 +73,17 @@ func newRequestPane(c common) requestPane {
 	dl.Prompt = ""
 	dl.Placeholder = "none"
 	dl.SetValue(defaultDeadline)
-	return requestPane{common: c, body: body, metadata: md, deadline: dl}
+	p := requestPane{common: c, body: body, metadata: md, deadline: dl}
+	p.restyle()
+	return p
+}
+
+// restyle gives the editors the palette's styles.
+func (p *requestPane) restyle() {
+	p.body.SetStyles(p.styles.TextArea)
+	p.metadata.SetStyles(p.styles.TextArea)
+	p.deadline.SetStyles(p.styles.TextInput)
+	p.touch()
 }
 
 func (p *requestPane) SetSize(w, h int) {

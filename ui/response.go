@@ -60,7 +60,16 @@ type responsePane struct {
 
 func newResponsePane(c common) responsePane {
 	in := textinput.New()
-	return responsePane{common: c, viewer: newViewer(c), input: in, rev: nextRev()}
+	p := responsePane{common: c, viewer: newViewer(c), input: in}
+	p.restyle()
+	return p
+}
+
+// restyle gives the inputs the palette's styles.
+func (p *responsePane) restyle() {
+	p.input.SetStyles(p.styles.TextInput)
+	p.viewer.input.SetStyles(p.styles.TextInput)
+	p.touch()
 }
 
 func (p *responsePane) touch() { p.rev = nextRev() }

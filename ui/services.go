@@ -46,7 +46,15 @@ func newServicesPane(c common) servicesPane {
 	filter := textinput.New()
 	filter.Prompt = "/ "
 	filter.Placeholder = "words in pkg.Service/Method"
-	return servicesPane{common: c, filter: filter}
+	p := servicesPane{common: c, filter: filter}
+	p.restyle()
+	return p
+}
+
+// restyle gives the filter the palette's styles.
+func (p *servicesPane) restyle() {
+	p.filter.SetStyles(p.styles.TextInput)
+	p.touch()
 }
 
 func (p *servicesPane) SetSize(w, h int) {

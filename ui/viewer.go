@@ -42,6 +42,7 @@ func newViewer(c common) viewer {
 	in := textinput.New()
 	in.Prompt = "/ "
 	in.Placeholder = "find text"
+	in.SetStyles(c.styles.TextInput)
 	return viewer{common: c, input: in, current: -1}
 }
 

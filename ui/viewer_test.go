@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"image/color"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
@@ -349,4 +351,28 @@ func TestFrameDrawsOnlyChangedPanes(t *testing.T) {
 	if !strings.Contains(ansi.Strip(h.m.explorer.frames.response.out), `{"n":4}`) {
 		t.Error("a stream event did not redraw the response pane")
 	}
+}
+
+// TestLightBackgroundRestyles: on a light background every component
+// takes the light palette, none keeps the bubbles' dark defaults.
+func TestLightBackgroundRestyles(t *testing.T) {
+	h := connected(t)
+	m := h.send(tea.BackgroundColorMsg{Color: color.White}, nil)
+	light := newStyles(false)
+	same := func(what string, got, want lipgloss.Style) {
+		t.Helper()
+		if fmt.Sprint(got.GetForeground()) != fmt.Sprint(want.GetForeground()) || fmt.Sprint(got.GetBackground()) != fmt.Sprint(want.GetBackground()) {
+			t.Errorf("%s: %v on %v, want the light palette's %v on %v", what, got.GetForeground(), got.GetBackground(), want.GetForeground(), want.GetBackground())
+		}
+	}
+	same("request text", m.explorer.request.body.Styles().Focused.Text, light.TextArea.Focused.Text)
+	same("request cursor line", m.explorer.request.body.Styles().Focused.CursorLine, light.TextArea.Focused.CursorLine)
+	same("metadata placeholder", m.explorer.request.metadata.Styles().Blurred.Placeholder, light.TextArea.Blurred.Placeholder)
+	same("deadline", m.explorer.request.deadline.Styles().Focused.Text, light.TextInput.Focused.Text)
+	same("services filter", m.explorer.services.filter.Styles().Focused.Prompt, light.TextInput.Focused.Prompt)
+	same("viewer search", m.explorer.response.viewer.input.Styles().Focused.Text, light.TextInput.Focused.Text)
+	same("help", m.help.Styles.ShortKey, light.Help.ShortKey)
+	same("sockets list", m.sockets.list.Styles.StatusBar, light.List.StatusBar)
+	same("sockets filter", m.sockets.list.FilterInput.Styles().Focused.Text, light.TextInput.Focused.Text)
+	same("json keys", m.styles.JSONKey, light.JSONKey)
 }
