@@ -105,10 +105,7 @@ func (s *tmuxSession) waitUntil(what string, ok func(screen string) bool) string
 // demo, walk to sample.v1.Echo/Echo, add metadata, send, and read the reply;
 // then cancel a Sleep with esc and read Fail's details.
 func TestDemoInTmux(t *testing.T) {
-	bin := filepath.Join(shortDir(t), "sockscope")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildSockscope(t)
 	// $EDITOR is a script that replaces the request, as a person would in vi.
 	editor := filepath.Join(shortDir(t), "edit.sh")
 	script := "#!/bin/sh\nprintf '{\"message\": \"from-editor\"}' > \"$1\"\n"
@@ -229,4 +226,95 @@ func selectedText(screen string) string {
 		}
 	}
 	return ""
+}
+
+// setBody replaces the request editor's text, the focus on the editor.
+func (s *tmuxSession) setBody(body string) {
+	s.t.Helper()
+	for i := 0; i < 10; i++ {
+		s.keys("C-k", "Down")
+	}
+	s.keys("C-a")
+	for i := 0; i < 10; i++ {
+		s.keys("C-k", "Up")
+	}
+	s.keys("C-k")
+	s.keys("-l", body)
+}
+
+// TestBigReplyInTmux: a 4 MiB reply is on screen soon after ctrl+s,
+// scrolls sideways, and ctrl+c ends the program at once with the terminal
+// as it was. The bounds are twenty times what it takes: they catch a
+// stall (this once took minutes), they do not measure speed.
+func TestBigReplyInTmux(t *testing.T) {
+	bin := buildSockscope(t)
+	dir := shortDir(t)
+	stty := filepath.Join(dir, "stty")
+	script := bin + " --demo; stty -a > " + stty + "; echo EXITED; sleep 30"
+	tm := startTmux(t, 120, 36, "sh", "-c", script)
+	tm.waitFor("sample.v1.Echo")
+	selectMethod(tm, "sample.v1.BigRequest")
+	tm.keys("Tab")
+	tm.setBody(`{"bytes": 4194304}`)
+	tm.waitFor(`{"bytes": 4194304}`)
+	sent := time.Now()
+	tm.keys("C-s")
+	tm.waitFor("Response OK")
+	if took := time.Since(sent); took > 2*time.Second {
+		t.Errorf("the 4 MiB reply took %s to show", took)
+	}
+	tm.keys("Tab", "Tab", "Tab") // metadata, deadline, response
+	tm.waitFor("↓/j down")
+	tm.keys("l", "l")
+	screen := tm.waitFor("from column")
+	if !strings.Contains(screen, "chars)") {
+		t.Errorf("the long line does not say how long it is:\n%s", screen)
+	}
+	quit := time.Now()
+	tm.keys("C-c")
+	tm.waitFor("EXITED")
+	if took := time.Since(quit); took > time.Second {
+		t.Errorf("ctrl+c took %s to end the program", took)
+	}
+	settings, err := os.ReadFile(stty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{" icanon", " echo "} {
+		if !strings.Contains(" "+string(settings), mode) {
+			t.Errorf("the terminal was left without %q:\n%s", mode, settings)
+		}
+	}
+}
+
+// TestSignalsEndTheTUI: SIGTERM and SIGHUP end the program, restore the
+// terminal and remove the demo's socket, as ctrl+c does.
+func TestSignalsEndTheTUI(t *testing.T) {
+	bin := buildSockscope(t)
+	for _, sig := range []string{"TERM", "HUP"} {
+		t.Run(sig, func(t *testing.T) {
+			dir, tmp := shortDir(t), shortDir(t)
+			stty := filepath.Join(dir, "stty")
+			// The inner shell becomes the program, in the foreground of the
+			// terminal as a person would run it, after writing its pid.
+			inner := "echo $$ > " + filepath.Join(dir, "pid") + "; TMPDIR=" + tmp + " exec " + bin + " --demo"
+			script := "sh -c '" + inner + "'; stty -a > " + stty + "; echo EXITED; sleep 30"
+			tm := startTmux(t, 100, 30, "sh", "-c", script)
+			tm.waitFor("sample.v1.Echo")
+			pid, err := os.ReadFile(filepath.Join(dir, "pid"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out, err := exec.Command("kill", "-"+sig, strings.TrimSpace(string(pid))).CombinedOutput(); err != nil {
+				t.Fatalf("kill: %v %s", err, out)
+			}
+			tm.waitFor("EXITED")
+			if settings, _ := os.ReadFile(stty); !strings.Contains(" "+string(settings), " icanon") {
+				t.Errorf("SIG%s left the terminal raw:\n%s", sig, settings)
+			}
+			if left, _ := filepath.Glob(filepath.Join(tmp, "sockscope-demo-*")); len(left) > 0 {
+				t.Errorf("SIG%s left %v behind", sig, left)
+			}
+		})
+	}
 }

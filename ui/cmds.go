@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -12,7 +11,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -85,99 +83,33 @@ type callSpec struct {
 }
 
 // startCallCmd runs the call on its own goroutine and returns its first
-// events; call.receive re-arms waitCallEventsCmd until an event says done.
+// events; the explorer re-arms waitCallEventsCmd until the events end.
 func startCallCmd(ctx context.Context, spec callSpec) tea.Cmd {
-	events := make(chan callEvent, 256)
+	events := newEventQueue()
 	return func() tea.Msg {
 		go runCall(ctx, spec, events)
-		return waitCallEvents(spec.callID, events)
+		return waitCallEvents(spec.callID, events, time.Time{}, nil)
 	}
 }
 
-func waitCallEventsCmd(callID int, ch <-chan callEvent) tea.Cmd {
-	return func() tea.Msg { return waitCallEvents(callID, ch) }
+func waitCallEventsCmd(callID int, q *eventQueue, last time.Time, done []callEvent) tea.Cmd {
+	return func() tea.Msg { return waitCallEvents(callID, q, last, done) }
 }
 
-// maxBatch bounds how many events one message carries, so the screen still
-// refreshes during a flood.
-const maxBatch = 2000
-
-func waitCallEvents(callID int, ch <-chan callEvent) tea.Msg {
-	first, ok := <-ch
-	if !ok {
-		return callEventsMsg{callID: callID}
-	}
-	batch := []callEvent{first}
-	for len(batch) < maxBatch && !first.done {
-		select {
-		case ev, ok := <-ch:
-			if !ok {
-				return callEventsMsg{callID: callID, events: batch, ch: ch}
-			}
-			batch = append(batch, ev)
-			if ev.done {
-				return callEventsMsg{callID: callID, events: batch, ch: ch}
-			}
-		default:
-			return callEventsMsg{callID: callID, events: batch, ch: ch}
+// openMessageCmd formats one stream message for the viewer: indented, or
+// what prog makes of it when the list has a jq program.
+func openMessageCmd(id uint64, text string, prog *jqProgram) tea.Cmd {
+	return func() tea.Msg {
+		if prog != nil {
+			return messageOpenedMsg{id: id, doc: prog.document(text)}
 		}
+		return messageOpenedMsg{id: id, doc: newJSONDocument(indentCompact(text))}
 	}
-	return callEventsMsg{callID: callID, events: batch, ch: ch}
 }
 
-func runCall(ctx context.Context, spec callSpec, events chan<- callEvent) {
-	start := time.Now()
-	streaming := spec.method.IsStreamingServer() || spec.method.IsStreamingClient()
-	format := &client.ReplyFormat{Indent: !streaming, Resolver: spec.resolver}
-	sentFirst := false
-	next := func() (proto.Message, error) {
-		if !sentFirst {
-			sentFirst = true
-			return spec.first, nil
-		}
-		if spec.sends == nil {
-			return nil, io.EOF
-		}
-		select {
-		case m, ok := <-spec.sends:
-			if !ok {
-				return nil, io.EOF
-			}
-			return m, nil
-		case <-ctx.Done():
-			return nil, io.EOF
-		}
-	}
-	result, err := client.Invoke(ctx, spec.conn, spec.method, spec.header, next, client.Handler{
-		OnHeader: func(md metadata.MD) {
-			select {
-			case events <- callEvent{header: md}:
-			case <-ctx.Done():
-			}
-		},
-		OnResponse: func(m proto.Message) error {
-			b, err := format.Marshal(m)
-			if err != nil {
-				return err
-			}
-			select {
-			case events <- callEvent{reply: &reply{at: time.Now(), text: string(b)}}:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		},
-	}, grpc.MaxCallRecvMsgSize(spec.maxMsg))
-	done := callEvent{done: true, result: result, err: err, elapsed: time.Since(start)}
-	if err == nil && result.Status != nil && result.Status.Code() != codes.OK {
-		if b, jerr := client.StatusJSON(result.Status, spec.resolver); jerr == nil {
-			done.status = string(b)
-		}
-	}
-	// The final event must arrive even when the call was cancelled, so the pane
-	// leaves its running state; the buffer has room unless the UI stopped reading.
-	events <- done
-	close(events)
+// jqDocumentCmd applies prog to a whole reply for the viewer.
+func jqDocumentCmd(id uint64, prog *jqProgram, text string) tea.Cmd {
+	return func() tea.Msg { return messageOpenedMsg{id: id, doc: prog.document(text)} }
 }
 
 // openEditorCmd writes text to a private temp file, runs the user's editor on
@@ -222,8 +154,8 @@ func startSampleCmd(start func() (string, error)) tea.Cmd {
 	}
 }
 
-func tickCmd(callID int) tea.Cmd {
-	return tea.Tick(250*time.Millisecond, func(time.Time) tea.Msg { return tickMsg{callID} })
+func tickCmd() tea.Cmd {
+	return tea.Tick(250*time.Millisecond, func(time.Time) tea.Msg { return tickMsg{} })
 }
 
 func errCmd(err error) tea.Cmd {

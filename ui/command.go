@@ -1,9 +1,13 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 
+	tea "charm.land/bubbletea/v2"
+
 	"sockscope/client"
+	"sockscope/reflection"
 )
 
 // commandLines renders a request as a sockscope command line and the grpcurl
@@ -86,4 +90,28 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func (e explorerPage) describeSelected() (explorerPage, tea.Cmd) {
+	md := e.services.selected()
+	if md == nil {
+		return e, nil
+	}
+	text, err := reflection.Describe(md)
+	if err != nil {
+		return e, errCmd(fmt.Errorf("describe: %w", err))
+	}
+	return e, e.response.showDescribe(text)
+}
+
+// copyCommand shows the request as sockscope and grpcurl command lines and
+// copies the sockscope one to the clipboard (OSC 52).
+func (e explorerPage) copyCommand() (explorerPage, tea.Cmd) {
+	md := e.services.selected()
+	if md == nil {
+		return e, nil
+	}
+	ours, theirs := commandLines(e.address, reflection.MethodName(md), e.request.saved(), e.opts.Headers, e.opts.Session.Authority)
+	text := "sockscope:\n" + ours + "\n\ngrpcurl:\n" + theirs + "\n\n(the sockscope line is on the clipboard)"
+	return e, tea.Batch(e.response.showText("Command lines", newOwnDocument(text)), tea.SetClipboard(ours))
 }

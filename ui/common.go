@@ -1,5 +1,12 @@
 package ui
 
+import (
+	"strings"
+	"sync/atomic"
+
+	"charm.land/lipgloss/v2"
+)
+
 // common is what every pane and page shares, embedded in each as
 // soft-serve's common.Common is: the key bindings and the styles by
 // pointer, so that the theme chosen once the terminal's background is known
@@ -25,4 +32,57 @@ func (c common) frame(content string, w, h int, focused bool) string {
 		st = c.styles.PaneFocused
 	}
 	return st.Width(w).Height(h).MaxHeight(h).Render(content)
+}
+
+var revisions atomic.Uint64
+
+// nextRev is a number never handed out before. A pane takes a new one
+// whenever anything it draws changes, so that a frame draws again only
+// the panes whose number moved, and two copies of a model that went
+// different ways never share one.
+func nextRev() uint64 { return revisions.Add(1) }
+
+// frameCache is a pane's last frame and what it was drawn from.
+type frameCache struct {
+	key frameKey
+	out string
+}
+
+type frameKey struct {
+	rev, sub, theme uint64
+	w, h            int
+	focused         bool
+}
+
+// cachedFrame is frame(draw()) unless nothing it depends on changed since
+// the last call with the same cache: the pane's rev, that of what it
+// shows (sub), the theme, the size and the focus.
+func (c common) cachedFrame(cache *frameCache, rev, sub uint64, w, h int, focused bool, draw func() string) string {
+	k := frameKey{rev: rev, sub: sub, theme: c.styles.theme, w: w, h: h, focused: focused}
+	if cache.out != "" && cache.key == k {
+		return cache.out
+	}
+	cache.key, cache.out = k, c.frame(draw(), w, h, focused)
+	return cache.out
+}
+
+// joinColumns puts two columns of frames side by side. Every frame is
+// exactly as wide and as high as laid out, so the lines are joined as
+// they are, without measuring each one as lipgloss.JoinHorizontal would
+// on every frame; columns of different heights fall back to it.
+func joinColumns(left, right string) string {
+	l, r := strings.Split(left, "\n"), strings.Split(right, "\n")
+	if len(l) != len(r) {
+		return lipgloss.JoinHorizontal(lipgloss.Top, left, right)
+	}
+	var b strings.Builder
+	b.Grow(len(left) + len(right) + len(l))
+	for i := range l {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(l[i])
+		b.WriteString(r[i])
+	}
+	return b.String()
 }

@@ -8,7 +8,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"sockscope/client"
@@ -50,12 +49,22 @@ type explorerPage struct {
 	session    *session.Session
 	address    string
 	// saved holds what the user typed per address and method, for as long
-	// as the program runs.
+	// as the program runs; so does jq, the jq expression per method.
 	saved map[string]savedRequest
-	call  call
+	jq    map[string]string
+	// call is the one call at a time; calls count the ids handed out.
+	call  *callEntry
+	calls int
+	// ticking says a tick is on its way, to keep running times fresh.
+	ticking bool
 
 	leftWidth, requestHeight int
+	frames                   *explorerFrames
 }
+
+// explorerFrames are the panes' last frames, shared by every copy of the
+// page: a frame draws again only the panes that changed.
+type explorerFrames struct{ services, request, response frameCache }
 
 func newExplorerPage(c common, opts Options) explorerPage {
 	e := explorerPage{
@@ -63,8 +72,10 @@ func newExplorerPage(c common, opts Options) explorerPage {
 		opts:     opts,
 		services: newServicesPane(c),
 		request:  newRequestPane(c),
-		response: newResponsePane(c, opts.StreamKeep),
+		response: newResponsePane(c),
 		saved:    map[string]savedRequest{},
+		jq:       map[string]string{},
+		frames:   &explorerFrames{},
 	}
 	for key := range opts.Headers.Call {
 		e.request.startKeys = append(e.request.startKeys, key)
@@ -88,6 +99,7 @@ func (e *explorerPage) begin(address string) {
 	e.services.setMethods(nil)
 	e.services.loading, e.services.err = true, nil
 	e.services.title = address
+	e.services.touch()
 }
 
 func (e explorerPage) connectCmd() tea.Cmd {
@@ -100,7 +112,7 @@ func (e explorerPage) connectCmd() tea.Cmd {
 // stays saved for coming back.
 func (e *explorerPage) leave() tea.Cmd {
 	e.saveCurrent()
-	e.call.drop()
+	e.dropCall()
 	if e.connCancel != nil {
 		e.connCancel()
 	}
@@ -115,12 +127,13 @@ func (e *explorerPage) leave() tea.Cmd {
 // atTop says esc has nothing left to take back here: no call to cancel,
 // no filter to clear, no pane but the services tree to step out of.
 func (e explorerPage) atTop() bool {
-	return e.focus == focusServices && !e.services.filterShown() && !e.call.running
+	return e.focus == focusServices && !e.services.filterShown() && !e.call.cancelable()
 }
 
 // typing says whether single-letter keys are text, not commands.
 func (e explorerPage) typing() bool {
-	return e.requestFocused() || e.focus == focusServices && e.services.filtering
+	return e.requestFocused() || e.focus == focusServices && e.services.filtering ||
+		e.focus == focusResponse && e.response.typing()
 }
 
 func (e explorerPage) requestFocused() bool {
@@ -136,12 +149,22 @@ func (e explorerPage) Update(msg tea.Msg) (explorerPage, tea.Cmd) {
 	case healthMsg:
 		if msg.connID == e.connID {
 			e.services.health = msg.statuses
+			e.services.touch()
 		}
 		return e, nil
 	case callEventsMsg:
 		return e.receive(msg)
+	case filterEvalMsg:
+		if e.call != nil && e.call.id == msg.callID {
+			cmd = e.call.filtered(msg)
+			e.response.touch()
+		}
+		return e, cmd
+	case searchDoneMsg, messageOpenedMsg, savedMsg:
+		e.response, cmd = e.response.Update(msg)
+		return e, cmd
 	case tickMsg:
-		return e, e.call.tick(msg)
+		return e.tick()
 	case editorClosedMsg:
 		if msg.err != nil {
 			cmd = errCmd(fmt.Errorf("editor: %w", msg.err))
@@ -151,9 +174,11 @@ func (e explorerPage) Update(msg tea.Msg) (explorerPage, tea.Cmd) {
 		}
 		return e, cmd
 	case tea.BackgroundColorMsg:
-		// The response pane keeps its text rendered; the others render with
-		// the shared styles as they draw.
-		e.response.refreshInfo()
+		// The panes draw with the shared styles, which the root has
+		// rebuilt; the bubbles inside them keep copies.
+		e.request.restyle()
+		e.services.restyle()
+		e.response.restyle()
 		return e, nil
 	case tea.KeyPressMsg:
 		return e.handleKey(msg)
@@ -183,6 +208,11 @@ func (e explorerPage) handleKey(msg tea.KeyPressMsg) (explorerPage, tea.Cmd) {
 	}
 	if e.focus == focusServices && e.services.filtering && !key.Matches(msg, e.keys.NextPane, e.keys.PrevPane, e.keys.Send) {
 		return e, e.followSelection(e.updateServices(msg))
+	}
+	if e.focus == focusResponse && (e.response.typing() || key.Matches(msg, e.keys.Back) && e.response.wantsBack()) {
+		var cmd tea.Cmd
+		e.response, cmd = e.response.Update(msg)
+		return e, tea.Batch(cmd, e.rememberJQ())
 	}
 	switch {
 	case key.Matches(msg, e.keys.Back):
@@ -218,6 +248,7 @@ func (e explorerPage) handleKey(msg tea.KeyPressMsg) (explorerPage, tea.Cmd) {
 		e.request, cmd = e.request.Update(msg)
 	case focusResponse:
 		e.response, cmd = e.response.Update(msg)
+		cmd = tea.Batch(cmd, e.rememberJQ())
 	}
 	return e, cmd
 }
@@ -276,6 +307,7 @@ func (e explorerPage) connected(msg connectedMsg) (explorerPage, tea.Cmd) {
 	}
 	e.services.loading = false
 	e.services.title = e.address
+	e.services.touch()
 	if msg.err != nil {
 		e.services.err = msg.err
 		return e, nil
@@ -317,7 +349,7 @@ func (e *explorerPage) saveCurrent() {
 // one's saved request, or its template the first time. The call belongs
 // to the method left, so it goes with it.
 func (e *explorerPage) switchMethod(to protoreflect.MethodDescriptor) tea.Cmd {
-	e.call.drop()
+	e.dropCall()
 	e.response.clear()
 	e.saveCurrent()
 	if to == nil {
@@ -343,31 +375,6 @@ func (e *explorerPage) switchMethod(to protoreflect.MethodDescriptor) tea.Cmd {
 	return cmd
 }
 
-func (e explorerPage) describeSelected() (explorerPage, tea.Cmd) {
-	md := e.services.selected()
-	if md == nil {
-		return e, nil
-	}
-	text, err := reflection.Describe(md)
-	if err != nil {
-		return e, errCmd(fmt.Errorf("describe: %w", err))
-	}
-	e.response.showDescribe(text)
-	return e, nil
-}
-
-// copyCommand shows the request as sockscope and grpcurl command lines and
-// copies the sockscope one to the clipboard (OSC 52).
-func (e explorerPage) copyCommand() (explorerPage, tea.Cmd) {
-	md := e.services.selected()
-	if md == nil {
-		return e, nil
-	}
-	ours, theirs := commandLines(e.address, reflection.MethodName(md), e.request.saved(), e.opts.Headers, e.opts.Session.Authority)
-	e.response.showDescribe("sockscope:\n" + ours + "\n\ngrpcurl:\n" + theirs + "\n\n(the sockscope line is on the clipboard)")
-	return e, tea.SetClipboard(ours)
-}
-
 // SetSize lays the three panes out in w×h: the services tree on the left,
 // the request above the response on the right.
 func (e *explorerPage) SetSize(w, h int) {
@@ -380,12 +387,17 @@ func (e *explorerPage) SetSize(w, h int) {
 	e.response.SetSize(w-e.leftWidth-frameW, h-e.requestHeight-frameH)
 }
 
+// View draws again only the panes that changed since the last frame.
 func (e explorerPage) View() string {
 	rw := e.width - e.leftWidth
-	left := e.frame(e.services.View(), e.leftWidth, e.height, e.focus == focusServices)
-	req := e.frame(e.request.View(), rw, e.requestHeight, e.requestFocused())
-	resp := e.frame(e.response.View(), rw, e.height-e.requestHeight, e.focus == focusResponse)
-	return lipgloss.JoinHorizontal(lipgloss.Top, left, lipgloss.JoinVertical(lipgloss.Left, req, resp))
+	left := e.cachedFrame(&e.frames.services, e.services.rev, 0, e.leftWidth, e.height, e.focus == focusServices, e.services.View)
+	req := e.cachedFrame(&e.frames.request, e.request.rev, 0, rw, e.requestHeight, e.requestFocused(), e.request.View)
+	var shown uint64
+	if c := e.response.call; c != nil {
+		shown = c.rev
+	}
+	resp := e.cachedFrame(&e.frames.response, e.response.rev, shown, rw, e.height-e.requestHeight, e.focus == focusResponse, e.response.View)
+	return joinColumns(left, req+"\n"+resp)
 }
 
 func (e explorerPage) help() bindings {

@@ -6,58 +6,119 @@ import (
 	"strings"
 )
 
-// colorJSON styles JSON text that is already valid (protojson output) token by
-// token; anything it does not recognise is passed through unstyled, so it can
-// never lose characters.
-func colorJSON(s *styles, text string) string {
-	var b strings.Builder
-	b.Grow(len(text) * 2)
-	for i := 0; i < len(text); {
-		c := text[i]
+// tokenKind is what a byte of JSON text belongs to, for colouring.
+type tokenKind uint8
+
+const (
+	tokPlain tokenKind = iota
+	tokKey
+	tokString
+	tokNumber
+	tokLiteral
+	tokPunct
+)
+
+// keyLookahead bounds how far the lexer looks for the end of a string to
+// tell an object's key from a value: keys are short, and a value string
+// may run for megabytes.
+const keyLookahead = 512
+
+// lexState is where a JSON lexer stands between two bytes: inside a
+// string (a key or a value) or a number or a literal, or between tokens.
+type lexState struct {
+	tok     tokenKind
+	escaped bool
+}
+
+// next classifies byte i of line and moves past it.
+func (st *lexState) next(line string, i int) tokenKind {
+	b := line[i]
+	switch st.tok {
+	case tokKey, tokString:
+		kind := st.tok
 		switch {
-		case c == '"':
-			j := i + 1
-			for j < len(text) && text[j] != '"' {
-				if text[j] == '\\' {
-					j++
-				}
-				j++
+		case st.escaped:
+			st.escaped = false
+		case b == '\\':
+			st.escaped = true
+		case b == '"':
+			st.tok = tokPlain
+		}
+		return kind
+	case tokNumber:
+		if b >= '0' && b <= '9' || strings.IndexByte(".eE+-", b) >= 0 {
+			return tokNumber
+		}
+		st.tok = tokPlain
+	case tokLiteral:
+		if b >= 'a' && b <= 'z' {
+			return tokLiteral
+		}
+		st.tok = tokPlain
+	}
+	switch {
+	case b == '"':
+		st.tok = stringKind(line, i)
+		return st.tok
+	case b == '-' || b >= '0' && b <= '9':
+		st.tok = tokNumber
+		return tokNumber
+	case b == 't' || b == 'f' || b == 'n':
+		st.tok = tokLiteral
+		return tokLiteral
+	case strings.IndexByte("{}[]:,", b) >= 0:
+		return tokPunct
+	}
+	return tokPlain
+}
+
+// advance moves past bytes [from, to) of line, skipping the inside of a
+// string at the speed of strings.IndexAny.
+func (st *lexState) advance(line string, from, to int) {
+	for i := from; i < to; {
+		if (st.tok == tokString || st.tok == tokKey) && !st.escaped {
+			j := strings.IndexAny(line[i:to], `"\`)
+			if j < 0 {
+				return
 			}
-			j = min(j+1, len(text))
-			tok := text[i:j]
-			k := j
-			for k < len(text) && (text[k] == ' ' || text[k] == '\t') {
+			i += j
+		}
+		st.next(line, i)
+		i++
+	}
+}
+
+// stringKind says whether the string opening at line[i] is a key: its
+// closing quote, within keyLookahead, is followed by a colon.
+func stringKind(line string, i int) tokenKind {
+	end := min(len(line), i+1+keyLookahead)
+	for j := i + 1; j < end; j++ {
+		switch line[j] {
+		case '\\':
+			j++
+		case '"':
+			k := j + 1
+			for k < len(line) && (line[k] == ' ' || line[k] == '\t') {
 				k++
 			}
-			if k < len(text) && text[k] == ':' {
-				b.WriteString(s.JSONKey.Render(tok))
-			} else {
-				b.WriteString(s.JSONString.Render(tok))
+			if k < len(line) && line[k] == ':' {
+				return tokKey
 			}
-			i = j
-		case c == '-' || (c >= '0' && c <= '9'):
-			j := i + 1
-			for j < len(text) && strings.IndexByte("0123456789.eE+-", text[j]) >= 0 {
-				j++
-			}
-			b.WriteString(s.JSONNumber.Render(text[i:j]))
-			i = j
-		case c == 't' || c == 'f' || c == 'n':
-			j := i
-			for j < len(text) && text[j] >= 'a' && text[j] <= 'z' {
-				j++
-			}
-			b.WriteString(s.JSONLit.Render(text[i:j]))
-			i = max(j, i+1)
-		case strings.IndexByte("{}[]:,", c) >= 0:
-			b.WriteString(s.JSONPunct.Render(string(c)))
-			i++
-		default:
-			b.WriteByte(c)
-			i++
+			return tokString
 		}
 	}
-	return b.String()
+	return tokString
+}
+
+// drawLine draws the start of one line of JSON (a stream message's
+// compact text, say) in width cells, coloured.
+func drawLine(st *styles, text string, width int) string {
+	if i := strings.IndexByte(text, '\n'); i >= 0 {
+		text = text[:i]
+	}
+	d := &document{text: text, starts: []uint32{0}, json: true}
+	s, _ := d.segment(st, 0, 0, width, highlight{current: -1})
+	return s
 }
 
 // indentCompact indents compact JSON for reading; text that is not JSON is returned as is.

@@ -23,6 +23,14 @@ type keyMap struct {
 	Info         key.Binding
 	Top, Bottom  key.Binding
 	PageUp, PgDn key.Binding
+	Left, Right  key.Binding
+	Wrap         key.Binding
+	NextMatch    key.Binding
+	PrevMatch    key.Binding
+	NextMsg      key.Binding
+	PrevMsg      key.Binding
+	JQ           key.Binding
+	Save         key.Binding
 	Help         key.Binding
 	Quit         key.Binding
 	ForceQuit    key.Binding
@@ -49,6 +57,15 @@ func defaultKeyMap() keyMap {
 		Bottom:      key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G/end", "bottom (follow)")),
 		PageUp:      key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
 		PgDn:        key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn", "page down")),
+		Left:        key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "scroll left")),
+		Right:       key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "scroll right")),
+		Wrap:        key.NewBinding(key.WithKeys("z"), key.WithHelp("z", "wrap long lines")),
+		NextMatch:   key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next match")),
+		PrevMatch:   key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous match")),
+		NextMsg:     key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "next message")),
+		PrevMsg:     key.NewBinding(key.WithKeys("["), key.WithHelp("[", "previous message")),
+		JQ:          key.NewBinding(key.WithKeys("|"), key.WithHelp("|", "jq filter")),
+		Save:        key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "write to a file")),
 		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:        key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
 		ForceQuit:   key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),

@@ -94,6 +94,7 @@ func New(opts Options) Model {
 		sockets:  newSocketsPane(c, opts.StartSample != nil),
 		explorer: newExplorerPage(c, opts),
 	}
+	m.help.Styles = c.styles.Help
 	if opts.Address != "" {
 		m.screen = screenExplorer
 		m.explorer.begin(opts.Address)
@@ -127,6 +128,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.BackgroundColorMsg:
 		*m.styles = newStyles(msg.IsDark())
+		m.help.Styles = m.styles.Help
+		m.sockets.restyle()
 		m.explorer, cmd = m.explorer.Update(msg)
 		return m, cmd
 	case tea.KeyPressMsg:
@@ -201,7 +204,7 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 }
 
 func (m Model) quit() (tea.Model, tea.Cmd) {
-	return m, tea.Sequence(m.explorer.leave(), tea.Quit)
+	return m, tea.Batch(tea.Quit, m.explorer.leave())
 }
 
 // openSocket leaves the list for the explorer on address; esc cancels the

@@ -169,9 +169,9 @@ func TestStaleConnectionResultDropped(t *testing.T) {
 
 func TestStaleCallEventsDropped(t *testing.T) {
 	h := connected(t)
-	m := h.send(callEventsMsg{callID: h.m.explorer.call.id + 3, events: []callEvent{{done: true, err: errors.New("old call")}}}, nil)
-	if m.explorer.response.failure != "" {
-		t.Errorf("an old call's result reached the response pane: %s", m.explorer.response.failure)
+	m := h.send(callEventsMsg{callID: h.m.explorer.calls + 3, events: []callEvent{{done: true, err: errors.New("old call")}}}, nil)
+	if c := m.explorer.response.call; c != nil && c.failure != "" {
+		t.Errorf("an old call's result reached the response pane: %s", c.failure)
 	}
 }
 
@@ -203,7 +203,7 @@ func TestBadRequestKeepsEditorText(t *testing.T) {
 	h.send(press("tab"), nil)
 	h.m.explorer.request.setBody(`{"message": oops}`)
 	m := h.send(press("ctrl+s"), nil)
-	if m.explorer.call.running {
+	if m.explorer.call.cancelable() {
 		t.Fatal("an invalid request was sent")
 	}
 	if !strings.Contains(m.flash, "line 1, column 13") {
@@ -217,15 +217,25 @@ func TestBadRequestKeepsEditorText(t *testing.T) {
 	}
 }
 
-func callDone(m Model) bool { return !m.explorer.call.running && m.explorer.response.method != "" }
+func callDone(m Model) bool { c := m.explorer.response.call; return c != nil && !c.running }
+
+// shownCall is the call the response pane shows; a test fails without one.
+func shownCall(t *testing.T, m Model) *callEntry {
+	t.Helper()
+	if m.explorer.response.call == nil {
+		t.Fatal("the response pane shows no call")
+	}
+	return m.explorer.response.call
+}
 
 func TestUnaryCall(t *testing.T) {
 	h := connected(t)
 	h.selectMethod("sample.v1.Echo/Echo")
 	h.m.explorer.request.setBody(`{"message": "hello from the model"}`)
 	m := h.send(press("ctrl+s"), callDone)
-	if m.explorer.response.code != codes.OK || !strings.Contains(m.explorer.response.unary, "hello from the model") {
-		t.Fatalf("response %v %q (failure %q)", m.explorer.response.code, m.explorer.response.unary, m.explorer.response.failure)
+	c := shownCall(t, m)
+	if c.code != codes.OK || c.reply == nil || !strings.Contains(c.reply.text, "hello from the model") {
+		t.Fatalf("response %v %v (failure %q)", c.code, c.reply, c.failure)
 	}
 }
 
@@ -234,8 +244,8 @@ func TestFailShowsDetails(t *testing.T) {
 	h.selectMethod("sample.v1.Echo/Fail")
 	h.m.explorer.request.setBody(`{"code": 5, "message": "gone"}`)
 	m := h.send(press("ctrl+s"), callDone)
-	if m.explorer.response.code != codes.NotFound || !strings.Contains(m.explorer.response.statusJSON, "google.rpc.BadRequest") {
-		t.Fatalf("status %v details %q", m.explorer.response.code, m.explorer.response.statusJSON)
+	if c := shownCall(t, m); c.code != codes.NotFound || !strings.Contains(c.statusJSON, "google.rpc.BadRequest") {
+		t.Fatalf("status %v details %q", c.code, c.statusJSON)
 	}
 	if m.explorer.request.body.Value() != `{"code": 5, "message": "gone"}` {
 		t.Errorf("a failed call changed the editor: %q", m.explorer.request.body.Value())
@@ -397,12 +407,12 @@ func TestCancelSleep(t *testing.T) {
 	h := connected(t)
 	h.selectMethod("sample.v1.Echo/Sleep")
 	h.m.explorer.request.setBody(`{"ms": 60000}`)
-	if m := h.send(press("ctrl+s"), func(m Model) bool { return m.explorer.call.running }); !m.explorer.call.running {
+	if m := h.send(press("ctrl+s"), func(m Model) bool { return m.explorer.call.cancelable() }); !m.explorer.call.cancelable() {
 		t.Fatal("Sleep did not start")
 	}
-	m := h.send(press("esc"), func(m Model) bool { return !m.explorer.call.running })
-	if m.explorer.response.code != codes.Canceled {
-		t.Errorf("after esc: code %v", m.explorer.response.code)
+	m := h.send(press("esc"), func(m Model) bool { return !m.explorer.call.cancelable() })
+	if c := shownCall(t, m); c.code != codes.Canceled {
+		t.Errorf("after esc: code %v", c.code)
 	}
 }
 
@@ -410,16 +420,32 @@ func TestBidiStreamInteractive(t *testing.T) {
 	h := connected(t)
 	h.selectMethod("sample.v1.Echo/Chat")
 	h.m.explorer.request.setBody(`{"text": "one"}`)
-	h.send(press("ctrl+s"), func(m Model) bool { return m.explorer.response.log.total >= 1 })
+	received := func(n int64) func(Model) bool {
+		return func(m Model) bool { c := m.explorer.response.call; return c != nil && c.log.received >= n }
+	}
+	h.send(press("ctrl+s"), received(1))
 	h.m.explorer.request.setBody(`{"text": "two"}`)
-	m := h.send(press("ctrl+s"), func(m Model) bool { return m.explorer.response.log.total >= 2 })
-	if !strings.Contains(m.explorer.response.log.at(1).text, "two") || !m.explorer.call.running {
-		t.Fatalf("chat: %d replies, calling %v", m.explorer.response.log.total, m.explorer.call.running)
+	m := h.send(press("ctrl+s"), received(2))
+	c := shownCall(t, m)
+	if replies := receivedTexts(c.log); len(replies) < 2 || !strings.Contains(replies[1], "two") || !m.explorer.call.cancelable() {
+		t.Fatalf("chat: replies %q, calling %v", replies, m.explorer.call.cancelable())
 	}
-	m = h.send(press("ctrl+d"), func(m Model) bool { return !m.explorer.call.running })
-	if m.explorer.response.code != codes.OK {
-		t.Errorf("after ctrl+d: code %v (%s)", m.explorer.response.code, m.explorer.response.failure)
+	m = h.send(press("ctrl+d"), func(m Model) bool { return !m.explorer.call.cancelable() })
+	if c := shownCall(t, m); c.code != codes.OK {
+		t.Errorf("after ctrl+d: code %v (%s)", c.code, c.failure)
 	}
+}
+
+// receivedTexts are the messages a stream's log holds that came from the
+// server, oldest first.
+func receivedTexts(l *streamLog) []string {
+	var out []string
+	for i := 0; i < l.len(); i++ {
+		if e := l.at(i); !e.sent {
+			out = append(out, e.text)
+		}
+	}
+	return out
 }
 
 func TestGoldenExplorer(t *testing.T) {
@@ -434,14 +460,14 @@ func TestLeavingMethodDropsItsCall(t *testing.T) {
 	h := connected(t)
 	h.selectMethod("sample.v1.Echo/Sleep")
 	h.m.explorer.request.setBody(`{"ms": 60000}`)
-	h.send(press("ctrl+s"), func(m Model) bool { return m.explorer.call.running })
-	oldCall := h.m.explorer.call.id
+	h.send(press("ctrl+s"), func(m Model) bool { return m.explorer.call.cancelable() })
+	oldCall := h.m.explorer.call
 	m := h.send(press("j"), nil) // the next method, Sum
-	if m.explorer.call.running || m.explorer.call.id == oldCall {
+	if m.explorer.call.cancelable() || m.explorer.call == oldCall {
 		t.Fatalf("the Sleep call still runs after leaving its method")
 	}
-	if m.explorer.response.method != "" || m.explorer.response.failure != "" {
-		t.Errorf("the new method's response pane shows the old call: %q %q", m.explorer.response.method, m.explorer.response.failure)
+	if c := m.explorer.response.call; c != nil {
+		t.Errorf("the new method's response pane shows the old call: %q %q", c.name, c.failure)
 	}
 }
 
@@ -656,7 +682,7 @@ func TestStartHeaders(t *testing.T) {
 	}
 	h.m.explorer.request.metadata.SetValue("x-side: editor")
 	m = h.send(press("ctrl+s"), callDone)
-	reply := m.explorer.response.unary
+	reply := shownCall(t, m).reply.text
 	for _, want := range []string{`"authorization": "Bearer t"`, `"x-side": "editor"`, `"x-kept": "yes"`, `":authority": "agent.internal"`} {
 		if !strings.Contains(reply, want) {
 			t.Errorf("the call's metadata lacks %s (the editor's line replaces a start-up header of the same key):\n%s", want, reply)

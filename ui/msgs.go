@@ -30,28 +30,41 @@ type healthMsg struct {
 }
 
 // callEventsMsg carries what a call produced since the last one, batched so a
-// fast stream costs one Update per batch rather than per message.
+// fast stream costs one Update per frame rather than one per message;
+// queue is nil once the call's events are over, and at is when the batch
+// was made, from which the next one is timed.
 type callEventsMsg struct {
 	callID int
 	events []callEvent
-	ch     <-chan callEvent
+	queue  *eventQueue
+	at     time.Time
 }
 
 // callEvent is one thing that happened during a call.
 type callEvent struct {
-	header  map[string][]string
-	reply   *reply
-	done    bool
-	result  client.Result
-	status  string // the status as JSON with decoded details, when not OK
-	err     error  // a local failure (the call never reached the server, or bad input)
-	elapsed time.Duration
+	header     map[string][]string
+	reply      *reply // a message received
+	sent       *reply // a message sent on a client or bidi stream
+	done       bool
+	result     client.Result
+	statusJSON string    // the status as JSON with decoded details, when not OK
+	status     *document // the same, indented for the viewer
+	err        error     // a local failure (the call never reached the server, or bad input)
+	elapsed    time.Duration
 }
 
-// reply is one received message, already rendered off the update loop.
+// reply is one message, already formatted off the update loop.
 type reply struct {
 	at   time.Time
-	text string // indented JSON for unary replies, compact JSON for stream messages
+	text string    // compact JSON, for a stream's list
+	doc  *document // a reply read in the viewer, indented
+}
+
+// messageOpenedMsg answers openMessageCmd and jqDocumentCmd: the document
+// the viewer shows, for the request id.
+type messageOpenedMsg struct {
+	id  uint64
+	doc *document
 }
 
 // editorClosedMsg answers the ctrl+e editor round trip.
@@ -67,8 +80,8 @@ type sampleStartedMsg struct {
 	err     error
 }
 
-// tickMsg refreshes the running time and rate while a call is in flight.
-type tickMsg struct{ callID int }
+// tickMsg refreshes the running time and rate while calls are in flight.
+type tickMsg struct{}
 
 // errMsg is a recoverable failure that no pane shows itself: the status bar
 // shows it until the next key.

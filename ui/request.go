@@ -53,7 +53,10 @@ type requestPane struct {
 	// carries under the editor's lines; only names are shown, values may
 	// be secrets.
 	startKeys []string
+	rev       uint64
 }
+
+func (p *requestPane) touch() { p.rev = nextRev() }
 
 func newRequestPane(c common) requestPane {
 	body := textarea.New()
@@ -70,10 +73,21 @@ func newRequestPane(c common) requestPane {
 	dl.Prompt = ""
 	dl.Placeholder = "none"
 	dl.SetValue(defaultDeadline)
-	return requestPane{common: c, body: body, metadata: md, deadline: dl}
+	p := requestPane{common: c, body: body, metadata: md, deadline: dl}
+	p.restyle()
+	return p
+}
+
+// restyle gives the editors the palette's styles.
+func (p *requestPane) restyle() {
+	p.body.SetStyles(p.styles.TextArea)
+	p.metadata.SetStyles(p.styles.TextArea)
+	p.deadline.SetStyles(p.styles.TextInput)
+	p.touch()
 }
 
 func (p *requestPane) SetSize(w, h int) {
+	p.touch()
 	p.width, p.height = w, h
 	// Title, problem line, metadata label + 2 lines, deadline line.
 	p.body.SetWidth(w)
@@ -97,6 +111,7 @@ func (p requestPane) saved() savedRequest {
 }
 
 func (p *requestPane) focus(field requestField) tea.Cmd {
+	p.touch()
 	p.focused, p.field = true, field
 	p.body.Blur()
 	p.metadata.Blur()
@@ -112,6 +127,7 @@ func (p *requestPane) focus(field requestField) tea.Cmd {
 }
 
 func (p *requestPane) blur() {
+	p.touch()
 	p.focused = false
 	p.body.Blur()
 	p.metadata.Blur()
@@ -119,6 +135,7 @@ func (p *requestPane) blur() {
 }
 
 func (p requestPane) Update(msg tea.Msg) (requestPane, tea.Cmd) {
+	p.touch()
 	var cmd tea.Cmd
 	switch p.field {
 	case fieldMetadata:
@@ -142,6 +159,7 @@ func (p *requestPane) setBody(text string) {
 }
 
 func (p *requestPane) validate() {
+	p.touch()
 	p.problem = ""
 	if p.method == nil {
 		return
@@ -154,6 +172,7 @@ func (p *requestPane) validate() {
 // addMetadata appends line to the metadata editor unless a line already
 // sets key; it reports whether it added it.
 func (p *requestPane) addMetadata(key, line string) bool {
+	p.touch()
 	current := p.metadata.Value()
 	for _, l := range strings.Split(current, "\n") {
 		if k, _, ok := strings.Cut(l, ":"); ok && strings.EqualFold(strings.TrimSpace(k), key) {

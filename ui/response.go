@@ -1,295 +1,404 @@
 package ui
 
 import (
-	"fmt"
-	"github.com/charmbracelet/x/ansi"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/viewport"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"google.golang.org/grpc/codes"
-
-	"sockscope/client"
 )
 
-// maxShownBytes caps how much of one reply is laid out, so the largest reply
-// accepted cannot stall the screen; the status line says how much was cut.
-const maxShownBytes = 256 << 10
-
-// maxStreamLineBytes caps each kept stream message; a line shows only a screen width anyway.
-const maxStreamLineBytes = 2048
-
-// responseView is what the response pane shows.
-type responseView int
+// responseMode is what the response pane shows of the call selected.
+type responseMode int
 
 const (
-	viewReplies responseView = iota
-	viewInfo                 // headers, trailers, status details
-	viewDescribe
+	modeEmpty   responseMode = iota // no call: what to do, and hints
+	modeList                        // a stream's messages, one a row
+	modeReply                       // a reply or the error's details, in the viewer
+	modeMessage                     // one stream message, in the viewer
+	modeInfo                        // headers, trailers and status
+	modeText                        // describe text, command lines, help
 )
 
-// responsePane shows replies, streams, status and describe text.
+// inputKind is the one-line input the response pane has open.
+type inputKind int
+
+const (
+	inputNone   inputKind = iota
+	inputFilter           // text the listed messages must hold
+	inputJQ               // a jq expression applied to the messages or the reply
+	inputSave             // the file w writes
+)
+
+// responsePane shows the selected call: a stream's list of messages, any
+// message or reply in the viewer, headers and trailers; and texts such as
+// describe output. Every document it shows was prepared off the update
+// loop, and a frame draws only what is on screen.
 type responsePane struct {
 	common
-	view responseView
-	info viewport.Model // unary reply, info and describe text
-	keep int
+	call   *callEntry
+	mode   responseMode
+	back   responseMode // where esc goes from info or text
+	viewer viewer
 
-	method    string
-	streaming bool
-	running   bool
-	started   time.Time
-	elapsed   time.Duration
+	title    string // of modeText
+	describe string // the text modeText shows
+	hint     string // what to change before sending again, when known
 
-	header, trailer map[string][]string
-	unary           string // indented JSON of the unary reply
-	log             *streamLog
-	scroll          int // stream rows above the tail; 0 follows the tail
-	code            codes.Code
-	statusMessage   string
-	statusJSON      string
-	failure         string // local failure: never reached the server, or bad input
-	describe        string
-	hint            string // what to change before sending again, when known
+	opened  int64  // the message modeMessage shows
+	openID  uint64 // the formatting of a message or reply awaited
+	jqReply *jqProgram
+
+	input     textinput.Model
+	inputKind inputKind
+	inputErr  string // why the jq expression typed does not compile
+	note      string // what the last save did
+	overwrite string // the file a second w overwrites
+
+	rev uint64 // changes with everything the pane draws
 }
 
-func newResponsePane(c common, keep int) responsePane {
-	if keep <= 0 {
-		keep = defaultStreamKeep
-	}
-	vp := viewport.New()
-	vp.SoftWrap = true
-	return responsePane{common: c, info: vp, keep: keep, log: newStreamLog(keep)}
+func newResponsePane(c common) responsePane {
+	in := textinput.New()
+	p := responsePane{common: c, viewer: newViewer(c), input: in}
+	p.restyle()
+	return p
 }
+
+// restyle gives the inputs the palette's styles.
+func (p *responsePane) restyle() {
+	p.input.SetStyles(p.styles.TextInput)
+	p.viewer.input.SetStyles(p.styles.TextInput)
+	p.touch()
+}
+
+func (p *responsePane) touch() { p.rev = nextRev() }
 
 func (p *responsePane) SetSize(w, h int) {
 	p.width, p.height = w, h
-	p.info.SetWidth(w)
-	p.info.SetHeight(max(1, h-1))
-	p.refreshInfo()
+	p.input.SetWidth(max(1, w-4))
+	p.viewer.SetSize(w, p.viewerHeight())
+	p.touch()
 }
 
-// begin clears the pane for a new call.
-func (p *responsePane) begin(method string, streaming bool, now time.Time) {
-	*p = responsePane{common: p.common, info: p.info, keep: p.keep,
-		method: method, streaming: streaming, running: true, started: now, log: newStreamLog(p.keep), describe: p.describe}
-	p.view = viewReplies
-	p.refreshInfo()
+// viewerHeight is what the status line, the hint and an input leave.
+func (p responsePane) viewerHeight() int {
+	h := p.height - 1 - len(p.hintLines())
+	switch {
+	case p.inputKind != inputNone && p.inputErr != "":
+		h -= 2
+	case p.inputKind != inputNone, p.note != "":
+		h--
+	}
+	if p.mode == modeReply && p.call != nil && p.call.reply == nil && p.call.status != nil {
+		h-- // the "error details" heading
+	}
+	return max(1, h)
 }
 
-// clear empties the pane when another method is selected.
+func (p *responsePane) relayout() { p.viewer.SetSize(p.width, p.viewerHeight()) }
+
+// show makes c the call the pane shows; nil shows none.
+func (p *responsePane) show(c *callEntry) tea.Cmd {
+	p.call, p.opened, p.jqReply = c, 0, nil
+	p.closeInput()
+	p.note, p.overwrite = "", ""
+	p.touch()
+	switch {
+	case c == nil:
+		p.mode = modeEmpty
+		return nil
+	case c.streaming && c.method.IsStreamingServer():
+		p.mode = modeList
+		return nil
+	}
+	p.mode = modeReply
+	p.relayout()
+	return p.viewer.setDocument(p.replyDocument())
+}
+
+// clear shows nothing, for another method.
 func (p *responsePane) clear() {
-	*p = responsePane{common: p.common, info: p.info, keep: p.keep, log: newStreamLog(p.keep)}
-	p.refreshInfo()
+	p.show(nil)
+	p.hint, p.describe = "", ""
 }
 
-// showHint adds a line above the error details saying what to change.
+// replyDocument is what modeReply shows: the reply, or the error's details.
+func (p responsePane) replyDocument() *document {
+	switch {
+	case p.call == nil:
+		return nil
+	case p.call.reply != nil:
+		return p.call.reply
+	}
+	return p.call.status
+}
+
+// updated redraws after the shown call's events: a reply or status that
+// came is put in the viewer (through the jq program when there is one).
+func (p *responsePane) updated() tea.Cmd {
+	p.touch()
+	if p.mode == modeEmpty && p.call != nil {
+		return p.show(p.call)
+	}
+	if p.mode != modeReply {
+		return nil
+	}
+	p.relayout()
+	if p.jqReply != nil {
+		return p.applyJQToReply()
+	}
+	if d := p.replyDocument(); d != p.viewer.doc {
+		return p.viewer.setDocument(d)
+	}
+	return nil
+}
+
+// showHint adds a line above what is shown saying what to change.
 func (p *responsePane) showHint(text string) {
 	p.hint = text
-	p.refreshInfo()
+	p.relayout()
+	p.touch()
 }
 
-func (p *responsePane) showDescribe(text string) {
-	p.describe = text
-	p.view = viewDescribe
-	p.refreshInfo()
-	p.info.GotoTop()
+func (p responsePane) hintLines() []string {
+	if p.hint == "" || p.width <= 0 {
+		return nil
+	}
+	return strings.Split(wordwrap(p.styles.Title.Render("hint")+" "+p.hint, max(p.width, 20)), "\n")
 }
 
-// apply folds one call event into the pane.
-func (p *responsePane) apply(ev callEvent) {
+// showText shows a text of sockscope's (help, command lines) or of the
+// server's (describe) under title; esc returns to the call.
+func (p *responsePane) showText(title string, d *document) tea.Cmd {
+	if p.mode != modeText {
+		p.back = p.mode
+	}
+	p.mode, p.title, p.describe = modeText, title, d.text
+	p.closeInput()
+	p.relayout()
+	p.touch()
+	return p.viewer.setDocument(d)
+}
+
+// showDescribe shows the server's own words, escaped.
+func (p *responsePane) showDescribe(text string) tea.Cmd {
+	return p.showText("Describe", newTextDocument(text))
+}
+
+// toggleInfo shows headers, trailers and status, or takes them away.
+func (p *responsePane) toggleInfo() tea.Cmd {
+	if p.mode == modeInfo {
+		return p.goBack()
+	}
+	if p.call == nil {
+		return nil
+	}
+	p.back = p.mode
+	p.mode = modeInfo
+	p.relayout()
+	p.touch()
+	return p.viewer.setDocument(infoDocument(p.call))
+}
+
+// goBack leaves info, text or an open message for what was shown before.
+func (p *responsePane) goBack() tea.Cmd {
+	p.touch()
+	switch p.mode {
+	case modeMessage:
+		p.mode = modeList
+	case modeInfo, modeText:
+		switch {
+		case p.call == nil:
+			p.mode = modeEmpty
+		case p.back == modeMessage:
+			if e, ok := p.call.log.byIndex(p.opened); ok {
+				return p.openMessage(e, shownMsg{index: e.index})
+			}
+			p.mode = modeList
+		case p.back == modeList:
+			p.mode = modeList
+		default:
+			return p.show(p.call)
+		}
+	}
+	p.relayout()
+	return nil
+}
+
+// wantsBack says esc has something to take back in the pane.
+func (p responsePane) wantsBack() bool {
 	switch {
-	case ev.header != nil && ev.reply == nil && !ev.done:
-		p.header = ev.header
-	case ev.reply != nil:
-		if p.streaming {
-			text := ev.reply.text
-			if len(text) > maxStreamLineBytes {
-				text = text[:maxStreamLineBytes]
-			}
-			p.log.add(ev.reply.at, text)
-		} else {
-			p.unary = ev.reply.text
-			p.log.total++
-		}
-	case ev.done:
-		p.running = false
-		p.elapsed = ev.elapsed
-		if ev.err != nil {
-			p.failure = ev.err.Error()
-		}
-		if st := ev.result.Status; st != nil {
-			p.code, p.statusMessage = st.Code(), st.Message()
-		}
-		if ev.result.Header != nil {
-			p.header = ev.result.Header
-		}
-		p.trailer = ev.result.Trailer
-		p.statusJSON = ev.status
+	case p.inputKind != inputNone, p.overwrite != "":
+		return true
+	case p.mode == modeList:
+		return p.call.list.filter.active()
+	case p.mode == modeMessage, p.mode == modeInfo:
+		return true
+	case p.mode == modeText:
+		return p.call != nil || p.viewer.wantsBack()
+	case p.mode == modeReply && p.jqReply != nil:
+		return true
 	}
-	if ev.done || (ev.reply != nil && !p.streaming) {
-		p.refreshInfo()
-	}
+	return p.viewer.wantsBack()
 }
 
-func (p *responsePane) refreshInfo() {
-	var b strings.Builder
-	switch p.view {
-	case viewDescribe:
-		b.WriteString(p.describe)
-	case viewInfo:
-		p.writeInfo(&b)
-	default:
-		if !p.streaming && p.unary != "" {
-			text := p.unary
-			if len(text) > maxShownBytes {
-				text = text[:maxShownBytes] + fmt.Sprintf("\n… %d more bytes not shown", len(p.unary)-maxShownBytes)
-			}
-			b.WriteString(colorJSON(p.styles, text))
-			b.WriteString("\n")
-		}
-		if p.hint != "" {
-			// Wrapped at word boundaries here: the viewport's soft wrap cuts words.
-			b.WriteString(ansi.Wordwrap(p.styles.Title.Render("hint")+" "+p.hint, max(p.width, 20), "") + "\n")
-		}
-		if p.statusJSON != "" {
-			b.WriteString(p.styles.Error.Render("error details") + "\n")
-			b.WriteString(colorJSON(p.styles, indentCompact(p.statusJSON)) + "\n")
-		}
-	}
-	p.info.SetContent(b.String())
-}
+// typing says whether keys are text for an input of the pane.
+func (p responsePane) typing() bool { return p.inputKind != inputNone || p.viewer.typing() }
 
-func (p *responsePane) writeInfo(b *strings.Builder) {
-	writeMD := func(title string, md map[string][]string) {
-		b.WriteString(p.styles.Title.Render(title) + "\n")
-		for _, line := range client.MetadataLines(md, nil) {
-			b.WriteString(p.styles.JSONKey.Render(line.Key) + ": " + line.Value + "\n")
-		}
-		if len(md) == 0 {
-			b.WriteString(p.styles.Dim.Render("(none)") + "\n")
-		}
-	}
-	writeMD("headers", p.header)
-	writeMD("trailers", p.trailer)
-	if p.statusJSON != "" {
-		b.WriteString(p.styles.Title.Render("status") + "\n" + colorJSON(p.styles, indentCompact(p.statusJSON)) + "\n")
-	}
-}
+// listHeight is how many rows the stream list has.
+func (p responsePane) listHeight() int { return p.viewerHeight() }
 
 func (p responsePane) Update(msg tea.Msg) (responsePane, tea.Cmd) {
-	streamList := p.streaming && p.view == viewReplies
 	switch msg := msg.(type) {
-	case tea.KeyPressMsg:
-		switch {
-		case key.Matches(msg, p.keys.Info):
-			if p.view == viewInfo {
-				p.view = viewReplies
-			} else {
-				p.view = viewInfo
-			}
-			p.refreshInfo()
-			return p, nil
-		case streamList && key.Matches(msg, p.keys.Up):
-			p.scrollBy(1)
-		case streamList && key.Matches(msg, p.keys.Down):
-			p.scrollBy(-1)
-		case streamList && key.Matches(msg, p.keys.PageUp):
-			p.scrollBy(p.listHeight())
-		case streamList && key.Matches(msg, p.keys.PgDn):
-			p.scrollBy(-p.listHeight())
-		case streamList && key.Matches(msg, p.keys.Top):
-			p.scroll = p.log.len()
-			p.scrollBy(0)
-		case streamList && key.Matches(msg, p.keys.Bottom):
-			p.scroll = 0
-		case !streamList:
-			var cmd tea.Cmd
-			p.info, cmd = p.info.Update(msg)
-			return p, cmd
+	case searchDoneMsg:
+		var cmd tea.Cmd
+		p.viewer, cmd = p.viewer.Update(msg)
+		p.touch()
+		return p, cmd
+	case messageOpenedMsg:
+		if msg.id == p.openID {
+			p.touch()
+			return p, p.viewer.setDocument(msg.doc)
 		}
+		return p, nil
+	case savedMsg:
+		return p.saved(msg), nil
+	case tea.KeyPressMsg:
+		p.touch()
+		return p.handleKey(msg)
 	case tea.MouseWheelMsg:
-		if streamList {
-			if msg.Button == tea.MouseWheelUp {
-				p.scrollBy(3)
-			} else if msg.Button == tea.MouseWheelDown {
-				p.scrollBy(-3)
+		p.touch()
+		if p.mode == modeList {
+			switch msg.Button {
+			case tea.MouseWheelUp:
+				p.call.list.move(p.call.log, -3, p.listHeight())
+			case tea.MouseWheelDown:
+				p.call.list.move(p.call.log, 3, p.listHeight())
 			}
 			return p, nil
 		}
 		var cmd tea.Cmd
-		p.info, cmd = p.info.Update(msg)
+		p.viewer, cmd = p.viewer.Update(msg)
 		return p, cmd
 	}
+	// The rest, the cursor's blinking above all, is the input's.
+	var cmd tea.Cmd
+	switch {
+	case p.inputKind != inputNone:
+		p.input, cmd = p.input.Update(msg)
+		p.touch()
+	case p.viewer.typing():
+		p.viewer, cmd = p.viewer.Update(msg)
+		p.touch()
+	}
+	return p, cmd
+}
+
+func (p responsePane) handleKey(msg tea.KeyPressMsg) (responsePane, tea.Cmd) {
+	if p.inputKind != inputNone {
+		return p.typeInput(msg)
+	}
+	if p.viewer.typing() {
+		var cmd tea.Cmd
+		p.viewer, cmd = p.viewer.Update(msg)
+		return p, cmd
+	}
+	if p.overwrite != "" {
+		path := p.overwrite
+		p.overwrite = ""
+		if key.Matches(msg, p.keys.Save) {
+			return p, p.saveCmd(path, true)
+		}
+		p.note = ""
+		p.relayout()
+		if key.Matches(msg, p.keys.Back) {
+			return p, nil
+		}
+	}
+	switch {
+	case key.Matches(msg, p.keys.Back):
+		return p, p.handleBack()
+	case key.Matches(msg, p.keys.Info) && p.mode != modeText:
+		return p, p.toggleInfo()
+	case key.Matches(msg, p.keys.Save) && p.call != nil && p.mode != modeText && p.mode != modeInfo:
+		return p, p.openInput(inputSave)
+	case key.Matches(msg, p.keys.JQ) && p.call != nil && (p.mode == modeList || p.mode == modeReply):
+		return p, p.openInput(inputJQ)
+	}
+	if p.mode == modeList {
+		return p.listKey(msg)
+	}
+	if p.mode == modeMessage {
+		switch {
+		case key.Matches(msg, p.keys.NextMsg):
+			return p, p.openStep(1)
+		case key.Matches(msg, p.keys.PrevMsg):
+			return p, p.openStep(-1)
+		}
+	}
+	var cmd tea.Cmd
+	p.viewer, cmd = p.viewer.Update(msg)
+	return p, cmd
+}
+
+// handleBack takes back what esc takes back here, innermost first.
+func (p *responsePane) handleBack() tea.Cmd {
+	switch {
+	case p.viewer.wantsBack():
+		p.viewer.back()
+		return nil
+	case p.mode == modeList && p.call.list.filter.text != "":
+		f := p.call.list.filter
+		f.text = ""
+		p.input.SetValue("")
+		return p.call.setFilter(f)
+	case p.mode == modeList && p.call.list.filter.jq != nil, p.mode == modeReply && p.jqReply != nil:
+		return p.setJQ(nil)
+	}
+	return p.goBack()
+}
+
+func (p responsePane) listKey(msg tea.KeyPressMsg) (responsePane, tea.Cmd) {
+	l, s, h := p.call.log, &p.call.list, p.listHeight()
+	switch {
+	case key.Matches(msg, p.keys.Up):
+		s.move(l, -1, h)
+	case key.Matches(msg, p.keys.Down):
+		s.move(l, 1, h)
+	case key.Matches(msg, p.keys.PageUp):
+		s.move(l, -h, h)
+	case key.Matches(msg, p.keys.PgDn):
+		s.move(l, h, h)
+	case key.Matches(msg, p.keys.Top):
+		s.goTop(l)
+	case key.Matches(msg, p.keys.Bottom):
+		s.goBottom()
+	case key.Matches(msg, p.keys.Filter):
+		return p, p.openInput(inputFilter)
+	case key.Matches(msg, p.keys.Select):
+		if e, m, ok := s.selected(l, h); ok {
+			return p, p.openMessage(e, m)
+		}
+	}
+	p.call.rev = nextRev()
 	return p, nil
 }
 
-func (p *responsePane) scrollBy(n int) {
-	p.scroll = max(0, min(p.scroll+n, p.log.len()-p.listHeight()))
+// openMessage shows one stream message in the viewer, formatted off the
+// loop (through the jq program when the list has one).
+func (p *responsePane) openMessage(e streamEntry, m shownMsg) tea.Cmd {
+	p.mode, p.opened = modeMessage, e.index
+	p.openID = nextRev()
+	p.relayout()
+	return openMessageCmd(p.openID, e.text, p.call.list.filter.jq)
 }
 
-func (p responsePane) listHeight() int { return max(1, p.height-1) }
-
-// View costs the same whatever the stream's length: it reads only the rows on screen.
-func (p responsePane) View() string {
-	var b strings.Builder
-	b.WriteString(p.statusLine(time.Now()))
-	if p.streaming && p.view == viewReplies {
-		h := p.listHeight()
-		n := p.log.len()
-		end := n - p.scroll
-		start := max(0, end-h)
-		for i := start; i < end; i++ {
-			e := p.log.at(i)
-			prefix := fmt.Sprintf("#%d %s ", e.index, e.at.Format("15:04:05.000"))
-			line := p.styles.Dim.Render(prefix) + colorJSON(p.styles, truncate(e.text, p.width-len(prefix)))
-			b.WriteString("\n" + line)
-		}
-		if n == 0 && !p.running && p.statusJSON != "" {
-			b.WriteString("\n" + p.info.View())
-		}
-		return b.String()
+// openStep opens the next (delta 1) or previous (-1) listed message.
+func (p *responsePane) openStep(delta int) tea.Cmd {
+	e, m, ok := p.call.list.step(p.call.log, p.opened, delta, p.listHeight())
+	if !ok {
+		return nil
 	}
-	b.WriteString("\n" + p.info.View())
-	return b.String()
-}
-
-func (p responsePane) statusLine(now time.Time) string {
-	title := p.styles.Title.Render("Response")
-	if p.view == viewDescribe {
-		return p.styles.Title.Render("Describe")
-	}
-	if p.view == viewInfo {
-		title = p.styles.Title.Render("Headers & trailers")
-	}
-	var parts []string
-	switch {
-	case p.method == "" && p.failure == "":
-		return title + " " + p.styles.Dim.Render("ctrl+s sends the request")
-	case p.running:
-		parts = append(parts, p.styles.Warning.Render("● running "+now.Sub(p.started).Round(100*time.Millisecond).String()))
-	case p.failure != "":
-		parts = append(parts, p.styles.Error.Render("✗ "+p.failure))
-	case p.code == codes.OK:
-		parts = append(parts, p.styles.StatusOK.Render("OK")+" "+p.elapsed.Round(100*time.Microsecond).String())
-	default:
-		parts = append(parts, p.styles.Error.Render(p.code.String()+": "+p.statusMessage)+" "+p.elapsed.Round(100*time.Microsecond).String())
-	}
-	if p.streaming {
-		parts = append(parts, fmt.Sprintf("%d msgs", p.log.total))
-		if p.running {
-			parts = append(parts, fmt.Sprintf("%d/s", p.log.rate(now)))
-		}
-		if p.scroll > 0 {
-			parts = append(parts, p.styles.Dim.Render("paused (G follows)"))
-		}
-	}
-	return truncate(title+" "+strings.Join(parts, " · "), p.width+40)
-}
-
-func (p responsePane) help() bindings {
-	short := []key.Binding{p.keys.Up, p.keys.Down, p.keys.Bottom, p.keys.Info, p.keys.Back}
-	return bindings{short: short, full: [][]key.Binding{short, {p.keys.PageUp, p.keys.PgDn, p.keys.Top, p.keys.CopyCommand}}}
+	return p.openMessage(e, m)
 }

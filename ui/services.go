@@ -31,7 +31,10 @@ type servicesPane struct {
 	all       []protoreflect.MethodDescriptor
 	filter    textinput.Model
 	filtering bool // the filter has the keyboard
+	rev       uint64
 }
+
+func (p *servicesPane) touch() { p.rev = nextRev() }
 
 // serviceRow is a service heading (method nil) or one of its methods.
 type serviceRow struct {
@@ -43,11 +46,20 @@ func newServicesPane(c common) servicesPane {
 	filter := textinput.New()
 	filter.Prompt = "/ "
 	filter.Placeholder = "words in pkg.Service/Method"
-	return servicesPane{common: c, filter: filter}
+	p := servicesPane{common: c, filter: filter}
+	p.restyle()
+	return p
+}
+
+// restyle gives the filter the palette's styles.
+func (p *servicesPane) restyle() {
+	p.filter.SetStyles(p.styles.TextInput)
+	p.touch()
 }
 
 func (p *servicesPane) SetSize(w, h int) {
 	p.width, p.height = w, h
+	p.touch()
 	p.clampOffset()
 }
 
@@ -65,6 +77,7 @@ func (p *servicesPane) setMethods(methods []protoreflect.MethodDescriptor) {
 // whose pkg.Service/Method holds every word of it, in any case. The cursor
 // stays on its method while that is kept.
 func (p *servicesPane) applyFilter() {
+	p.touch()
 	var current protoreflect.MethodDescriptor
 	if p.cursor >= 0 && p.cursor < len(p.rows) {
 		current = p.rows[p.cursor].method
@@ -100,6 +113,7 @@ func (p *servicesPane) applyFilter() {
 
 // endTyping gives the keys back to the list, keeping the filter.
 func (p *servicesPane) endTyping() {
+	p.touch()
 	p.filtering = false
 	p.filter.Blur()
 }
@@ -187,6 +201,7 @@ func (p servicesPane) shownTitle() string {
 }
 
 func (p servicesPane) Update(msg tea.Msg) (servicesPane, tea.Cmd) {
+	p.touch()
 	switch msg.(type) {
 	case tea.KeyPressMsg, tea.MouseWheelMsg:
 	default:

@@ -50,7 +50,15 @@ func newSocketsPane(c common, canStart bool) socketsPane {
 	l.SetStatusBarItemName("socket", "sockets")
 	l.DisableQuitKeybindings()
 	p.list = l
+	p.restyle()
 	return p
+}
+
+// restyle gives the list, its filter and the spinner the palette's styles.
+func (p *socketsPane) restyle() {
+	p.list.Styles = p.styles.List
+	p.list.FilterInput.SetStyles(p.styles.TextInput)
+	p.spinner.Style = p.styles.Spinner
 }
 
 // Init starts a scan; it is also how r rescans.

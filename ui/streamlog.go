@@ -2,24 +2,36 @@ package ui
 
 import "time"
 
-// defaultStreamKeep is how many stream messages the response pane keeps; older
-// ones are dropped (and counted) so a stream that runs for hours stays bounded.
+// defaultStreamKeep is how many stream messages a call keeps; older ones
+// are dropped (and counted) so a stream that runs for hours stays bounded.
 const defaultStreamKeep = 10000
 
-// streamEntry is one received message as the response pane shows it.
+// maxStreamBytes bounds the text a call keeps of its stream messages, so
+// that a stream of large messages is bounded too; the newest message is
+// kept whatever its size.
+const maxStreamBytes = 64 << 20
+
+// streamEntry is one message of a stream, received or sent.
 type streamEntry struct {
-	index int64 // 1-based position in the stream, kept after older entries are dropped
+	index int64 // 1-based position in the call's log, kept after older entries are dropped
 	at    time.Time
-	text  string // compact JSON
+	text  string // compact JSON, in full
+	sent  bool   // sent by us on a client or bidi stream, not received
 }
 
-// streamLog is a ring buffer of the newest messages of a stream plus counters,
-// so appending and reading a window cost the same whatever the stream's length.
+// streamLog is a ring buffer of the newest messages of a stream plus
+// counters, so appending and reading a window cost the same whatever the
+// stream's length. Entries never change once added: commands may read a
+// copy of them on their own goroutines.
 type streamLog struct {
-	entries []streamEntry
-	keep    int
-	start   int // position of the oldest entry in entries once the ring is full
-	total   int64
+	ring     []streamEntry
+	keep     int
+	maxBytes int
+	start, n int // the oldest entry's place in ring, and how many are held
+	bytes    int
+
+	total          int64 // every message logged
+	received, sent int64
 
 	// Rate is counted per whole second: messages in the last complete second.
 	bucketStart time.Time
@@ -31,19 +43,53 @@ func newStreamLog(keep int) *streamLog {
 	if keep <= 0 {
 		keep = defaultStreamKeep
 	}
-	return &streamLog{entries: make([]streamEntry, 0, min(keep, 1024)), keep: keep}
+	return &streamLog{keep: keep, maxBytes: maxStreamBytes}
 }
 
-// add appends a message; the slice grows to keep lazily so short streams cost little.
+// add logs a received message.
 func (l *streamLog) add(at time.Time, text string) {
+	l.push(streamEntry{at: at, text: text})
+	l.received++
+	l.count(at)
+}
+
+// addSent logs a message we sent.
+func (l *streamLog) addSent(at time.Time, text string) {
+	l.push(streamEntry{at: at, text: text, sent: true})
+	l.sent++
+}
+
+func (l *streamLog) push(e streamEntry) {
 	l.total++
-	e := streamEntry{index: l.total, at: at, text: text}
-	if len(l.entries) < l.keep {
-		l.entries = append(l.entries, e)
-	} else {
-		l.entries[l.start] = e
-		l.start = (l.start + 1) % len(l.entries)
+	e.index = l.total
+	if l.n == len(l.ring) {
+		if len(l.ring) < l.keep {
+			// The ring grows as messages come, so short streams cost little.
+			grown := make([]streamEntry, min(l.keep, max(64, 2*len(l.ring))))
+			for i := 0; i < l.n; i++ {
+				grown[i] = l.at(i)
+			}
+			l.ring, l.start = grown, 0
+		} else {
+			l.dropOldest()
+		}
 	}
+	l.ring[(l.start+l.n)%len(l.ring)] = e
+	l.n++
+	l.bytes += len(e.text)
+	for l.bytes > l.maxBytes && l.n > 1 {
+		l.dropOldest()
+	}
+}
+
+func (l *streamLog) dropOldest() {
+	l.bytes -= len(l.ring[l.start].text)
+	l.ring[l.start] = streamEntry{}
+	l.start = (l.start + 1) % len(l.ring)
+	l.n--
+}
+
+func (l *streamLog) count(at time.Time) {
 	switch {
 	case l.bucketStart.IsZero():
 		l.bucketStart, l.bucketCount = at, 1
@@ -60,15 +106,42 @@ func (l *streamLog) add(at time.Time, text string) {
 }
 
 // len is the number of entries held (at most keep).
-func (l *streamLog) len() int { return len(l.entries) }
+func (l *streamLog) len() int { return l.n }
 
 // at returns the i-th held entry, oldest first.
 func (l *streamLog) at(i int) streamEntry {
-	return l.entries[(l.start+i)%len(l.entries)]
+	return l.ring[(l.start+i)%len(l.ring)]
 }
 
-// rate is messages per second: the last complete second, or the current one
-// while the stream is younger than a second.
+// first is the index of the oldest entry held; total+1 when none is.
+func (l *streamLog) first() int64 {
+	if l.n == 0 {
+		return l.total + 1
+	}
+	return l.at(0).index
+}
+
+// byIndex is the entry logged as index, if it is still held.
+func (l *streamLog) byIndex(index int64) (streamEntry, bool) {
+	i := index - l.first()
+	if i < 0 || i >= int64(l.n) {
+		return streamEntry{}, false
+	}
+	return l.at(int(i)), true
+}
+
+// since copies the entries held from index on, for a command to read.
+func (l *streamLog) since(index int64) []streamEntry {
+	from := max(0, index-l.first())
+	out := make([]streamEntry, 0, max(0, int64(l.n)-from))
+	for i := from; i < int64(l.n); i++ {
+		out = append(out, l.at(int(i)))
+	}
+	return out
+}
+
+// rate is messages received per second: the last complete second, or the
+// current one while the stream is younger than a second.
 func (l *streamLog) rate(now time.Time) int {
 	if l.bucketStart.IsZero() {
 		return 0

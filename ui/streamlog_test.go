@@ -9,6 +9,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"sockscope/sample/samplepb"
 )
 
 func TestStreamLogKeepsNewest(t *testing.T) {
@@ -45,13 +47,17 @@ func TestStreamLogRate(t *testing.T) {
 	}
 }
 
+// countMethod is sample.v1.Echo/Count, a server stream.
+var countMethod = samplepb.File_sample_v1_echo_proto.Services().ByName("Echo").Methods().ByName("Count")
+
 func streamingPane(n int) responsePane {
-	p := newResponsePane(newCommon(), 0)
+	p := newResponsePane(newCommon())
 	p.SetSize(118, 38)
-	p.begin("sample.v1.Echo/Count", true, time.Now())
+	c := newCallEntry(1, countMethod, 0, time.Now())
+	p.show(c)
 	at := time.Now()
 	for i := 1; i <= n; i++ {
-		p.apply(callEvent{reply: &reply{at: at, text: fmt.Sprintf(`{"n":%d}`, i)}})
+		c.apply(callEvent{reply: &reply{at: at, text: fmt.Sprintf(`{"n":%d}`, i)}})
 	}
 	return p
 }
@@ -71,8 +77,8 @@ func TestResponsePaneFollowsAndScrolls(t *testing.T) {
 	if view = ansi.Strip(p.View()); !strings.Contains(view, "#25000 ") {
 		t.Errorf("G did not return to the tail:\n%s", view)
 	}
-	if p.log.len() != defaultStreamKeep {
-		t.Errorf("pane holds %d messages, want the newest %d", p.log.len(), defaultStreamKeep)
+	if p.call.log.len() != defaultStreamKeep {
+		t.Errorf("pane holds %d messages, want the newest %d", p.call.log.len(), defaultStreamKeep)
 	}
 }
 
@@ -85,7 +91,7 @@ func BenchmarkResponseView(b *testing.B) {
 			at := time.Now()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				p.apply(callEvent{reply: &reply{at: at, text: `{"n":1}`}})
+				p.call.apply(callEvent{reply: &reply{at: at, text: `{"n":1}`}})
 				p, _ = p.Update(tea.KeyPressMsg{Code: 'j', Text: "j"})
 				_ = p.View()
 			}
