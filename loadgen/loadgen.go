@@ -185,7 +185,7 @@ func (r *runner) work(ctx context.Context, conn grpc.ClientConnInterface, res *R
 		start := time.Now()
 		messages, err := r.call(ctx, conn)
 		took := time.Since(start)
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || endedByContext(ctx, err) {
 			return
 		}
 		res.Latency.Record(took)
@@ -204,6 +204,25 @@ func (r *runner) work(ctx context.Context, conn grpc.ClientConnInterface, res *R
 		}
 	}
 }
+
+// endedByContext says whether a call's DeadlineExceeded is the run's own
+// deadline: the server's timer, set from the grpc-timeout the client sent,
+// can fire a moment before the client's context reports it.
+func endedByContext(ctx context.Context, err error) bool {
+	deadline, ok := ctx.Deadline()
+	if !ok || status.Code(err) != codes.DeadlineExceeded || time.Until(deadline) > contextSlack {
+		return false
+	}
+	select {
+	case <-ctx.Done():
+		return true
+	case <-time.After(time.Until(deadline) + contextSlack):
+		return ctx.Err() != nil
+	}
+}
+
+// contextSlack is how far apart the two clocks of a deadline may be.
+const contextSlack = 50 * time.Millisecond
 
 // call makes one call and says how many replies it received.
 func (r *runner) call(ctx context.Context, conn grpc.ClientConnInterface) (int64, error) {
