@@ -140,11 +140,7 @@ func TestDemoInTmux(t *testing.T) {
 	selectMethod(tm, "sample.v1.SleepRequest")
 	tm.keys("Tab")
 	// Replace the template with a long sleep, then cancel it.
-	tm.keys("C-a") // harmless in the editor; the body is rewritten below
-	for i := 0; i < 10; i++ {
-		tm.keys("C-k", "Down")
-	}
-	tm.keys("-l", `{"ms": 60000}`)
+	tm.setBody(`{"ms": 60000}`)
 	tm.keys("C-s")
 	tm.waitFor("running")
 	tm.keys("Escape")
@@ -154,10 +150,7 @@ func TestDemoInTmux(t *testing.T) {
 	tm.waitFor("d describe")
 	selectMethod(tm, "sample.v1.FailRequest")
 	tm.keys("Tab")
-	for i := 0; i < 10; i++ {
-		tm.keys("C-k", "Down")
-	}
-	tm.keys("-l", `{"code": 5, "message": "gone"}`)
+	tm.setBody(`{"code": 5, "message": "gone"}`)
 	tm.keys("C-s")
 	screen = tm.waitFor("NotFound")
 	for _, want := range []string{"gone", "google.rpc.BadRequest"} {
@@ -198,14 +191,17 @@ func selectMethod(tm *tmuxSession, requestType string) {
 	tm.t.Fatalf("never reached a method taking %s:\n%s", requestType, screen)
 }
 
-// selectedRow finds, in the services pane (the screen's left column), the
-// line of the method under the cursor and the line of the first method; -1
-// when there is none. Methods are indented under their service's heading,
-// or marked with the cursor.
+// selectedRow finds, in the services pane (the screen's left column, above
+// the calls), the line of the method under the cursor and the line of the
+// first method; -1 when there is none. Methods are indented under their
+// service's heading, or marked with the cursor.
 func selectedRow(screen string) (selected, first int) {
 	selected, first = -1, -1
 	for i, line := range strings.Split(screen, "\n") {
-		cell := strings.TrimPrefix(line, "│ ")
+		if strings.HasPrefix(line, "┗") || strings.HasPrefix(line, "╰") {
+			break // the calls pane is below
+		}
+		cell := trimBorder(line)
 		if cell == line {
 			continue
 		}
@@ -223,12 +219,26 @@ func selectedRow(screen string) (selected, first int) {
 // selectedText is the services pane's cursor line, "" without one.
 func selectedText(screen string) string {
 	for _, line := range strings.Split(screen, "\n") {
-		if cell := strings.TrimPrefix(line, "│ "); strings.HasPrefix(cell, "▸ ") {
-			name, _, _ := strings.Cut(cell, "│")
+		if strings.HasPrefix(line, "┗") || strings.HasPrefix(line, "╰") {
+			break
+		}
+		if cell := trimBorder(line); strings.HasPrefix(cell, "▸ ") {
+			name, _, _ := strings.Cut(strings.ReplaceAll(cell, "┃", "│"), "│")
 			return strings.TrimSpace(name)
 		}
 	}
 	return ""
+}
+
+// trimBorder takes a pane's left border off a screen line: light, or heavy
+// for the pane with the keyboard; the line comes back as it was without one.
+func trimBorder(line string) string {
+	for _, border := range []string{"│ ", "┃ "} {
+		if cell, ok := strings.CutPrefix(line, border); ok {
+			return cell
+		}
+	}
+	return line
 }
 
 // buildSockscope builds the binary the terminal tests drive.
@@ -276,8 +286,8 @@ func TestBigReplyInTmux(t *testing.T) {
 	if took := time.Since(sent); took > 2*time.Second {
 		t.Errorf("the 4 MiB reply took %s to show", took)
 	}
-	tm.keys("Tab", "Tab", "Tab") // metadata, deadline, response
-	tm.waitFor("↓/j down")
+	tm.keys("Tab", "Tab", "Tab", "Tab") // metadata, socket metadata, deadline, response
+	tm.waitFor("i headers")
 	tm.keys("l", "l")
 	screen := tm.waitFor("from column")
 	if !strings.Contains(screen, "chars)") {
