@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -340,4 +341,61 @@ func TestSignalsEndTheTUI(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWatchWhileCallingInTmux: a watch keeps running, and receiving,
+// while the user calls another method; back on it, it is still running
+// with new messages; then a bidi stream shows both directions.
+func TestWatchWhileCallingInTmux(t *testing.T) {
+	bin := buildSockscope(t)
+	tm := startTmux(t, 130, 40, bin, "--demo")
+	tm.waitFor("sample.v1.Echo")
+	selectMethod(tm, "sample.v1.WatchEventsRequest")
+	tm.keys("Tab")
+	tm.setBody(`{"heartbeat": "0.2s"}`)
+	tm.keys("C-s")
+	tm.waitUntil("the watch receiving", func(s string) bool { return watchCount(s) >= 2 })
+
+	tm.keys("BTab") // back to the services, leaving the watch running
+	selectMethod(tm, "sample.v1.EchoRequest")
+	tm.keys("Tab", "C-s")
+	tm.waitFor("Response OK")
+	tm.waitFor("Calls (1 running)")
+
+	tm.keys("BTab")
+	selectMethod(tm, "sample.v1.WatchEventsRequest")
+	before := watchCount(tm.waitFor("running"))
+	screen := tm.waitUntil("new watch messages", func(s string) bool { return watchCount(s) > before })
+	if !strings.Contains(screen, "running") {
+		t.Errorf("the watch stopped:\n%s", screen)
+	}
+
+	selectMethod(tm, "sample.v1.ChatMessage")
+	tm.keys("Tab")
+	tm.setBody(`{"text": "hello"}`)
+	tm.keys("C-s")
+	tm.waitFor(`← {"text":"hello"}`)
+	tm.setBody(`{"text": "again"}`)
+	tm.keys("C-s")
+	screen = tm.waitFor("2 sent, 2 received")
+	for _, want := range []string{`→ {"text":"hello"}`, `→ {"text":"again"}`, `← {"text":"again"}`} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("the chat lacks %s:\n%s", want, screen)
+		}
+	}
+	tm.keys("C-c")
+	tm.waitForExit()
+}
+
+var msgsCount = regexp.MustCompile(`(\d+) msgs`)
+
+// watchCount is how many messages the response pane says the stream shown
+// has received, -1 when it says none.
+func watchCount(screen string) int {
+	m := msgsCount.FindStringSubmatch(screen)
+	if m == nil {
+		return -1
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
 }
