@@ -138,10 +138,10 @@ func (p callsPane) row(c *callEntry, selected bool, now time.Time) string {
 	case c.failure != "":
 		mark, look, state = "✗", p.styles.Error, "not sent"
 	case c.code == codes.OK:
-		mark, look, state = "✓", p.styles.StatusOK, c.elapsed.Round(time.Millisecond).String()
+		mark, look, state = "✓", p.styles.StatusOK, shortDuration(c.elapsed)
 	default:
 		mark, look = "✗", p.styles.Error
-		state = c.code.String() + " " + c.elapsed.Round(time.Millisecond).String()
+		state = c.code.String() + " " + shortDuration(c.elapsed)
 	}
 	cursor := "  "
 	if selected {
@@ -183,4 +183,15 @@ func trimFinished(calls []*callEntry) (kept, dropped []*callEntry) {
 		kept = append(kept, c)
 	}
 	return kept, dropped
+}
+
+// shortDuration is d to two or three digits: 400µs, 12ms, 1.5s.
+func shortDuration(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return d.Round(time.Microsecond).String()
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	}
+	return d.Round(100 * time.Millisecond).String()
 }
