@@ -358,3 +358,24 @@ func TestSocketRowSaysWhatScanSays(t *testing.T) {
 		t.Errorf("the row says %q", got)
 	}
 }
+
+// TestClientStreamShowsBoth: a client stream lists what it sent and the
+// one reply, and opens the reply like any message.
+func TestClientStreamShowsBoth(t *testing.T) {
+	h := connected(t)
+	sum := h.sendBody("sample.v1.Echo/Sum", `{"value": 1}`, false)
+	h.send(nil, func(m Model) bool { return sum.log.sent >= 1 })
+	h.m.explorer.request.setBody(`{"value": 2}`)
+	h.send(press("ctrl+s"), func(m Model) bool { return sum.log.sent >= 2 })
+	m := h.send(press("ctrl+d"), func(m Model) bool { return !sum.running })
+	view := ansi.Strip(m.View().Content)
+	for _, want := range []string{"2 sent, 1 received", `→ {"value":"1"}`, `→ {"value":"2"}`, `← {"total":"3","count":2}`} {
+		if !strings.Contains(view, want) {
+			t.Errorf("the view lacks %q:\n%s", want, view)
+		}
+	}
+	h.focusResponse()
+	if m := h.send(press("enter"), nil); !strings.Contains(viewerText(m), `"total": "3"`) {
+		t.Errorf("enter on the reply shows %q", viewerText(m))
+	}
+}

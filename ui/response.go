@@ -117,7 +117,9 @@ func (p *responsePane) show(c *callEntry) tea.Cmd {
 	case c == nil:
 		p.mode = modeEmpty
 		return nil
-	case c.streaming && c.method.IsStreamingServer():
+	case c.streaming && !(c.log.len() == 0 && !c.running && c.status != nil):
+		// A stream lists its messages, both ways; one that failed before
+		// any message shows why instead.
 		p.mode = modeList
 		return nil
 	}
@@ -147,7 +149,8 @@ func (p responsePane) replyDocument() *document {
 // came is put in the viewer (through the jq program when there is one).
 func (p *responsePane) updated() tea.Cmd {
 	p.touch()
-	if p.mode == modeEmpty && p.call != nil {
+	if p.mode == modeEmpty && p.call != nil ||
+		p.mode == modeList && p.call.log.len() == 0 && !p.call.running && p.call.status != nil {
 		return p.show(p.call)
 	}
 	if p.mode != modeReply {
