@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -137,11 +138,7 @@ func TestDemoInTmux(t *testing.T) {
 	selectMethod(tm, "sample.v1.SleepRequest")
 	tm.keys("Tab")
 	// Replace the template with a long sleep, then cancel it.
-	tm.keys("C-a") // harmless in the editor; the body is rewritten below
-	for i := 0; i < 10; i++ {
-		tm.keys("C-k", "Down")
-	}
-	tm.keys("-l", `{"ms": 60000}`)
+	tm.setBody(`{"ms": 60000}`)
 	tm.keys("C-s")
 	tm.waitFor("running")
 	tm.keys("Escape")
@@ -151,10 +148,7 @@ func TestDemoInTmux(t *testing.T) {
 	tm.waitFor("d describe")
 	selectMethod(tm, "sample.v1.FailRequest")
 	tm.keys("Tab")
-	for i := 0; i < 10; i++ {
-		tm.keys("C-k", "Down")
-	}
-	tm.keys("-l", `{"code": 5, "message": "gone"}`)
+	tm.setBody(`{"code": 5, "message": "gone"}`)
 	tm.keys("C-s")
 	screen = tm.waitFor("NotFound")
 	for _, want := range []string{"gone", "google.rpc.BadRequest"} {
@@ -195,14 +189,17 @@ func selectMethod(tm *tmuxSession, requestType string) {
 	tm.t.Fatalf("never reached a method taking %s:\n%s", requestType, screen)
 }
 
-// selectedRow finds, in the services pane (the screen's left column), the
-// line of the method under the cursor and the line of the first method; -1
-// when there is none. Methods are indented under their service's heading,
-// or marked with the cursor.
+// selectedRow finds, in the services pane (the screen's left column, above
+// the calls), the line of the method under the cursor and the line of the
+// first method; -1 when there is none. Methods are indented under their
+// service's heading, or marked with the cursor.
 func selectedRow(screen string) (selected, first int) {
 	selected, first = -1, -1
 	for i, line := range strings.Split(screen, "\n") {
-		cell := strings.TrimPrefix(line, "│ ")
+		if strings.HasPrefix(line, "┗") || strings.HasPrefix(line, "╰") {
+			break // the calls pane is below
+		}
+		cell := trimBorder(line)
 		if cell == line {
 			continue
 		}
@@ -220,12 +217,26 @@ func selectedRow(screen string) (selected, first int) {
 // selectedText is the services pane's cursor line, "" without one.
 func selectedText(screen string) string {
 	for _, line := range strings.Split(screen, "\n") {
-		if cell := strings.TrimPrefix(line, "│ "); strings.HasPrefix(cell, "▸ ") {
-			name, _, _ := strings.Cut(cell, "│")
+		if strings.HasPrefix(line, "┗") || strings.HasPrefix(line, "╰") {
+			break
+		}
+		if cell := trimBorder(line); strings.HasPrefix(cell, "▸ ") {
+			name, _, _ := strings.Cut(strings.ReplaceAll(cell, "┃", "│"), "│")
 			return strings.TrimSpace(name)
 		}
 	}
 	return ""
+}
+
+// trimBorder takes a pane's left border off a screen line: light, or heavy
+// for the pane with the keyboard; the line comes back as it was without one.
+func trimBorder(line string) string {
+	for _, border := range []string{"│ ", "┃ "} {
+		if cell, ok := strings.CutPrefix(line, border); ok {
+			return cell
+		}
+	}
+	return line
 }
 
 // setBody replaces the request editor's text, the focus on the editor.
@@ -263,8 +274,8 @@ func TestBigReplyInTmux(t *testing.T) {
 	if took := time.Since(sent); took > 2*time.Second {
 		t.Errorf("the 4 MiB reply took %s to show", took)
 	}
-	tm.keys("Tab", "Tab", "Tab") // metadata, deadline, response
-	tm.waitFor("↓/j down")
+	tm.keys("Tab", "Tab", "Tab", "Tab") // metadata, socket metadata, deadline, response
+	tm.waitFor("i headers")
 	tm.keys("l", "l")
 	screen := tm.waitFor("from column")
 	if !strings.Contains(screen, "chars)") {
@@ -317,4 +328,61 @@ func TestSignalsEndTheTUI(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWatchWhileCallingInTmux: a watch keeps running, and receiving,
+// while the user calls another method; back on it, it is still running
+// with new messages; then a bidi stream shows both directions.
+func TestWatchWhileCallingInTmux(t *testing.T) {
+	bin := buildSockscope(t)
+	tm := startTmux(t, 130, 40, bin, "--demo")
+	tm.waitFor("sample.v1.Echo")
+	selectMethod(tm, "sample.v1.WatchEventsRequest")
+	tm.keys("Tab")
+	tm.setBody(`{"heartbeat": "0.2s"}`)
+	tm.keys("C-s")
+	tm.waitUntil("the watch receiving", func(s string) bool { return watchCount(s) >= 2 })
+
+	tm.keys("BTab") // back to the services, leaving the watch running
+	selectMethod(tm, "sample.v1.EchoRequest")
+	tm.keys("Tab", "C-s")
+	tm.waitFor("Response OK")
+	tm.waitFor("Calls (1 running)")
+
+	tm.keys("BTab")
+	selectMethod(tm, "sample.v1.WatchEventsRequest")
+	before := watchCount(tm.waitFor("running"))
+	screen := tm.waitUntil("new watch messages", func(s string) bool { return watchCount(s) > before })
+	if !strings.Contains(screen, "running") {
+		t.Errorf("the watch stopped:\n%s", screen)
+	}
+
+	selectMethod(tm, "sample.v1.ChatMessage")
+	tm.keys("Tab")
+	tm.setBody(`{"text": "hello"}`)
+	tm.keys("C-s")
+	tm.waitFor(`← {"text":"hello"}`)
+	tm.setBody(`{"text": "again"}`)
+	tm.keys("C-s")
+	screen = tm.waitFor("2 sent, 2 received")
+	for _, want := range []string{`→ {"text":"hello"}`, `→ {"text":"again"}`, `← {"text":"again"}`} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("the chat lacks %s:\n%s", want, screen)
+		}
+	}
+	tm.keys("C-c")
+	tm.waitForExit()
+}
+
+var msgsCount = regexp.MustCompile(`(\d+) msgs`)
+
+// watchCount is how many messages the response pane says the stream shown
+// has received, -1 when it says none.
+func watchCount(screen string) int {
+	m := msgsCount.FindStringSubmatch(screen)
+	if m == nil {
+		return -1
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
 }

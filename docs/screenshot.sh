@@ -26,13 +26,15 @@ wait_for "sample.v1.Echo"
 keys g
 for _ in $(seq 40); do screen | grep -qF "Request sample.v1.EchoRequest" && break; keys j; sleep 0.05; done
 keys Tab
-# The editor holds the template {"message": ""}: type between the quotes.
-keys Down End Left
+# The editor holds the template {"message": ""} with the cursor between
+# the quotes.
 keys -l 'hello from sockscope'
 keys Tab
 keys -l 'x-request-id: 42'
 keys C-s
 wait_for 'hello from sockscope"'
+# Move to the response pane, so the picture shows where the focus is.
+keys Tab Tab Tab
 sleep 0.3
 
 tmux -S "$tmux_sock" capture-pane -p -e -t shot >"$work/screen.ans"

@@ -77,9 +77,9 @@ func replyModel() (Model, *callEntry) {
 	updated, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	m = updated.(Model)
 	m.explorer.focus = focusResponse
-	m.explorer.calls++
-	c := newCallEntry(m.explorer.calls, bigMethod, 0, time.Now())
-	m.explorer.call = c
+	m.explorer.lastID++
+	c := newCallEntry(m.explorer.lastID, bigMethod, 0, time.Now())
+	m.explorer.byID[c.id] = c
 	m.explorer.response.show(c)
 	return m, c
 }
@@ -235,7 +235,7 @@ func throughModel(b *testing.B, address string, count int) int64 {
 	m = root
 	step(press("ctrl+s"))
 	for {
-		c := m.(Model).explorer.call
+		c := m.(Model).explorer.response.call
 		if c != nil && !c.running {
 			return c.log.received
 		}

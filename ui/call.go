@@ -2,19 +2,16 @@ package ui
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
-	"sockscope/client"
 	"sockscope/reflection"
+	"sockscope/session"
 )
 
 // callEntry is one call the user sent, from start to its last event, and
@@ -44,6 +41,11 @@ type callEntry struct {
 	sent, received  int
 	log             *streamLog // a stream's messages, both ways
 	list            listState  // how the response pane shows the log
+
+	// sess is the session the call runs on, kept open until it ends even
+	// when the user has moved on; address is its socket's.
+	sess    *session.Session
+	address string
 
 	// rev changes with everything above, so the response pane knows when
 	// to draw again.
@@ -142,6 +144,7 @@ func (c *callEntry) apply(ev callEvent) {
 			c.header = ev.result.Header
 		}
 		c.trailer = ev.result.Trailer
+		c.sent, c.received = max(c.sent, ev.result.Sent), max(c.received, ev.result.Received)
 		c.statusJSON = ev.statusJSON
 		c.status = ev.status
 	case ev.header != nil:
@@ -151,114 +154,3 @@ func (c *callEntry) apply(ev callEvent) {
 
 // cancelable says the call is still running, so esc has it to cancel.
 func (c *callEntry) cancelable() bool { return c != nil && c.running }
-
-// send starts a call, or, while a client or bidi stream is open, sends the
-// editor's message on it. Bad input is reported and nothing typed is touched.
-func (e explorerPage) send() (explorerPage, tea.Cmd) {
-	md := e.services.selected()
-	if md == nil || e.session == nil {
-		return e, errCmd(errors.New("no method selected"))
-	}
-	msg, edited, deadline, err := e.request.request()
-	if err != nil {
-		return e, errCmd(err)
-	}
-	if e.call.open() {
-		if !e.call.send(msg) {
-			return e, errCmd(errors.New("the stream is not taking messages yet; try again"))
-		}
-		return e, nil
-	}
-	header := e.opts.Headers.Call.Copy()
-	for k, v := range edited {
-		header[k] = v
-	}
-	e.dropCall()
-	e.calls++
-	c := newCallEntry(e.calls, md, e.opts.StreamKeep, time.Now())
-	spec := callSpec{conn: e.session.Conn(), method: md, header: header, resolver: e.session.Resolver(), first: msg, maxMsg: e.opts.MaxMsgSize}
-	e.call = c
-	e.response.hint = ""
-	cmds := []tea.Cmd{c.start(spec, deadline), e.response.show(c), e.tickCmd()}
-	if expr := e.jq[e.savedKey(c.name)]; expr != "" && c.method.IsStreamingServer() {
-		if prog, err := compileJQ(expr); err == nil {
-			cmds = append(cmds, c.setFilter(listFilter{jq: prog}))
-		}
-	}
-	return e, tea.Batch(cmds...)
-}
-
-// dropCall cancels the call and forgets it, for a method left or a quit;
-// what it still sends is drained and ignored.
-func (e *explorerPage) dropCall() {
-	e.call.cancel()
-	e.call = nil
-}
-
-// tickCmd starts the tick that keeps running times fresh, unless one is
-// on its way.
-func (e *explorerPage) tickCmd() tea.Cmd {
-	if e.ticking {
-		return nil
-	}
-	e.ticking = true
-	return tickCmd()
-}
-
-func (e explorerPage) tick() (explorerPage, tea.Cmd) {
-	e.ticking = false
-	if !e.call.cancelable() {
-		return e, nil
-	}
-	e.response.touch()
-	return e, e.tickCmd()
-}
-
-// receive shows what a call produced and, when a failure means a known
-// daemon's header is missing, offers the header. A dropped call's events
-// are still read, so its goroutine can end.
-func (e explorerPage) receive(msg callEventsMsg) (explorerPage, tea.Cmd) {
-	c := e.call
-	if c == nil || c.id != msg.callID {
-		if msg.queue != nil {
-			return e, waitCallEventsCmd(msg.callID, msg.queue, msg.at, msg.events)
-		}
-		return e, nil
-	}
-	for _, ev := range msg.events {
-		c.apply(ev)
-		if ev.done && ev.result.Status != nil {
-			e.offerMetadata(ev.result.Status)
-		}
-	}
-	c.rev = nextRev()
-	var rearm tea.Cmd
-	if msg.queue != nil {
-		rearm = waitCallEventsCmd(msg.callID, msg.queue, msg.at, msg.events)
-	}
-	return e, tea.Batch(rearm, c.filterMore(), e.response.updated())
-}
-
-// rememberJQ keeps the jq expression of the call shown for its method,
-// for the next call of it.
-func (e explorerPage) rememberJQ() tea.Cmd {
-	if c := e.response.call; c != nil {
-		e.jq[e.savedKey(c.name)] = e.response.jqExpr()
-	}
-	return nil
-}
-
-// offerMetadata answers a failure that means a known daemon's header is
-// missing: the header goes into the metadata editor, said out loud, so the
-// next ctrl+s sends it. Nothing the user typed is changed.
-func (e *explorerPage) offerMetadata(st *status.Status) {
-	sug, ok := client.SuggestMetadata(st)
-	if !ok {
-		return
-	}
-	if e.request.addMetadata(sug.Key, sug.Line()) {
-		e.response.showHint(fmt.Sprintf("%s: added %q to the metadata; edit it if need be and send again", sug.Why, sug.Line()))
-	} else {
-		e.response.showHint(sug.Why + "; check the " + sug.Key + " line in the metadata")
-	}
-}

@@ -135,6 +135,9 @@ func waitCallEvents(callID int, q *eventQueue, last time.Time, done []callEvent)
 // list, an indented document for a reply read in the viewer.
 func runCall(ctx context.Context, spec callSpec, events *eventQueue) {
 	start := time.Now()
+	if spec.reconnect != nil {
+		spec.reconnect(ctx)
+	}
 	format := &client.ReplyFormat{Resolver: spec.resolver}
 	emit := func(ev callEvent) error { return events.push(ctx, ev) }
 	// next runs on a goroutine of its own for client streams, so the sent

@@ -80,6 +80,9 @@ type callSpec struct {
 	// (client and bidi streams only; nil otherwise).
 	first proto.Message
 	sends <-chan proto.Message
+	// reconnect, when set, makes a failed connection dial again at once
+	// before the call (session.Reconnect).
+	reconnect func(context.Context)
 }
 
 // startCallCmd runs the call on its own goroutine and returns its first

@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 
 	"charm.land/lipgloss/v2"
+
+	"sockscope/internal/safetext"
 )
 
 // common is what every pane and page shares, embedded in each as
@@ -24,8 +26,9 @@ func newCommon() common {
 	return common{keys: &keys, styles: &st}
 }
 
-// frame draws content in a pane's border, w×h cells in all, the border
-// coloured when the pane has the keyboard.
+// frame draws content in a pane's border, w×h cells in all. The pane with
+// the keyboard has a heavy border, coloured, so that the focus shows
+// without colour too.
 func (c common) frame(content string, w, h int, focused bool) string {
 	st := c.styles.Pane
 	if focused {
@@ -86,3 +89,16 @@ func joinColumns(left, right string) string {
 	}
 	return b.String()
 }
+
+// paneTitle is a pane's first line: its title, marked with » while the
+// pane has the keyboard, so that the focus shows without colour too.
+func paneTitle(st *styles, title string, width int, focused bool) string {
+	if focused {
+		title = "» " + title
+	}
+	return st.Title.Render(truncate(title, width))
+}
+
+// safeName is a name from outside (a service, a method, a message type)
+// as it may reach the screen: escaped by safetext, never stripped.
+func safeName(name string) string { return safetext.Line(name) }

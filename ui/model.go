@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	"sockscope/client"
+	"sockscope/internal/safetext"
 	"sockscope/session"
 	"sockscope/sockets"
 )
@@ -41,6 +42,10 @@ type Options struct {
 	Debug io.Writer
 	// Headers are the call metadata sockscope was started with (-H and friends).
 	Headers Headers
+	// Program is how a copied command line runs sockscope; empty finds it
+	// from the running executable (go run and the module's directory for
+	// a binary `go run` built).
+	Program string
 }
 
 // Headers is call metadata given on the command line, for every connection;
@@ -75,6 +80,9 @@ type Model struct {
 
 	sockets  socketsPane
 	explorer explorerPage
+	// keysPage is the ? page, every key of the screen grouped by pane,
+	// shown while help.ShowAll.
+	keysPage viewer
 
 	flash string // a recoverable error shown in the status bar until the next key
 }
@@ -93,8 +101,10 @@ func New(opts Options) Model {
 		help:     help.New(),
 		sockets:  newSocketsPane(c, opts.StartSample != nil),
 		explorer: newExplorerPage(c, opts),
+		keysPage: newViewer(c),
 	}
 	m.help.Styles = c.styles.Help
+	m.sockets.scanOpts = opts.Scan
 	if opts.Address != "" {
 		m.screen = screenExplorer
 		m.explorer.begin(opts.Address)
@@ -163,7 +173,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // textInputFocused says whether single-letter keys are text, not commands.
 func (m Model) textInputFocused() bool {
-	if m.screen == screenSockets {
+	switch {
+	case m.help.ShowAll:
+		return m.keysPage.typing()
+	case m.screen == screenSockets:
 		return m.sockets.filtering()
 	}
 	return m.explorer.typing()
@@ -177,10 +190,22 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.quit()
 	case !typing && key.Matches(msg, m.keys.Quit):
 		return m.quit()
-	case !typing && key.Matches(msg, m.keys.Help):
+	case !typing && key.Matches(msg, m.keys.Help),
+		m.help.ShowAll && !typing && key.Matches(msg, m.keys.Back) && !m.keysPage.wantsBack():
 		m.help.ShowAll = !m.help.ShowAll
 		m.layout()
+		if m.help.ShowAll {
+			return m, m.keysPage.setDocument(m.keysDocument())
+		}
 		return m, nil
+	case m.help.ShowAll && (typing || m.keysPage.wantsBack() || m.isViewerKey(msg)):
+		var cmd tea.Cmd
+		m.keysPage, cmd = m.keysPage.Update(msg)
+		return m, cmd
+	case m.help.ShowAll:
+		// Any other key closes the page and does what it does.
+		m.help.ShowAll = false
+		m.layout()
 	}
 	var cmd tea.Cmd
 	if m.screen == screenSockets {
@@ -203,8 +228,10 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
+// quit ends the program at once; the calls are cancelled and the
+// sessions closed off the loop, which the program's end does not wait for.
 func (m Model) quit() (tea.Model, tea.Cmd) {
-	return m, tea.Batch(tea.Quit, m.explorer.leave())
+	return m, tea.Batch(tea.Quit, m.explorer.quit())
 }
 
 // openSocket leaves the list for the explorer on address; esc cancels the
@@ -216,17 +243,14 @@ func (m Model) openSocket(address string) (tea.Model, tea.Cmd) {
 	return m, m.explorer.connectCmd()
 }
 
-// showSockets leaves the explorer for the list.
+// showSockets leaves the explorer for the list. Opened straight on a
+// socket (or the demo), the list is not scanned until the user asks: a
+// scan probes every socket on the machine.
 func (m Model) showSockets() (tea.Model, tea.Cmd) {
 	m.screen = screenSockets
 	leave := m.explorer.leave()
-	// Opened straight on a socket, the list is scanned only when first shown.
-	var scan tea.Cmd
-	if !m.sockets.started {
-		scan = m.sockets.Init(m.opts.Scan)
-	}
 	m.layout()
-	return m, tea.Batch(leave, scan)
+	return m, leave
 }
 
 // setFlash shows text in the status bar, or help again when it is empty;
@@ -249,6 +273,7 @@ func (m *Model) layout() {
 	frameW, frameH := m.styles.Pane.GetFrameSize()
 	m.sockets.SetSize(m.width-frameW, m.bodyHeight-frameH)
 	m.explorer.SetSize(m.width, m.bodyHeight)
+	m.keysPage.SetSize(m.width-frameW, m.bodyHeight-frameH)
 }
 
 // View implements tea.Model.
@@ -257,6 +282,8 @@ func (m Model) View() tea.View {
 	switch {
 	case m.width == 0:
 		body = "starting…"
+	case m.help.ShowAll:
+		body = m.frame(m.keysPage.View(), m.width, m.bodyHeight, true)
 	case m.screen == screenSockets:
 		body = m.frame(m.sockets.View(), m.width, m.bodyHeight, true)
 	default:
@@ -272,19 +299,34 @@ func (m Model) View() tea.View {
 // statusBar shows a pending error, else the help of what has the keyboard.
 func (m Model) statusBar() string {
 	if m.flash != "" {
-		return m.styles.Error.Render(truncate(m.flash, m.width))
+		return m.styles.Error.Render(truncate(safetext.Clip(m.flash, 4*m.width), m.width))
 	}
-	return m.help.View(m.currentHelp())
+	// One line, but for the ? page's two: the page itself lists every
+	// key in the body.
+	line := m.help.ShortHelpView(m.currentHelp().ShortHelp())
+	if m.help.ShowAll {
+		line += "\n" + m.styles.Dim.Render(truncate("? or esc goes back to the screen · q quits · ctrl+c quits from anywhere", m.width))
+	}
+	return line
 }
 
+// currentHelp is the footer: the few keys that work where the cursor is,
+// then ? and q, or only ctrl+c while a text input has them; the ? page
+// shows the keys that work everywhere below the full list.
 func (m Model) currentHelp() help.KeyMap {
+	if m.help.ShowAll {
+		return bindings{short: m.keysPage.help()}
+	}
 	var b bindings
 	if m.screen == screenSockets {
 		b = m.sockets.help()
 	} else {
 		b = m.explorer.help()
 	}
-	b.short = append(b.short, m.keys.Help, m.keys.Quit)
-	b.full = append(b.full, []key.Binding{m.keys.Help, m.keys.Quit, m.keys.ForceQuit})
+	if m.textInputFocused() {
+		b.short = append(b.short, m.keys.ForceQuit)
+	} else {
+		b.short = append(b.short, m.keys.Help, m.keys.Quit)
+	}
 	return b
 }

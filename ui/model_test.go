@@ -147,14 +147,14 @@ func (h *harness) selectMethod(method string) {
 
 func TestFocusCycle(t *testing.T) {
 	h := connected(t)
-	want := []focus{focusBody, focusMetadata, focusDeadline, focusResponse, focusServices}
+	want := []focus{focusBody, focusMetadata, focusSocketMetadata, focusDeadline, focusResponse, focusCalls, focusServices}
 	for _, f := range want {
 		if m := h.send(press("tab"), nil); m.explorer.focus != f {
 			t.Fatalf("tab moved focus to %d, want %d", m.explorer.focus, f)
 		}
 	}
-	if m := h.send(press("shift+tab"), nil); m.explorer.focus != focusResponse {
-		t.Errorf("shift+tab moved focus to %d, want response", m.explorer.focus)
+	if m := h.send(press("shift+tab"), nil); m.explorer.focus != focusCalls {
+		t.Errorf("shift+tab moved focus to %d, want the calls", m.explorer.focus)
 	}
 }
 
@@ -169,7 +169,7 @@ func TestStaleConnectionResultDropped(t *testing.T) {
 
 func TestStaleCallEventsDropped(t *testing.T) {
 	h := connected(t)
-	m := h.send(callEventsMsg{callID: h.m.explorer.calls + 3, events: []callEvent{{done: true, err: errors.New("old call")}}}, nil)
+	m := h.send(callEventsMsg{callID: h.m.explorer.lastID + 3, events: []callEvent{{done: true, err: errors.New("old call")}}}, nil)
 	if c := m.explorer.response.call; c != nil && c.failure != "" {
 		t.Errorf("an old call's result reached the response pane: %s", c.failure)
 	}
@@ -203,7 +203,7 @@ func TestBadRequestKeepsEditorText(t *testing.T) {
 	h.send(press("tab"), nil)
 	h.m.explorer.request.setBody(`{"message": oops}`)
 	m := h.send(press("ctrl+s"), nil)
-	if m.explorer.call.cancelable() {
+	if m.explorer.response.call.cancelable() {
 		t.Fatal("an invalid request was sent")
 	}
 	if !strings.Contains(m.flash, "line 1, column 13") {
@@ -262,8 +262,11 @@ func TestMissingNamespaceOffered(t *testing.T) {
 	h.m.explorer.request.setBody(body)
 	h.m.explorer.request.metadata.SetValue("x-trace: 1")
 	m := h.send(press("ctrl+s"), callDone)
-	if got := m.explorer.request.metadata.Value(); got != "x-trace: 1\ncontainerd-namespace: default" {
-		t.Errorf("metadata after the failure: %q", got)
+	if got := m.explorer.request.metadata.Value(); got != "x-trace: 1" {
+		t.Errorf("the method's metadata after the failure: %q", got)
+	}
+	if got := m.explorer.request.socketMD.Value(); got != "containerd-namespace: default" {
+		t.Errorf("the socket's metadata after the failure: %q", got)
 	}
 	if m.explorer.request.body.Value() != body {
 		t.Errorf("the body changed: %q", m.explorer.request.body.Value())
@@ -272,7 +275,7 @@ func TestMissingNamespaceOffered(t *testing.T) {
 		t.Errorf("the response pane does not say what was added:\n%s", view)
 	}
 	m = h.send(press("ctrl+s"), callDone)
-	if got := m.explorer.request.metadata.Value(); strings.Count(got, "containerd-namespace") != 1 {
+	if got := m.explorer.request.metadata.Value() + m.explorer.request.socketMD.Value(); strings.Count(got, "containerd-namespace") != 1 {
 		t.Errorf("metadata after a second failure: %q", got)
 	}
 }
@@ -331,7 +334,8 @@ func goldenView(m Model) string {
 }
 
 // maskLine replaces each measured duration with ##### and the grpc-go
-// version with VERSION and, in a line that ends at a box border, re-pads it
+// version with VERSION and, in a line that ends at a box border (light or
+// heavy), re-pads it
 // so the border stays put.
 func maskLine(line string) string {
 	masked := duration.ReplaceAllStringFunc(line, func(d string) string {
@@ -341,12 +345,18 @@ func maskLine(line string) string {
 		return "#####"
 	})
 	masked = grpcGo.ReplaceAllString(masked, "grpc-go/VERSION")
-	if masked == line || !strings.HasSuffix(line, "│") {
+	border := ""
+	for _, b := range []string{"│", "┃"} {
+		if strings.HasSuffix(line, b) {
+			border = b
+		}
+	}
+	if masked == line || border == "" {
 		return masked
 	}
-	body := strings.TrimRight(strings.TrimSuffix(masked, "│"), " ")
+	body := strings.TrimRight(strings.TrimSuffix(masked, border), " ")
 	pad := ansi.StringWidth(line) - ansi.StringWidth(body) - 1
-	return body + strings.Repeat(" ", max(pad, 1)) + "│"
+	return body + strings.Repeat(" ", max(pad, 1)) + border
 }
 
 // TestGoldenSockets: the discovery list with one socket of each kind the
@@ -407,10 +417,10 @@ func TestCancelSleep(t *testing.T) {
 	h := connected(t)
 	h.selectMethod("sample.v1.Echo/Sleep")
 	h.m.explorer.request.setBody(`{"ms": 60000}`)
-	if m := h.send(press("ctrl+s"), func(m Model) bool { return m.explorer.call.cancelable() }); !m.explorer.call.cancelable() {
+	if m := h.send(press("ctrl+s"), func(m Model) bool { return m.explorer.response.call.cancelable() }); !m.explorer.response.call.cancelable() {
 		t.Fatal("Sleep did not start")
 	}
-	m := h.send(press("esc"), func(m Model) bool { return !m.explorer.call.cancelable() })
+	m := h.send(press("esc"), func(m Model) bool { return !m.explorer.response.call.cancelable() })
 	if c := shownCall(t, m); c.code != codes.Canceled {
 		t.Errorf("after esc: code %v", c.code)
 	}
@@ -427,10 +437,10 @@ func TestBidiStreamInteractive(t *testing.T) {
 	h.m.explorer.request.setBody(`{"text": "two"}`)
 	m := h.send(press("ctrl+s"), received(2))
 	c := shownCall(t, m)
-	if replies := receivedTexts(c.log); len(replies) < 2 || !strings.Contains(replies[1], "two") || !m.explorer.call.cancelable() {
-		t.Fatalf("chat: replies %q, calling %v", replies, m.explorer.call.cancelable())
+	if replies := receivedTexts(c.log); len(replies) < 2 || !strings.Contains(replies[1], "two") || !m.explorer.response.call.cancelable() {
+		t.Fatalf("chat: replies %q, calling %v", replies, m.explorer.response.call.cancelable())
 	}
-	m = h.send(press("ctrl+d"), func(m Model) bool { return !m.explorer.call.cancelable() })
+	m = h.send(press("ctrl+d"), func(m Model) bool { return !m.explorer.response.call.cancelable() })
 	if c := shownCall(t, m); c.code != codes.OK {
 		t.Errorf("after ctrl+d: code %v (%s)", c.code, c.failure)
 	}
@@ -456,19 +466,26 @@ func TestGoldenExplorer(t *testing.T) {
 	golden.RequireEqual(t, []byte(goldenView(m)))
 }
 
-func TestLeavingMethodDropsItsCall(t *testing.T) {
+// TestLeavingMethodKeepsItsCall: a call keeps running when the user moves
+// to another method, which shows none of its own; coming back shows it.
+func TestLeavingMethodKeepsItsCall(t *testing.T) {
 	h := connected(t)
 	h.selectMethod("sample.v1.Echo/Sleep")
 	h.m.explorer.request.setBody(`{"ms": 60000}`)
-	h.send(press("ctrl+s"), func(m Model) bool { return m.explorer.call.cancelable() })
-	oldCall := h.m.explorer.call
+	h.send(press("ctrl+s"), func(m Model) bool { return m.explorer.response.call.cancelable() })
+	sleep := h.m.explorer.response.call
 	m := h.send(press("j"), nil) // the next method, Sum
-	if m.explorer.call.cancelable() || m.explorer.call == oldCall {
-		t.Fatalf("the Sleep call still runs after leaving its method")
+	if !sleep.running || len(m.explorer.calls.calls) != 1 {
+		t.Fatalf("the Sleep call stopped when its method was left: running %v, %d calls listed", sleep.running, len(m.explorer.calls.calls))
 	}
 	if c := m.explorer.response.call; c != nil {
 		t.Errorf("the new method's response pane shows the old call: %q %q", c.name, c.failure)
 	}
+	m = h.send(press("k"), nil)
+	if m.explorer.response.call != sleep {
+		t.Errorf("back on Sleep, the response pane shows %v, want the running call", m.explorer.response.call)
+	}
+	h.send(press("X"), func(m Model) bool { return !sleep.running })
 }
 
 func TestSocketsListToExplorer(t *testing.T) {
@@ -522,10 +539,12 @@ func TestCopyCommandAndDescribe(t *testing.T) {
 	h.selectMethod("sample.v1.Echo/Echo")
 	h.m.explorer.request.setBody("{\n  \"message\": \"it's here\"\n}")
 	h.m.explorer.request.metadata.SetValue("x-trace: 7")
+	h.m.explorer.request.deadline.SetValue("30s")
+	h.m.explorer.opts.Program = "sockscope"
 	m := h.send(press("y"), nil)
 	for _, want := range []string{
 		`sockscope --call sample.v1.Echo/Echo -d '{"message":"it'\''s here"}' -H 'x-trace: 7' --max-time 30s ` + m.explorer.address,
-		`grpcurl -plaintext -d '{"message":"it'\''s here"}' -H 'x-trace: 7' -max-time 30s -unix ` + m.explorer.address + ` sample.v1.Echo/Echo`,
+		`grpcurl -plaintext -d '{"message":"it'\''s here"}' -H 'x-trace: 7' -max-time 30 -unix ` + m.explorer.address + ` sample.v1.Echo/Echo`,
 	} {
 		if !strings.Contains(m.explorer.response.describe, want) {
 			t.Errorf("command lines lack\n%s\ngot:\n%s", want, m.explorer.response.describe)
@@ -681,6 +700,8 @@ func TestStartHeaders(t *testing.T) {
 		t.Errorf("the request pane should name the start-up headers, not show their values:\n%s", view)
 	}
 	h.m.explorer.request.metadata.SetValue("x-side: editor")
+	h.m.explorer.request.deadline.SetValue("30s")
+	h.m.explorer.opts.Program = "sockscope"
 	m = h.send(press("ctrl+s"), callDone)
 	reply := shownCall(t, m).reply.text
 	for _, want := range []string{`"authorization": "Bearer t"`, `"x-side": "editor"`, `"x-kept": "yes"`, `":authority": "agent.internal"`} {

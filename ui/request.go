@@ -16,11 +16,13 @@ import (
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	"sockscope/client"
+	"sockscope/internal/safetext"
 )
 
-// defaultDeadline is what a new request's deadline field holds; the user may
-// clear it for a stream that should run until esc.
-const defaultDeadline = "30s"
+// defaultDeadline is what a new request's deadline field holds: none, as
+// grpcurl has none, so that a watch runs until esc; the user may set one
+// per method.
+const defaultDeadline = ""
 
 // requestField is the input inside the request pane that has the cursor.
 type requestField int
@@ -28,20 +30,28 @@ type requestField int
 const (
 	fieldBody requestField = iota
 	fieldMetadata
+	fieldSocketMetadata
 	fieldDeadline
 )
 
 // savedRequest is what the user typed for one method, kept while the
-// program runs.
+// program runs, and where each input's cursor was.
 type savedRequest struct {
 	body, metadata, deadline string
+	bodyAt, metadataAt       cursorAt
+	deadlineAt               int
 }
 
-// requestPane edits the JSON request, its metadata and its deadline.
+// cursorAt is a textarea's cursor: its line and column.
+type cursorAt struct{ line, col int }
+
+// requestPane edits the JSON request, its metadata, the metadata of
+// every method of the socket, and the deadline.
 type requestPane struct {
 	common
 	body     textarea.Model
 	metadata textarea.Model
+	socketMD textarea.Model // sent with every method of the socket, under the method's own lines
 	deadline textinput.Model
 	field    requestField
 	focused  bool
@@ -50,7 +60,7 @@ type requestPane struct {
 	resolver client.TypeResolver
 	problem  string // why the body cannot be sent, checked as the user types
 	// startKeys name the headers from the command line that every call
-	// carries under the editor's lines; only names are shown, values may
+	// carries under the editors' lines; only names are shown, values may
 	// be secrets.
 	startKeys []string
 	rev       uint64
@@ -64,16 +74,20 @@ func newRequestPane(c common) requestPane {
 	body.Prompt = ""
 	body.CharLimit = 0
 	body.MaxHeight = 0
-	md := textarea.New()
-	md.ShowLineNumbers = false
-	md.Prompt = ""
-	md.Placeholder = "key: value (one a line)"
-	md.SetHeight(2)
+	newMD := func(placeholder string) textarea.Model {
+		md := textarea.New()
+		md.ShowLineNumbers = false
+		md.Prompt = ""
+		md.Placeholder = placeholder
+		md.SetHeight(1)
+		return md
+	}
 	dl := textinput.New()
 	dl.Prompt = ""
-	dl.Placeholder = "none"
+	dl.Placeholder = "none (or 5s, 2m…)"
 	dl.SetValue(defaultDeadline)
-	p := requestPane{common: c, body: body, metadata: md, deadline: dl}
+	p := requestPane{common: c, body: body, metadata: newMD("key: value (one a line)"),
+		socketMD: newMD("key: value, for every method of this socket"), deadline: dl}
 	p.restyle()
 	return p
 }
@@ -82,6 +96,7 @@ func newRequestPane(c common) requestPane {
 func (p *requestPane) restyle() {
 	p.body.SetStyles(p.styles.TextArea)
 	p.metadata.SetStyles(p.styles.TextArea)
+	p.socketMD.SetStyles(p.styles.TextArea)
 	p.deadline.SetStyles(p.styles.TextInput)
 	p.touch()
 }
@@ -89,25 +104,71 @@ func (p *requestPane) restyle() {
 func (p *requestPane) SetSize(w, h int) {
 	p.touch()
 	p.width, p.height = w, h
-	// Title, problem line, metadata label + 2 lines, deadline line.
+	// Title, problem line, two metadata labels and editors, deadline line:
+	// the editors get a second line when the pane is high enough.
+	mdHeight := 1
+	if h >= 16 {
+		mdHeight = 2
+	}
 	p.body.SetWidth(w)
-	p.body.SetHeight(max(1, h-6))
+	p.body.SetHeight(max(1, h-5-2*mdHeight))
 	p.metadata.SetWidth(w)
+	p.metadata.SetHeight(mdHeight)
+	p.socketMD.SetWidth(w)
+	p.socketMD.SetHeight(mdHeight)
 	p.deadline.SetWidth(max(1, w-10))
 }
 
-// load shows a method's saved request, or its template when it has none.
+// load shows a method's saved request, each input's cursor where it was.
 func (p *requestPane) load(md protoreflect.MethodDescriptor, saved savedRequest, resolver client.TypeResolver) {
 	p.method, p.resolver = md, resolver
 	p.body.SetValue(saved.body)
-	p.body.MoveToBegin()
+	placeCursor(&p.body, saved.bodyAt)
 	p.metadata.SetValue(saved.metadata)
+	placeCursor(&p.metadata, saved.metadataAt)
 	p.deadline.SetValue(saved.deadline)
+	p.deadline.SetCursor(saved.deadlineAt)
 	p.validate()
 }
 
 func (p requestPane) saved() savedRequest {
-	return savedRequest{body: p.body.Value(), metadata: p.metadata.Value(), deadline: p.deadline.Value()}
+	return savedRequest{
+		body: p.body.Value(), metadata: p.metadata.Value(), deadline: p.deadline.Value(),
+		bodyAt: cursorOf(p.body), metadataAt: cursorOf(p.metadata), deadlineAt: p.deadline.Position(),
+	}
+}
+
+// newSavedRequest is a method's request before the user typed anything:
+// the template, with the cursor in its first value.
+func newSavedRequest(template string) savedRequest {
+	return savedRequest{body: template, deadline: defaultDeadline, bodyAt: firstValue(template)}
+}
+
+// firstValue is where a person starts typing in a template: just after
+// the first "key": (inside the quotes of a string).
+func firstValue(template string) cursorAt {
+	for i, line := range strings.Split(template, "\n") {
+		if k := strings.Index(line, `": `); k >= 0 {
+			col := k + 3
+			if strings.HasPrefix(line[col:], `"`) {
+				col++
+			}
+			return cursorAt{line: i, col: len([]rune(line[:col]))}
+		}
+	}
+	return cursorAt{}
+}
+
+func cursorOf(ta textarea.Model) cursorAt { return cursorAt{line: ta.Line(), col: ta.Column()} }
+
+// placeCursor puts a textarea's cursor at c, or as near as its text allows.
+func placeCursor(ta *textarea.Model, c cursorAt) {
+	ta.MoveToBegin()
+	for i := 0; ta.Line() < c.line && i <= 4*ta.LineCount(); i++ {
+		ta.CursorDown()
+	}
+	ta.CursorStart()
+	ta.SetCursorColumn(c.col)
 }
 
 func (p *requestPane) focus(field requestField) tea.Cmd {
@@ -115,10 +176,13 @@ func (p *requestPane) focus(field requestField) tea.Cmd {
 	p.focused, p.field = true, field
 	p.body.Blur()
 	p.metadata.Blur()
+	p.socketMD.Blur()
 	p.deadline.Blur()
 	switch field {
 	case fieldMetadata:
 		return p.metadata.Focus()
+	case fieldSocketMetadata:
+		return p.socketMD.Focus()
 	case fieldDeadline:
 		return p.deadline.Focus()
 	default:
@@ -131,6 +195,7 @@ func (p *requestPane) blur() {
 	p.focused = false
 	p.body.Blur()
 	p.metadata.Blur()
+	p.socketMD.Blur()
 	p.deadline.Blur()
 }
 
@@ -140,6 +205,8 @@ func (p requestPane) Update(msg tea.Msg) (requestPane, tea.Cmd) {
 	switch p.field {
 	case fieldMetadata:
 		p.metadata, cmd = p.metadata.Update(msg)
+	case fieldSocketMetadata:
+		p.socketMD, cmd = p.socketMD.Update(msg)
 	case fieldDeadline:
 		p.deadline, cmd = p.deadline.Update(msg)
 	default:
@@ -169,49 +236,62 @@ func (p *requestPane) validate() {
 	}
 }
 
-// addMetadata appends line to the metadata editor unless a line already
-// sets key; it reports whether it added it.
-func (p *requestPane) addMetadata(key, line string) bool {
+// addSocketMetadata appends line to the socket's metadata editor unless
+// a line of either editor already sets key; it reports whether it added it.
+func (p *requestPane) addSocketMetadata(key, line string) bool {
 	p.touch()
-	current := p.metadata.Value()
-	for _, l := range strings.Split(current, "\n") {
-		if k, _, ok := strings.Cut(l, ":"); ok && strings.EqualFold(strings.TrimSpace(k), key) {
-			return false
+	for _, text := range []string{p.metadata.Value(), p.socketMD.Value()} {
+		for _, l := range strings.Split(text, "\n") {
+			if k, _, ok := strings.Cut(l, ":"); ok && strings.EqualFold(strings.TrimSpace(k), key) {
+				return false
+			}
 		}
 	}
+	current := p.socketMD.Value()
 	if strings.TrimSpace(current) != "" && !strings.HasSuffix(current, "\n") {
 		current += "\n"
 	}
-	p.metadata.SetValue(current + line)
+	p.socketMD.SetValue(current + line)
 	return true
 }
 
-// request builds what ctrl+s sends: the message, the metadata and the deadline.
-// Errors name the field at fault; nothing typed is changed.
-func (p requestPane) request() (proto.Message, metadata.MD, time.Duration, error) {
-	msg, err := parseRequest(p.body.Value(), p.method.Input(), p.resolver)
+// request builds what ctrl+s sends: the message, the method's and the
+// socket's metadata, and the deadline. Errors name the field at fault;
+// nothing typed is changed.
+func (p requestPane) request() (msg proto.Message, methodMD, socketMD metadata.MD, deadline time.Duration, err error) {
+	msg, err = parseRequest(p.body.Value(), p.method.Input(), p.resolver)
 	if err != nil {
 		// The InputError names the request and the place, as --call prints it.
-		return nil, nil, 0, err
+		return nil, nil, nil, 0, err
 	}
-	var lines []string
-	for _, l := range strings.Split(p.metadata.Value(), "\n") {
-		if strings.TrimSpace(l) != "" {
-			lines = append(lines, l)
-		}
+	if methodMD, err = parseMetadata(p.metadata.Value()); err != nil {
+		return nil, nil, nil, 0, fmt.Errorf("metadata: %w", err)
 	}
-	md, err := client.ParseHeaders(lines)
-	if err != nil {
-		return nil, nil, 0, fmt.Errorf("metadata: %w", err)
+	if socketMD, err = parseMetadata(p.socketMD.Value()); err != nil {
+		return nil, nil, nil, 0, fmt.Errorf("socket metadata: %w", err)
 	}
-	var deadline time.Duration
 	if d := strings.TrimSpace(p.deadline.Value()); d != "" && d != "none" {
 		deadline, err = time.ParseDuration(d)
 		if err != nil || deadline <= 0 {
-			return nil, nil, 0, fmt.Errorf("deadline %q: want a duration such as 5s or 2m, or nothing for none", d)
+			return nil, nil, nil, 0, fmt.Errorf("deadline %q: want a duration such as 5s or 2m, or nothing for none", d)
 		}
 	}
-	return msg, md, deadline, nil
+	return msg, methodMD, socketMD, deadline, nil
+}
+
+// parseMetadata reads an editor's `key: value` lines, blank ones skipped.
+func parseMetadata(text string) (metadata.MD, error) {
+	return client.ParseHeaders(metadataLines(text))
+}
+
+func metadataLines(text string) []string {
+	var lines []string
+	for _, l := range strings.Split(text, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return lines
 }
 
 // parseRequest reads the editor's text through the reader --call -d uses,
@@ -241,12 +321,12 @@ func (p requestPane) View() string {
 	var b strings.Builder
 	title := "Request"
 	if p.method != nil {
-		title = "Request " + string(p.method.Input().FullName())
+		title = "Request " + safeName(string(p.method.Input().FullName()))
 	}
-	b.WriteString(p.styles.Title.Render(truncate(title, p.width)) + "\n")
+	b.WriteString(paneTitle(p.styles, title, p.width, p.focused) + "\n")
 	b.WriteString(p.body.View() + "\n")
 	if p.problem != "" {
-		b.WriteString(p.styles.Error.Render(truncate("✗ "+p.problem, p.width)))
+		b.WriteString(p.styles.Error.Render(truncate("✗ "+safetext.Clip(p.problem, 4*p.width), p.width)))
 	} else if p.method != nil {
 		b.WriteString(p.styles.StatusOK.Render("✓ valid"))
 	}
@@ -256,11 +336,17 @@ func (p requestPane) View() string {
 	}
 	b.WriteString("\n" + p.styles.Dim.Render(truncate(label, p.width)) + "\n")
 	b.WriteString(p.metadata.View() + "\n")
+	b.WriteString(p.styles.Dim.Render(truncate("socket metadata (every method here; the lines above win)", p.width)) + "\n")
+	b.WriteString(p.socketMD.View() + "\n")
 	b.WriteString(p.styles.Dim.Render("deadline ") + p.deadline.View())
 	return b.String()
 }
 
 func (p requestPane) help() bindings {
-	short := []key.Binding{p.keys.Send, p.keys.CloseSend, p.keys.Editor, p.keys.NextPane, p.keys.Back}
-	return bindings{short: short, full: [][]key.Binding{short, {p.keys.PrevPane, p.keys.ForceQuit}}}
+	short := []key.Binding{p.keys.Send, p.keys.NextPane, p.keys.Back}
+	if p.method != nil && p.method.IsStreamingClient() {
+		short = []key.Binding{p.keys.Send, p.keys.CloseSend, p.keys.NextPane, p.keys.Back}
+	}
+	full := []key.Binding{p.keys.Send, p.keys.CloseSend, p.keys.Editor, p.keys.NextPane, p.keys.PrevPane, p.keys.Back}
+	return bindings{short: short, full: [][]key.Binding{full}}
 }

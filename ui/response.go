@@ -3,9 +3,10 @@ package ui
 import (
 	"strings"
 
-	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+
+	"sockscope/internal/safetext"
 )
 
 // responseMode is what the response pane shows of the call selected.
@@ -52,10 +53,15 @@ type responsePane struct {
 	input     textinput.Model
 	inputKind inputKind
 	inputErr  string // why the jq expression typed does not compile
-	note      string // what the last save did
+	note      string // what the last save or copy did
 	overwrite string // the file a second w overwrites
+	commands  *commandView
 
-	rev uint64 // changes with everything the pane draws
+	// differentMethod says the call shown is not of the method selected,
+	// so the status line names its method.
+	differentMethod bool
+	focused         bool
+	rev             uint64 // changes with everything the pane draws
 }
 
 func newResponsePane(c common) responsePane {
@@ -87,8 +93,10 @@ func (p responsePane) viewerHeight() int {
 	switch {
 	case p.inputKind != inputNone && p.inputErr != "":
 		h -= 2
-	case p.inputKind != inputNone, p.note != "":
+	case p.inputKind != inputNone:
 		h--
+	default:
+		h -= len(p.noteLines())
 	}
 	if p.mode == modeReply && p.call != nil && p.call.reply == nil && p.call.status != nil {
 		h-- // the "error details" heading
@@ -100,7 +108,8 @@ func (p *responsePane) relayout() { p.viewer.SetSize(p.width, p.viewerHeight()) 
 
 // show makes c the call the pane shows; nil shows none.
 func (p *responsePane) show(c *callEntry) tea.Cmd {
-	p.call, p.opened, p.jqReply = c, 0, nil
+	p.call, p.opened, p.jqReply, p.differentMethod = c, 0, nil, false
+	p.commands = nil
 	p.closeInput()
 	p.note, p.overwrite = "", ""
 	p.touch()
@@ -108,7 +117,9 @@ func (p *responsePane) show(c *callEntry) tea.Cmd {
 	case c == nil:
 		p.mode = modeEmpty
 		return nil
-	case c.streaming && c.method.IsStreamingServer():
+	case c.streaming && !(c.log.len() == 0 && !c.running && c.status != nil):
+		// A stream lists its messages, both ways; one that failed before
+		// any message shows why instead.
 		p.mode = modeList
 		return nil
 	}
@@ -138,7 +149,8 @@ func (p responsePane) replyDocument() *document {
 // came is put in the viewer (through the jq program when there is one).
 func (p *responsePane) updated() tea.Cmd {
 	p.touch()
-	if p.mode == modeEmpty && p.call != nil {
+	if p.mode == modeEmpty && p.call != nil ||
+		p.mode == modeList && p.call.log.len() == 0 && !p.call.running && p.call.status != nil {
 		return p.show(p.call)
 	}
 	if p.mode != modeReply {
@@ -161,11 +173,19 @@ func (p *responsePane) showHint(text string) {
 	p.touch()
 }
 
+// noteLines is what the last save or copy did, wrapped to the pane.
+func (p responsePane) noteLines() []string {
+	if p.note == "" || p.width <= 0 {
+		return nil
+	}
+	return strings.Split(wordwrap(p.styles.Warning.Render(p.note), max(p.width, 20)), "\n")
+}
+
 func (p responsePane) hintLines() []string {
 	if p.hint == "" || p.width <= 0 {
 		return nil
 	}
-	return strings.Split(wordwrap(p.styles.Title.Render("hint")+" "+p.hint, max(p.width, 20)), "\n")
+	return strings.Split(wordwrap(p.styles.Title.Render("hint")+" "+safetext.Text(p.hint), max(p.width, 20)), "\n")
 }
 
 // showText shows a text of sockscope's (help, command lines) or of the
@@ -183,6 +203,7 @@ func (p *responsePane) showText(title string, d *document) tea.Cmd {
 
 // showDescribe shows the server's own words, escaped.
 func (p *responsePane) showDescribe(text string) tea.Cmd {
+	p.commands = nil
 	return p.showText("Describe", newTextDocument(text))
 }
 
@@ -208,6 +229,7 @@ func (p *responsePane) goBack() tea.Cmd {
 	case modeMessage:
 		p.mode = modeList
 	case modeInfo, modeText:
+		p.commands = nil
 		switch {
 		case p.call == nil:
 			p.mode = modeEmpty
@@ -248,157 +270,3 @@ func (p responsePane) typing() bool { return p.inputKind != inputNone || p.viewe
 
 // listHeight is how many rows the stream list has.
 func (p responsePane) listHeight() int { return p.viewerHeight() }
-
-func (p responsePane) Update(msg tea.Msg) (responsePane, tea.Cmd) {
-	switch msg := msg.(type) {
-	case searchDoneMsg:
-		var cmd tea.Cmd
-		p.viewer, cmd = p.viewer.Update(msg)
-		p.touch()
-		return p, cmd
-	case messageOpenedMsg:
-		if msg.id == p.openID {
-			p.touch()
-			return p, p.viewer.setDocument(msg.doc)
-		}
-		return p, nil
-	case savedMsg:
-		return p.saved(msg), nil
-	case tea.KeyPressMsg:
-		p.touch()
-		return p.handleKey(msg)
-	case tea.MouseWheelMsg:
-		p.touch()
-		if p.mode == modeList {
-			switch msg.Button {
-			case tea.MouseWheelUp:
-				p.call.list.move(p.call.log, -3, p.listHeight())
-			case tea.MouseWheelDown:
-				p.call.list.move(p.call.log, 3, p.listHeight())
-			}
-			return p, nil
-		}
-		var cmd tea.Cmd
-		p.viewer, cmd = p.viewer.Update(msg)
-		return p, cmd
-	}
-	// The rest, the cursor's blinking above all, is the input's.
-	var cmd tea.Cmd
-	switch {
-	case p.inputKind != inputNone:
-		p.input, cmd = p.input.Update(msg)
-		p.touch()
-	case p.viewer.typing():
-		p.viewer, cmd = p.viewer.Update(msg)
-		p.touch()
-	}
-	return p, cmd
-}
-
-func (p responsePane) handleKey(msg tea.KeyPressMsg) (responsePane, tea.Cmd) {
-	if p.inputKind != inputNone {
-		return p.typeInput(msg)
-	}
-	if p.viewer.typing() {
-		var cmd tea.Cmd
-		p.viewer, cmd = p.viewer.Update(msg)
-		return p, cmd
-	}
-	if p.overwrite != "" {
-		path := p.overwrite
-		p.overwrite = ""
-		if key.Matches(msg, p.keys.Save) {
-			return p, p.saveCmd(path, true)
-		}
-		p.note = ""
-		p.relayout()
-		if key.Matches(msg, p.keys.Back) {
-			return p, nil
-		}
-	}
-	switch {
-	case key.Matches(msg, p.keys.Back):
-		return p, p.handleBack()
-	case key.Matches(msg, p.keys.Info) && p.mode != modeText:
-		return p, p.toggleInfo()
-	case key.Matches(msg, p.keys.Save) && p.call != nil && p.mode != modeText && p.mode != modeInfo:
-		return p, p.openInput(inputSave)
-	case key.Matches(msg, p.keys.JQ) && p.call != nil && (p.mode == modeList || p.mode == modeReply):
-		return p, p.openInput(inputJQ)
-	}
-	if p.mode == modeList {
-		return p.listKey(msg)
-	}
-	if p.mode == modeMessage {
-		switch {
-		case key.Matches(msg, p.keys.NextMsg):
-			return p, p.openStep(1)
-		case key.Matches(msg, p.keys.PrevMsg):
-			return p, p.openStep(-1)
-		}
-	}
-	var cmd tea.Cmd
-	p.viewer, cmd = p.viewer.Update(msg)
-	return p, cmd
-}
-
-// handleBack takes back what esc takes back here, innermost first.
-func (p *responsePane) handleBack() tea.Cmd {
-	switch {
-	case p.viewer.wantsBack():
-		p.viewer.back()
-		return nil
-	case p.mode == modeList && p.call.list.filter.text != "":
-		f := p.call.list.filter
-		f.text = ""
-		p.input.SetValue("")
-		return p.call.setFilter(f)
-	case p.mode == modeList && p.call.list.filter.jq != nil, p.mode == modeReply && p.jqReply != nil:
-		return p.setJQ(nil)
-	}
-	return p.goBack()
-}
-
-func (p responsePane) listKey(msg tea.KeyPressMsg) (responsePane, tea.Cmd) {
-	l, s, h := p.call.log, &p.call.list, p.listHeight()
-	switch {
-	case key.Matches(msg, p.keys.Up):
-		s.move(l, -1, h)
-	case key.Matches(msg, p.keys.Down):
-		s.move(l, 1, h)
-	case key.Matches(msg, p.keys.PageUp):
-		s.move(l, -h, h)
-	case key.Matches(msg, p.keys.PgDn):
-		s.move(l, h, h)
-	case key.Matches(msg, p.keys.Top):
-		s.goTop(l)
-	case key.Matches(msg, p.keys.Bottom):
-		s.goBottom()
-	case key.Matches(msg, p.keys.Filter):
-		return p, p.openInput(inputFilter)
-	case key.Matches(msg, p.keys.Select):
-		if e, m, ok := s.selected(l, h); ok {
-			return p, p.openMessage(e, m)
-		}
-	}
-	p.call.rev = nextRev()
-	return p, nil
-}
-
-// openMessage shows one stream message in the viewer, formatted off the
-// loop (through the jq program when the list has one).
-func (p *responsePane) openMessage(e streamEntry, m shownMsg) tea.Cmd {
-	p.mode, p.opened = modeMessage, e.index
-	p.openID = nextRev()
-	p.relayout()
-	return openMessageCmd(p.openID, e.text, p.call.list.filter.jq)
-}
-
-// openStep opens the next (delta 1) or previous (-1) listed message.
-func (p *responsePane) openStep(delta int) tea.Cmd {
-	e, m, ok := p.call.list.step(p.call.log, p.opened, delta, p.listHeight())
-	if !ok {
-		return nil
-	}
-	return p.openMessage(e, m)
-}

@@ -8,6 +8,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	"github.com/charmbracelet/x/ansi"
 	"google.golang.org/grpc/codes"
+
+	"sockscope/internal/safetext"
 )
 
 // View costs the same whatever the reply's size or the stream's length:
@@ -33,8 +35,10 @@ func (p responsePane) View() string {
 		if p.inputErr != "" {
 			b.WriteString("\n" + p.styles.Error.Render(truncate(p.inputErr, p.width)))
 		}
-	} else if p.note != "" {
-		b.WriteString("\n" + p.styles.Warning.Render(truncate(p.note, p.width)))
+	} else {
+		for _, l := range p.noteLines() {
+			b.WriteString("\n" + l)
+		}
 	}
 	return b.String()
 }
@@ -75,7 +79,7 @@ func (p responsePane) row(e streamEntry, m shownMsg, selected bool) string {
 	var body string
 	switch {
 	case m.err != "":
-		body = p.styles.Error.Render(truncate(m.err, rest))
+		body = p.styles.Error.Render(truncate(safetext.Clip(m.err, 4*rest), rest))
 	case p.call.list.filter.jq != nil:
 		body = drawLine(p.styles, m.out, rest)
 	default:
@@ -88,7 +92,7 @@ func (p responsePane) statusLine(now time.Time) string {
 	title := "Response"
 	switch p.mode {
 	case modeText:
-		return p.styles.Title.Render(truncate(p.title, p.width)) + " " + p.styles.Dim.Render("esc back")
+		return paneTitle(p.styles, p.title, p.width, p.focused) + " " + p.styles.Dim.Render("esc back")
 	case modeInfo:
 		title = "Headers & trailers"
 	case modeMessage:
@@ -96,18 +100,21 @@ func (p responsePane) statusLine(now time.Time) string {
 	}
 	c := p.call
 	if c == nil {
-		return p.styles.Title.Render(title) + " " + p.styles.Dim.Render("ctrl+s sends the request")
+		return paneTitle(p.styles, title, p.width, p.focused) + " " + p.styles.Dim.Render("ctrl+s sends the request")
+	}
+	if p.differentMethod {
+		title += " " + safeName(c.name)
 	}
 	var parts []string
 	switch {
 	case c.running:
 		parts = append(parts, p.styles.Warning.Render("● running "+now.Sub(c.started).Round(100*time.Millisecond).String()))
 	case c.failure != "":
-		parts = append(parts, p.styles.Error.Render("✗ "+c.failure))
+		parts = append(parts, p.styles.Error.Render("✗ "+safetext.Clip(c.failure, 4*p.width)))
 	case c.code == codes.OK:
 		parts = append(parts, p.styles.StatusOK.Render("OK")+" "+c.elapsed.Round(100*time.Microsecond).String())
 	default:
-		parts = append(parts, p.styles.Error.Render(c.code.String()+": "+c.statusMessage)+" "+c.elapsed.Round(100*time.Microsecond).String())
+		parts = append(parts, p.styles.Error.Render(c.code.String()+": "+safetext.Clip(c.statusMessage, 4*p.width))+" "+c.elapsed.Round(100*time.Microsecond).String())
 	}
 	if c.streaming {
 		if c.method.IsStreamingClient() {
@@ -128,7 +135,7 @@ func (p responsePane) statusLine(now time.Time) string {
 	if p.mode == modeReply && p.jqReply != nil {
 		parts = append(parts, "jq "+p.jqReply.expr)
 	}
-	return truncate(p.styles.Title.Render(title)+" "+strings.Join(parts, " · "), p.width)
+	return truncate(paneTitle(p.styles, title, p.width, p.focused)+" "+strings.Join(parts, " · "), p.width)
 }
 
 // filterSummary says how many of the messages held the filter keeps.
@@ -155,15 +162,20 @@ func (p responsePane) help() bindings {
 	var short, more []key.Binding
 	switch p.mode {
 	case modeList:
-		short = []key.Binding{p.keys.Up, p.keys.Down, p.keys.Select, p.keys.Filter, p.keys.JQ, p.keys.Bottom}
+		short = []key.Binding{p.keys.Move, p.keys.Select, p.keys.Filter, p.keys.JQ}
 		more = []key.Binding{p.keys.PageUp, p.keys.PgDn, p.keys.Top, p.keys.Info, p.keys.Save}
 	case modeMessage:
-		short = []key.Binding{p.keys.NextMsg, p.keys.PrevMsg, p.keys.Filter, p.keys.Back}
+		short = []key.Binding{p.keys.NextMsg, p.keys.PrevMsg, p.keys.Find}
 		more = append(p.viewer.help(), p.keys.Info, p.keys.Save)
 	case modeEmpty:
 		short = []key.Binding{p.keys.Send}
+	case modeText:
+		short = []key.Binding{p.keys.Move, p.keys.Left, p.keys.Right}
+		if p.commands != nil {
+			short = []key.Binding{p.keys.CopyOurs, p.keys.CopyGrpcurl, p.keys.Reveal, p.keys.Right}
+		}
 	default:
-		short = []key.Binding{p.keys.Down, p.keys.Up, p.keys.Filter, p.keys.Info, p.keys.JQ}
+		short = []key.Binding{p.keys.Move, p.keys.Find, p.keys.Info, p.keys.JQ, p.keys.Save}
 		more = append(p.viewer.help(), p.keys.Save)
 	}
 	short = append(short, p.keys.Back)

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"sockscope/client"
+	"sockscope/internal/safetext"
 	"sockscope/reflection"
 )
 
@@ -31,7 +32,11 @@ type servicesPane struct {
 	all       []protoreflect.MethodDescriptor
 	filter    textinput.Model
 	filtering bool // the filter has the keyboard
-	rev       uint64
+	// schemaInput takes the .proto files and protosets ctrl+o loads.
+	schemaInput  textinput.Model
+	askingSchema bool
+	focused      bool
+	rev          uint64
 }
 
 func (p *servicesPane) touch() { p.rev = nextRev() }
@@ -46,7 +51,10 @@ func newServicesPane(c common) servicesPane {
 	filter := textinput.New()
 	filter.Prompt = "/ "
 	filter.Placeholder = "words in pkg.Service/Method"
-	p := servicesPane{common: c, filter: filter}
+	schema := textinput.New()
+	schema.Prompt = "schema: "
+	schema.Placeholder = "api.proto -I protos, or x.protoset"
+	p := servicesPane{common: c, filter: filter, schemaInput: schema}
 	p.restyle()
 	return p
 }
@@ -54,6 +62,7 @@ func newServicesPane(c common) servicesPane {
 // restyle gives the filter the palette's styles.
 func (p *servicesPane) restyle() {
 	p.filter.SetStyles(p.styles.TextInput)
+	p.schemaInput.SetStyles(p.styles.TextInput)
 	p.touch()
 }
 
@@ -116,6 +125,38 @@ func (p *servicesPane) endTyping() {
 	p.touch()
 	p.filtering = false
 	p.filter.Blur()
+}
+
+// typing says whether keys are text for the filter or the schema input.
+func (p servicesPane) typing() bool { return p.filtering || p.askingSchema }
+
+// askSchema opens the schema input, holding the files loaded so far.
+func (p *servicesPane) askSchema(current reflection.Options) tea.Cmd {
+	p.endTyping()
+	p.askingSchema = true
+	p.schemaInput.SetValue(schemaFilesText(current))
+	p.schemaInput.CursorEnd()
+	p.schemaInput.SetWidth(max(1, p.width-9))
+	p.touch()
+	return p.schemaInput.Focus()
+}
+
+func (p *servicesPane) endSchema() {
+	p.askingSchema = false
+	p.schemaInput.Blur()
+	p.touch()
+}
+
+// selectMethod puts the cursor on the method named, when the list has it.
+func (p *servicesPane) selectMethod(name string) {
+	for i, r := range p.rows {
+		if r.method != nil && reflection.MethodName(r.method) == name {
+			p.cursor = i
+			p.clampOffset()
+			p.touch()
+			return
+		}
+	}
 }
 
 // filterShown says whether the filter line is on screen: while typing it,
@@ -183,21 +224,31 @@ func (p *servicesPane) clampOffset() {
 }
 
 func (p servicesPane) listHeight() int {
+	h := p.height - 1
 	if p.filterShown() {
-		return p.height - 2
+		h--
 	}
-	return p.height - 1
+	if p.askingSchema {
+		h--
+	}
+	return h
 }
 
-// shownTitle keeps the end of a long socket path, where its name is.
+// shownTitle keeps the end of a long socket path, where its name is,
+// escaped, and leaves room for the focus mark.
 func (p servicesPane) shownTitle() string {
-	if p.width <= 0 {
+	width := p.width
+	if p.focused {
+		width -= 2
+	}
+	if width <= 0 {
 		return ""
 	}
-	if ansi.StringWidth(p.title) <= p.width {
-		return p.title
+	title := safeName(p.title)
+	if ansi.StringWidth(title) <= width {
+		return title
 	}
-	return "…" + ansi.TruncateLeft(p.title, ansi.StringWidth(p.title)-p.width+1, "")
+	return "…" + ansi.TruncateLeft(title, ansi.StringWidth(title)-width+1, "")
 }
 
 func (p servicesPane) Update(msg tea.Msg) (servicesPane, tea.Cmd) {
@@ -208,9 +259,17 @@ func (p servicesPane) Update(msg tea.Msg) (servicesPane, tea.Cmd) {
 		// The rest, the cursor's blinking above all, is the filter's while
 		// it has the keyboard.
 		var cmd tea.Cmd
-		if p.filtering {
+		switch {
+		case p.askingSchema:
+			p.schemaInput, cmd = p.schemaInput.Update(msg)
+		case p.filtering:
 			p.filter, cmd = p.filter.Update(msg)
 		}
+		return p, cmd
+	}
+	if msg, ok := msg.(tea.KeyPressMsg); ok && p.askingSchema {
+		var cmd tea.Cmd
+		p.schemaInput, cmd = p.schemaInput.Update(msg)
 		return p, cmd
 	}
 	if msg, ok := msg.(tea.KeyPressMsg); ok && p.filtering {
@@ -255,7 +314,7 @@ func (p servicesPane) Update(msg tea.Msg) (servicesPane, tea.Cmd) {
 
 func (p servicesPane) View() string {
 	var b strings.Builder
-	b.WriteString(p.styles.Title.Render(p.shownTitle()))
+	b.WriteString(paneTitle(p.styles, p.shownTitle(), p.width, p.focused))
 	if p.filterShown() {
 		p.filter.SetWidth(max(1, p.width-2))
 		if p.filtering {
@@ -270,7 +329,7 @@ func (p servicesPane) View() string {
 	case p.loading:
 		b.WriteString("\n" + p.styles.Dim.Render("loading services…"))
 	case p.err != nil:
-		b.WriteString("\n" + p.styles.Error.Width(p.width).Render(p.err.Error()))
+		b.WriteString("\n" + p.styles.Error.Width(p.width).Render(safetext.Text(p.err.Error())))
 	case len(p.rows) == 0:
 		b.WriteString("\n" + p.styles.Dim.Render("no services"))
 	}
@@ -283,12 +342,18 @@ func (p servicesPane) View() string {
 			continue
 		}
 		kind := reflection.RPCKind(r.method)
-		name := truncate(string(r.method.Name()), p.width-lipgloss.Width(kind)-3)
+		name := truncate(safeName(string(r.method.Name())), p.width-lipgloss.Width(kind)-3)
 		line := fmt.Sprintf("  %s %s", name, p.styles.RPCKind.Render(kind))
 		if i == p.cursor {
 			line = p.styles.Selected.Render("▸ "+name) + " " + p.styles.RPCKind.Render(kind)
 		}
 		b.WriteString(line)
+	}
+	if p.askingSchema {
+		for n := end - p.offset; n < p.listHeight(); n++ {
+			b.WriteByte('\n')
+		}
+		b.WriteString("\n" + p.schemaInput.View())
 	}
 	return b.String()
 }
@@ -298,16 +363,22 @@ func (p servicesPane) View() string {
 // status for the service.
 func (p servicesPane) serviceHeading(service string) string {
 	st := p.health[service]
+	service = safeName(service)
 	if st == "" || st == "SERVING" || st == client.ServiceUnknown {
 		return p.styles.Dim.Render(truncate(service, p.width))
 	}
+	st = safeName(st)
 	name := truncate(service, p.width-len(st)-1)
 	return p.styles.Dim.Render(name) + " " + p.styles.Error.Render(st)
 }
 
 func (p servicesPane) help() bindings {
-	short := []key.Binding{p.keys.Up, p.keys.Down, p.keys.Select, p.keys.Filter, p.keys.Describe, p.keys.CopyCommand, p.keys.Back}
-	return bindings{short: short, full: [][]key.Binding{short, {p.keys.Top, p.keys.Bottom, p.keys.NextPane, p.keys.PrevPane}}}
+	if p.typing() {
+		return bindings{short: []key.Binding{p.keys.Select, p.keys.Back}}
+	}
+	short := []key.Binding{p.keys.Move, p.keys.Select, p.keys.Filter, p.keys.Describe, p.keys.CopyCommand}
+	return bindings{short: short, full: [][]key.Binding{{p.keys.Up, p.keys.Down, p.keys.Top, p.keys.Bottom, p.keys.Select,
+		p.keys.Filter, p.keys.Describe, p.keys.CopyCommand, p.keys.LoadSchema, p.keys.Reload, p.keys.Back}}}
 }
 
 // truncate cuts plain text s to width cells, marking the cut.

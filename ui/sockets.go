@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"sockscope/internal/grpcservices"
+	"sockscope/internal/safetext"
 	"sockscope/sockets"
 )
 
@@ -179,6 +180,9 @@ func (p socketsPane) Update(msg tea.Msg) (socketsPane, tea.Cmd) {
 		if !p.filtering() && key.Matches(msg, p.keys.Rescan) {
 			return p, p.Init(p.scanOpts)
 		}
+		if !p.started {
+			return p, nil
+		}
 		p.moved = true
 	case tea.MouseWheelMsg:
 		p.moved = true
@@ -225,10 +229,17 @@ func sortItems(items []list.Item) []list.Item {
 
 func (p socketsPane) View() string {
 	var b strings.Builder
+	if !p.started {
+		b.WriteString(p.styles.Title.Render("All sockets") + "\n\n")
+		b.WriteString("Not scanned: sockscope was started on one socket.\n\n")
+		b.WriteString("Press " + p.styles.Selected.Render("r") + " to find and probe every socket on this machine")
+		b.WriteString("\n(as sockscope --scan does: each gets the HTTP/2 preface, and gRPC ones reflection and health requests).")
+		return b.String()
+	}
 	b.WriteString(p.styles.Title.Render("Sockets") + " " + p.summary())
 	switch {
 	case p.err != nil:
-		b.WriteString("\n" + p.styles.Error.Render("scan failed: "+p.err.Error()))
+		b.WriteString("\n" + p.styles.Error.Render("scan failed: "+safetext.Text(p.err.Error())))
 	case !p.scanning && len(p.list.Items()) == 0:
 		b.WriteString("\n\n" + p.emptyState())
 	default:
@@ -262,7 +273,7 @@ func (p socketsPane) emptyState() string {
 		var roots []string
 		for _, r := range p.scan.Roots {
 			if r.SameAs == "" {
-				roots = append(roots, r.Path)
+				roots = append(roots, safetext.Line(r.Path))
 			}
 		}
 		b.WriteString(" under " + strings.Join(roots, ", "))
@@ -278,11 +289,14 @@ func (p socketsPane) emptyState() string {
 }
 
 func (p socketsPane) help() bindings {
-	short := []key.Binding{p.keys.Up, p.keys.Down, p.keys.Select, p.keys.Filter, p.keys.Rescan}
+	if !p.started {
+		return bindings{short: []key.Binding{p.keys.Rescan}, full: [][]key.Binding{{p.keys.Rescan}}}
+	}
+	short := []key.Binding{p.keys.Move, p.keys.Select, p.keys.Filter, p.keys.Rescan}
 	if p.canStart {
 		short = append(short, p.keys.StartSample)
 	}
-	return bindings{short: short, full: [][]key.Binding{short}}
+	return bindings{short: short, full: [][]key.Binding{{p.keys.Up, p.keys.Down, p.keys.Select, p.keys.Filter, p.keys.Rescan}}}
 }
 
 // socketDelegate draws one socket in two lines: kind and path, then what it

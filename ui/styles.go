@@ -100,7 +100,7 @@ func newStyles(isDark bool) styles {
 	s := styles{
 		Title:       lipgloss.NewStyle().Bold(true).Foreground(accent),
 		Pane:        pane,
-		PaneFocused: pane.BorderForeground(accent),
+		PaneFocused: pane.Border(lipgloss.ThickBorder()).BorderForeground(accent),
 		Selected:    lipgloss.NewStyle().Bold(true).Foreground(accent),
 		Dim:         lipgloss.NewStyle().Foreground(subtle),
 		Error:       lipgloss.NewStyle().Foreground(red),

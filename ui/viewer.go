@@ -310,5 +310,5 @@ func (v viewer) firstMatchFromTop() int {
 
 func (v viewer) help() []key.Binding {
 	return []key.Binding{v.keys.Up, v.keys.Down, v.keys.PageUp, v.keys.PgDn, v.keys.Top, v.keys.Bottom,
-		v.keys.Left, v.keys.Right, v.keys.Wrap, v.keys.Filter, v.keys.NextMatch, v.keys.PrevMatch}
+		v.keys.Left, v.keys.Right, v.keys.Wrap, v.keys.Find, v.keys.NextMatch, v.keys.PrevMatch}
 }
