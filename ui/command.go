@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"sockscope/client"
+	"sockscope/internal/secret"
 	"sockscope/reflection"
 	"sockscope/session"
 )
@@ -31,7 +32,7 @@ type commandInput struct {
 }
 
 // secretMask stands in for a secret-looking header's value.
-const secretMask = "****"
+const secretMask = secret.Mask
 
 // commandLines renders a request as a sockscope command line and the
 // grpcurl one, each on one line, to run as pasted: the schema flags,
@@ -168,26 +169,12 @@ func grpcurlSchemaFlags(schema reflection.Options) []string {
 	return g
 }
 
-// secretHeader says a header's name looks like a credential's.
-func secretHeader(name string) bool {
-	name = strings.ToLower(strings.TrimSpace(name))
-	if name == "authorization" || name == "cookie" || name == "set-cookie" || name == "proxy-authorization" {
-		return true
-	}
-	for _, word := range []string{"token", "secret", "password", "key"} {
-		if strings.Contains(name, word) {
-			return true
-		}
-	}
-	return false
-}
-
 // maskHeader hides the value of a secret-looking `key: value` line unless
 // reveal; a header file (@file) and a value read from the environment
 // (${NAME}) say no secret and are kept as they are.
 func maskHeader(line string, reveal bool) string {
 	name, value, ok := strings.Cut(line, ":")
-	if reveal || !ok || strings.HasPrefix(line, "@") || strings.Contains(value, "${") || !secretHeader(name) {
+	if reveal || !ok || strings.HasPrefix(line, "@") || strings.Contains(value, "${") || !secret.IsSecretName(strings.TrimSpace(name)) {
 		return line
 	}
 	return name + ": " + secretMask
