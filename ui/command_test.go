@@ -32,7 +32,7 @@ func TestCommandLinesMaskSecrets(t *testing.T) {
 				t.Errorf("the secret %q is in the clear:\n%s", secret, line)
 			}
 		}
-		for _, kept := range []string{"'authorization: "+secretMask+"'", "'x-api-key: "+secretMask+"'", "'x-trace: 1'", "'x-session-token: ${TOKEN}'"} {
+		for _, kept := range []string{"'authorization: " + secretMask + "'", "'x-api-key: " + secretMask + "'", "'x-trace: 1'", "'x-session-token: ${TOKEN}'"} {
 			if !strings.Contains(line, kept) {
 				t.Errorf("the line lacks %s:\n%s", kept, line)
 			}
