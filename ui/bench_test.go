@@ -136,8 +136,8 @@ func BenchmarkUnaryReply(b *testing.B) {
 // (sample Count, no interval) through the real TUI model, as bubbletea
 // would run it (every command on a goroutine of its own, View after each
 // Update), and in the same run the scripted path's work (each message
-// formatted as one JSON line and written), reporting both times, their
-// ratio and the heap.
+// formatted as one JSON line on a goroutine of its own and written, as
+// --call does), reporting both times, their ratio and the heap.
 func BenchmarkStreamThroughModel(b *testing.B) {
 	const count = 1000000
 	address := sampletest.Serve(b, sample.Options{Reflection: sample.ReflectionV1})
@@ -175,6 +175,17 @@ func scripted(b *testing.B, address string, count int) {
 	req, _ := parseRequest(fmt.Sprintf(`{"count": %d}`, count), md.Input(), nil)
 	sent := false
 	f := &client.ReplyFormat{Resolver: s.Resolver()}
+	// As --call does, replies are formatted on a goroutine of their own.
+	replies := make(chan proto.Message, 256)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m := range replies {
+			if line, err := f.Marshal(m); err == nil {
+				io.Discard.Write(append(line, '\n'))
+			}
+		}
+	}()
 	_, err = client.Invoke(context.Background(), s.Conn(), md, nil, func() (proto.Message, error) {
 		if sent {
 			return nil, io.EOF
@@ -182,12 +193,11 @@ func scripted(b *testing.B, address string, count int) {
 		sent = true
 		return req, nil
 	}, client.Handler{OnResponse: func(m proto.Message) error {
-		line, err := f.Marshal(m)
-		if err == nil {
-			_, err = io.Discard.Write(append(line, '\n'))
-		}
-		return err
+		replies <- m
+		return nil
 	}}, grpc.MaxCallRecvMsgSize(client.DefaultMaxMsgSize))
+	close(replies)
+	<-done
 	if err != nil {
 		b.Fatal(err)
 	}

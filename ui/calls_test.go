@@ -379,3 +379,30 @@ func TestClientStreamShowsBoth(t *testing.T) {
 		t.Errorf("enter on the reply shows %q", viewerText(m))
 	}
 }
+
+// TestCallsOutliveTheSocketShown: going to the sockets list and back
+// leaves a call running, on its own session, and lists it again.
+func TestCallsOutliveTheSocketShown(t *testing.T) {
+	h := connected(t)
+	address := h.m.explorer.address
+	watch := h.sendBody("sample.v1.Workloads/WatchEvents", `{"heartbeat": "1s"}`, false)
+	// esc cancels the call shown before it goes back: show another method.
+	h.selectMethod("sample.v1.Echo/Echo")
+	m := h.send(press("esc"), nil)
+	if m.screen != screenSockets || !watch.running {
+		t.Fatalf("leaving the socket: screen %d, the watch running %v", m.screen, watch.running)
+	}
+	before := watch.log.received
+	h.send(nil, func(m Model) bool { return watch.log.received > before })
+	updated, cmd := h.m.openSocket(address)
+	h.m = updated.(Model)
+	h.exec(cmd)
+	m = h.send(nil, func(m Model) bool { return m.explorer.session != nil })
+	if len(m.explorer.calls.calls) != 1 || m.explorer.calls.calls[0] != watch || !watch.running {
+		t.Fatalf("back on the socket the calls list holds %d calls; the watch running %v", len(m.explorer.calls.calls), watch.running)
+	}
+	if watch.sess == m.explorer.session {
+		t.Error("the watch should still run on the session it started on")
+	}
+	h.send(press("X"), func(m Model) bool { return !watch.running })
+}

@@ -33,7 +33,7 @@ type Options struct {
 	Scan sockets.Options
 	// MaxMsgSize bounds replies (client.DefaultMaxMsgSize when zero).
 	MaxMsgSize int
-	// StreamKeep is how many stream messages the response pane keeps (default 10,000).
+	// StreamKeep is how many messages each stream call keeps (default 10,000).
 	StreamKeep int
 	// StartSample starts the bundled sample server and returns its address; nil
 	// hides the offer in the empty state. The caller stops it after the TUI ends.

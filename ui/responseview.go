@@ -50,12 +50,19 @@ func (p responsePane) errorDetailsShown() bool {
 func (p responsePane) listView(b *strings.Builder) {
 	c, h := p.call, p.listHeight()
 	top, cur, n := c.list.window(c.log, h)
+	rows := 0
 	for r := top; r < min(n, top+h); r++ {
 		e, m := c.list.item(c.log, r)
 		b.WriteString("\n" + p.row(e, m, r == cur))
+		rows++
 	}
 	if n == 0 && c.list.filter.active() && c.log.len() > 0 && !c.list.busy {
 		b.WriteString("\n" + p.styles.Dim.Render("no message matches (esc shows all)"))
+		rows++
+	}
+	if p.inputKind != inputNone || p.note != "" {
+		// The input or the note goes on the pane's last lines.
+		b.WriteString(strings.Repeat("\n", max(0, h-rows)))
 	}
 }
 
