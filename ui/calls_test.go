@@ -176,7 +176,7 @@ func TestSocketMetadata(t *testing.T) {
 }
 
 // TestLoadSchemaAndReload: ctrl+o loads .proto files for a socket whose
-// server has no reflection, without a restart; ctrl+r reads the schema
+// server has no reflection, without a restart; ctrl+g reads the schema
 // again, keeping the method selected.
 func TestLoadSchemaAndReload(t *testing.T) {
 	dir := sampletest.ShortDir(t)
@@ -200,9 +200,9 @@ func TestLoadSchemaAndReload(t *testing.T) {
 	}
 	h.selectMethod("sample.v1.Echo/Count")
 	first := h.m.explorer.session
-	m = h.send(tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl}, func(m Model) bool { return m.explorer.session != first && !m.explorer.services.loading })
+	m = h.send(tea.KeyPressMsg{Code: 'g', Mod: tea.ModCtrl}, func(m Model) bool { return m.explorer.session != first && !m.explorer.services.loading })
 	if sel := m.explorer.services.selected(); sel == nil || string(sel.Name()) != "Count" {
-		t.Errorf("ctrl+r lost the method selected: %v", sel)
+		t.Errorf("ctrl+g lost the method selected: %v", sel)
 	}
 }
 

@@ -80,7 +80,7 @@ func defaultKeyMap() keyMap {
 		CancelAll:   key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "cancel all")),
 		ClearCalls:  key.NewBinding(key.WithKeys("C"), key.WithHelp("C", "clear finished")),
 		LoadSchema:  key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "load .proto/protoset")),
-		Reload:      key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload the schema")),
+		Reload:      key.NewBinding(key.WithKeys("ctrl+g"), key.WithHelp("ctrl+g", "read the schema again")),
 		Reveal:      key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "show/mask secrets")),
 		CopyOurs:    key.NewBinding(key.WithKeys("1"), key.WithHelp("1", "copy the sockscope line")),
 		CopyGrpcurl: key.NewBinding(key.WithKeys("2"), key.WithHelp("2", "copy the grpcurl line")),
