@@ -33,32 +33,16 @@ func (e *InUseError) Error() string {
 // DefaultSocketPath is $XDG_RUNTIME_DIR/sockscope/sample.sock, or
 // <temp dir>/sockscope-<uid>/sample.sock when XDG_RUNTIME_DIR is unset.
 func DefaultSocketPath() string {
-	return filepath.Join(defaultDir(), "sample.sock")
+	return filepath.Join(owned.RuntimeDir(), "sample.sock")
 }
 
-func defaultDir() string {
-	if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
-		return filepath.Join(dir, "sockscope")
-	}
-	return filepath.Join(os.TempDir(), fmt.Sprintf("sockscope-%d", os.Getuid()))
-}
-
-// Listener is a unix socket listener that removes its socket file when
-// asked, and only while the path still holds that very socket.
+// Listener is the sample's listening socket (see owned.Listener: its file
+// is removed by Remove, and only while it is still the same socket).
 type Listener struct {
-	*net.UnixListener
-	path string
-	id   owned.Identity
+	*owned.Listener
 	// Warning says why the socket's directory, which the user chose, lets
 	// other users replace the socket; "" when it does not.
 	Warning string
-}
-
-// Remove removes the socket file unless someone replaced it since Listen
-// (a second server, a regular file); note then says it was left in place.
-// Call it after the server stopped.
-func (l *Listener) Remove() (note string, err error) {
-	return owned.RemoveIfSame(l.path, l.id)
 }
 
 // Listen listens on a unix socket at path, private to this user: the
@@ -71,43 +55,18 @@ func (l *Listener) Remove() (note string, err error) {
 // other file is an error wrapping ErrNotSocket and is left alone. Closing
 // the listener leaves the socket file; Remove removes it.
 func Listen(path string) (*Listener, error) {
-	dir := filepath.Dir(path)
-	var warning string
-	if dir == defaultDir() {
-		if err := owned.PrivateDir(dir); err != nil {
-			return nil, fmt.Errorf("socket directory: %w", err)
-		}
-	} else {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("socket directory %s: %w", dir, err)
-		}
-		warning = owned.SharedDirWarning(dir)
+	warning, err := owned.PrepareSocketDir(path)
+	if err != nil {
+		return nil, err
 	}
 	if err := clearStale(path); err != nil {
 		return nil, err
 	}
-	// The umask keeps the socket private from the moment it exists, so no
-	// other user can connect in the window before Chmod.
-	old := syscallUmask(0o177)
-	lis, err := net.Listen("unix", path)
-	syscallUmask(old)
+	lis, err := owned.ListenPrivate(path)
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", path, err)
+		return nil, err
 	}
-	ul := lis.(*net.UnixListener)
-	// Removal goes through Remove, which checks the socket is still ours;
-	// the runtime's own unlink on Close goes by path alone.
-	ul.SetUnlinkOnClose(false)
-	id, err := owned.IdentityOf(path)
-	if err == nil {
-		err = os.Chmod(path, 0o600)
-	}
-	if err != nil {
-		lis.Close()
-		os.Remove(path)
-		return nil, fmt.Errorf("socket %s: %w", path, err)
-	}
-	return &Listener{UnixListener: ul, path: path, id: id, Warning: warning}, nil
+	return &Listener{Listener: lis, Warning: warning}, nil
 }
 
 // clearStale removes path only when it is a socket nobody listens on.

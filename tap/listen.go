@@ -15,15 +15,10 @@ import (
 	"sockscope/session"
 )
 
-// DefaultDir is the tap's private directory: $XDG_RUNTIME_DIR/sockscope,
-// or <temp dir>/sockscope-<uid>, the sample server's too. It holds the
-// default listening socket and the records of interposed sockets.
-func DefaultDir() string {
-	if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
-		return filepath.Join(dir, "sockscope")
-	}
-	return filepath.Join(os.TempDir(), fmt.Sprintf("sockscope-%d", os.Getuid()))
-}
+// DefaultDir is the tap's private directory, the sample server's too
+// (owned.RuntimeDir). It holds the default listening socket and the records
+// of interposed sockets.
+func DefaultDir() string { return owned.RuntimeDir() }
 
 // DefaultListenPath is where a proxy-mode tap listens when given no path.
 func DefaultListenPath() string { return filepath.Join(DefaultDir(), "tap.sock") }
@@ -31,13 +26,11 @@ func DefaultListenPath() string { return filepath.Join(DefaultDir(), "tap.sock")
 // socketListener is a listening socket the tap created, which it removes
 // only while the path still holds it.
 type socketListener struct {
-	*net.UnixListener
-	path    string
-	id      owned.Identity
+	*owned.Listener
 	warning string
 }
 
-func (l *socketListener) remove() (string, error) { return owned.RemoveIfSame(l.path, l.id) }
+func (l *socketListener) remove() (string, error) { return l.Remove() }
 
 // listenSocket listens at path with mode. The default directory must be a
 // private directory of this user's (created 0700 when missing); another is
@@ -45,17 +38,9 @@ func (l *socketListener) remove() (string, error) { return owned.RemoveIfSame(l.
 // it. A stale socket at path is replaced; a live one, or any other file, is
 // an error and is left alone.
 func listenSocket(path string, mode fs.FileMode) (*socketListener, error) {
-	dir := filepath.Dir(path)
-	var warning string
-	if dir == DefaultDir() {
-		if err := owned.PrivateDir(dir); err != nil {
-			return nil, fmt.Errorf("listen directory: %w", err)
-		}
-	} else {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("listen directory %s: %w", dir, err)
-		}
-		warning = owned.SharedDirWarning(dir)
+	warning, err := owned.PrepareSocketDir(path)
+	if err != nil {
+		return nil, err
 	}
 	if err := clearStale(path); err != nil {
 		return nil, err
@@ -66,7 +51,7 @@ func listenSocket(path string, mode fs.FileMode) (*socketListener, error) {
 	}
 	if err := os.Chmod(path, mode); err != nil {
 		ln.Close()
-		os.Remove(path)
+		ln.remove()
 		return nil, fmt.Errorf("socket %s: %w", path, err)
 	}
 	ln.warning = warning
@@ -74,24 +59,13 @@ func listenSocket(path string, mode fs.FileMode) (*socketListener, error) {
 }
 
 // bindPrivate listens at path with a socket that no other user can reach
-// from the moment it exists (the umask covers the window before a chmod).
+// from the moment it exists.
 func bindPrivate(path string) (*socketListener, error) {
-	old := setUmask(0o177)
-	lis, err := net.Listen("unix", path)
-	setUmask(old)
+	ln, err := owned.ListenPrivate(path)
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", path, err)
+		return nil, err
 	}
-	ul := lis.(*net.UnixListener)
-	// Removal goes through remove, which checks the socket is still ours;
-	// the runtime's own unlink on Close goes by path alone.
-	ul.SetUnlinkOnClose(false)
-	id, err := owned.IdentityOf(path)
-	if err != nil {
-		ul.Close()
-		return nil, fmt.Errorf("socket %s: %w", path, err)
-	}
-	return &socketListener{UnixListener: ul, path: path, id: id}, nil
+	return &socketListener{Listener: ln}, nil
 }
 
 // InUseError is a listen path where something already listens.

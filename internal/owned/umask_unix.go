@@ -1,6 +1,6 @@
 //go:build unix
 
-package tap
+package owned
 
 import "syscall"
 

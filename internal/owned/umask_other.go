@@ -1,6 +1,6 @@
 //go:build !unix
 
-package tap
+package owned
 
 // setUmask does nothing where files have no Unix mode bits.
 func setUmask(int) int { return 0 }
