@@ -5,73 +5,19 @@ import (
 	"strings"
 	"testing"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/reflection"
-	refv1 "google.golang.org/grpc/reflection/grpc_reflection_v1"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protodesc"
-	"google.golang.org/protobuf/reflect/protoregistry"
-	"google.golang.org/protobuf/types/descriptorpb"
 
 	"sockscope/sample"
 	"sockscope/sockets/socketstest"
 )
 
-// evil is what a hostile peer puts in every text it controls: an OSC 52
-// clipboard write, a window title and a screen clear.
-const evil = "\x1b]52;c;cHduZWQ=\x07\x1b]2;pwned\x07\x1b[2J"
+const evil = socketstest.Evil
 
-// hostileFile is a schema whose comments carry escape sequences.
-func hostileFile(t *testing.T) *protoregistry.Files {
-	t.Helper()
-	fdp := &descriptorpb.FileDescriptorProto{
-		Name:        proto.String("evil/v1/evil.proto"),
-		Package:     proto.String("evil.v1"),
-		Syntax:      proto.String("proto3"),
-		MessageType: []*descriptorpb.DescriptorProto{{Name: proto.String("Empty")}},
-		Service: []*descriptorpb.ServiceDescriptorProto{{
-			Name:   proto.String("Evil"),
-			Method: []*descriptorpb.MethodDescriptorProto{{Name: proto.String("Do"), InputType: proto.String(".evil.v1.Empty"), OutputType: proto.String(".evil.v1.Empty")}},
-		}},
-		SourceCodeInfo: &descriptorpb.SourceCodeInfo{Location: []*descriptorpb.SourceCodeInfo_Location{
-			{Path: []int32{6, 0}, Span: []int32{1, 0, 1}, LeadingComments: proto.String(" The evil service." + evil + "\n")},
-		}},
-	}
-	fd, err := protodesc.NewFile(fdp, protoregistry.GlobalFiles)
-	if err != nil {
-		t.Fatal(err)
-	}
-	files := &protoregistry.Files{}
-	if err := files.RegisterFile(fd); err != nil {
-		t.Fatal(err)
-	}
-	return files
-}
-
-type hostileServices struct{}
-
-func (hostileServices) GetServiceInfo() map[string]grpc.ServiceInfo {
-	return map[string]grpc.ServiceInfo{"evil.v1.Evil": {}}
-}
-
-// serveHostile serves evil.v1.Evil with reflection; every call answers
-// with escape sequences in a header, a binary header, and the status
-// message.
+// serveHostile serves socketstest.ServeHostile on a fresh socket.
 func serveHostile(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(shortDir(t), "evil.sock")
-	srv := grpc.NewServer(grpc.UnknownServiceHandler(func(_ any, stream grpc.ServerStream) error {
-		stream.SetHeader(metadata.Pairs("x-evil-bin", evil))
-		return status.Error(codes.Internal, "failed"+evil)
-	}))
-	refv1.RegisterServerReflectionServer(srv, reflection.NewServerV1(reflection.ServerOptions{
-		Services: hostileServices{}, DescriptorResolver: hostileFile(t),
-	}))
-	go srv.Serve(socketstest.Listen(t, path))
-	t.Cleanup(srv.Stop)
+	socketstest.ServeHostile(t, path)
 	return path
 }
 
