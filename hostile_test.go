@@ -11,8 +11,6 @@ import (
 	"sockscope/sockets/socketstest"
 )
 
-const evil = socketstest.Evil
-
 // serveHostile serves socketstest.ServeHostile on a fresh socket.
 func serveHostile(t *testing.T) string {
 	t.Helper()

@@ -14,8 +14,6 @@ import (
 	"sockscope/sockets/socketstest"
 )
 
-const evil = socketstest.Evil
-
 // serveHostile serves socketstest.ServeHostile on a socket whose file name
 // holds an escape sequence.
 func serveHostile(t *testing.T) string {
