@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"sockscope/client"
+	"sockscope/collection"
 	"sockscope/reflection"
 	"sockscope/sockets"
 )
@@ -84,6 +85,7 @@ type options struct {
 	only         stringList
 	vars         stringList
 	junit        string
+	collection   string // the TUI's collection file
 	// tap
 	tap        string
 	listen     string
@@ -183,6 +185,7 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 	fs.Var(&o.only, "only", "With --run, run only the request `NAME` (repeatable).")
 	fs.Var(&o.vars, "var", "With --run, set the variable `K=V` for ${K} in the collection (repeatable; overrides its vars and the environment).")
 	fs.StringVar(&o.junit, "junit", "", "With --run, also write the results to `FILE` as JUnit XML.")
+	fs.StringVar(&o.collection, "collection", collection.DefaultFile, "In the TUI, the collection `FILE` that ctrl+x saves requests into and ctrl+r lists them from (--run takes its file as its own argument).")
 	fs.StringVar(&o.completion, "completion", "", "Print the completion script for `SHELL` (bash, zsh or fish) to source; see README: Shell completion.")
 	fs.StringVar(&o.bench, "bench", "", "Call `METHOD` (unary or server-streaming) on ADDRESS repeatedly and print its throughput and latency.")
 	fs.StringVar(&o.vs, "vs", "", "With --bench, run the same load against `ADDRESS2` too, in alternating rounds, and print both with their ratios.")

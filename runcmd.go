@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"sockscope/collection"
@@ -143,6 +144,10 @@ func (o *options) validateRemembered() error {
 		return errors.New("--only, --var and --junit go with --run")
 	case o.rerun != 0 && o.dataSet:
 		return errors.New("--rerun sends the requests the history kept; -d goes with --call")
+	case o.explicit["collection"] && o.runFile != "":
+		return errors.New("--collection is the TUI's collection; --run takes the file to run as its argument")
+	case o.explicit["collection"] && strings.TrimSpace(o.collection) == "":
+		return errors.New("--collection: want a file name (default " + collection.DefaultFile + ")")
 	}
 	if _, err := collection.ParseVars(o.vars); err != nil {
 		return err

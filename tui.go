@@ -11,6 +11,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"sockscope/history"
 	"sockscope/internal/startup"
 	"sockscope/sample"
 	"sockscope/session"
@@ -93,6 +94,16 @@ func (env *runEnv) runTUI() int {
 		MaxMsgSize:  o.maxMsgSize,
 		StartSample: demo.start,
 		Headers:     headers,
+		Collection:  o.collection,
+	}
+	if !o.noHistory && !history.Disabled(os.Getenv) {
+		// A history that cannot be found is the same as one that cannot be
+		// written: the TUI says so once, at the first call, and works on.
+		if path, err := history.DefaultPath(os.Getenv); err == nil {
+			uiOpts.History = history.Open(path, history.Limits{})
+		} else {
+			fmt.Fprintf(env.stderr, "sockscope: warning: calls are not recorded in the history: %s\n", err)
+		}
 	}
 	if o.demo {
 		addr, err := demo.start()

@@ -10,6 +10,8 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"sockscope/client"
+	"sockscope/history"
 	"sockscope/reflection"
 	"sockscope/session"
 )
@@ -46,6 +48,13 @@ type callEntry struct {
 	// when the user has moved on; address is its socket's.
 	sess    *session.Session
 	address string
+
+	// What the history entry of the call needs: the requests as sent (nil
+	// when history is off), the metadata sent and the deadline.
+	record     *history.Recorder
+	sentHeader metadata.MD
+	deadline   time.Duration
+	resolver   client.TypeResolver
 
 	// rev changes with everything above, so the response pane knows when
 	// to draw again.

@@ -174,6 +174,9 @@ func runCall(ctx context.Context, spec callSpec, events *eventQueue) {
 			return nil, io.EOF
 		}
 	}
+	if spec.record != nil {
+		next = spec.record.Wrap(next)
+	}
 	// Replies are formatted on a goroutine of their own, as --call formats
 	// them, so that receiving the next overlaps formatting this one; what
 	// waits to be formatted is bounded in bytes.

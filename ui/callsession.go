@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"sockscope/client"
+	"sockscope/history"
 	"sockscope/reflection"
 	"sockscope/session"
 )
@@ -46,6 +47,10 @@ func (e explorerPage) send() (explorerPage, tea.Cmd) {
 	e.lastID++
 	c := newCallEntry(e.lastID, md, e.opts.StreamKeep, time.Now())
 	c.sess, c.address = e.session, e.address
+	c.sentHeader, c.deadline, c.resolver = header, deadline, e.session.Resolver()
+	if e.opts.History != nil {
+		c.record = &history.Recorder{}
+	}
 	e.byID[c.id] = c
 	st := e.state()
 	kept, dropped := trimFinished(append(st.calls, c))
@@ -55,7 +60,7 @@ func (e explorerPage) send() (explorerPage, tea.Cmd) {
 	}
 	e.calls.setCalls(st.calls)
 	spec := callSpec{conn: e.session.Conn(), method: md, header: header, resolver: e.session.Resolver(),
-		first: msg, maxMsg: e.opts.MaxMsgSize, reconnect: e.session.Reconnect}
+		first: msg, maxMsg: e.opts.MaxMsgSize, reconnect: e.session.Reconnect, record: c.record}
 	e.response.hint = ""
 	cmds := []tea.Cmd{c.start(spec, deadline), e.response.show(c), e.tickCmd()}
 	if expr := e.jq[e.savedKey(c.name)]; expr != "" && c.method.IsStreamingServer() {
@@ -120,6 +125,7 @@ func (e explorerPage) receive(msg callEventsMsg) (explorerPage, tea.Cmd) {
 		return e, rearm
 	}
 	finished := false
+	var cmds []tea.Cmd
 	for _, ev := range msg.events {
 		c.apply(ev)
 		if ev.done {
@@ -127,10 +133,11 @@ func (e explorerPage) receive(msg callEventsMsg) (explorerPage, tea.Cmd) {
 			if ev.result.Status != nil && c.address == e.address {
 				e.offerMetadata(ev.result.Status)
 			}
+			cmds = append(cmds, recordCallCmd(e.opts.History, c, ev))
 		}
 	}
 	c.rev = nextRev()
-	cmds := []tea.Cmd{rearm, c.filterMore()}
+	cmds = append(cmds, rearm, c.filterMore())
 	if c.address == e.address {
 		e.calls.touch()
 	}

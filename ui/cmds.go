@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"sockscope/client"
+	"sockscope/history"
 	"sockscope/session"
 	"sockscope/sockets"
 )
@@ -83,6 +84,8 @@ type callSpec struct {
 	// reconnect, when set, makes a failed connection dial again at once
 	// before the call (session.Reconnect).
 	reconnect func(context.Context)
+	// record, when set, keeps the requests sent for the history.
+	record *history.Recorder
 }
 
 // startCallCmd runs the call on its own goroutine and returns its first

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	"sockscope/client"
+	"sockscope/history"
 	"sockscope/internal/safetext"
 	"sockscope/session"
 	"sockscope/sockets"
@@ -42,6 +43,12 @@ type Options struct {
 	Debug io.Writer
 	// Headers are the call metadata sockscope was started with (-H and friends).
 	Headers Headers
+	// History is where every call is recorded and what ctrl+r shows; nil
+	// when history is off (--no-history, SOCKSCOPE_HISTORY=off).
+	History *history.Store
+	// Collection is the collection file requests are saved into and
+	// listed from (collection.DefaultFile when empty).
+	Collection string
 	// Program is how a copied command line runs sockscope; empty finds it
 	// from the running executable (go run and the module's directory for
 	// a binary `go run` built).
@@ -85,6 +92,8 @@ type Model struct {
 	keysPage viewer
 
 	flash string // a recoverable error shown in the status bar until the next key
+	// historyWarned says a failure to record a call was shown once.
+	historyWarned bool
 }
 
 var _ tea.Model = Model{}
@@ -146,6 +155,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.handleKey(msg)
 	case errMsg:
 		m.setFlash(msg.err.Error())
+		return m, nil
+	case historyRecordedMsg:
+		m.historyWarning(msg)
 		return m, nil
 	case sampleStartedMsg:
 		if msg.err != nil {
