@@ -39,4 +39,3 @@ func (m *Model) historyWarning(msg historyRecordedMsg) {
 	m.historyWarned = true
 	m.setFlash("warning: calls are not recorded in the history (" + msg.err.Error() + "); they work as before")
 }
-
