@@ -65,6 +65,11 @@ type explorerPage struct {
 	lastID int
 	// ticking says a tick is on its way, to keep running times fresh.
 	ticking bool
+	// pending is a request loaded from the history or the collection
+	// while the socket was connecting, for the method the connection
+	// selects; pendingNote is what to tell about it then.
+	pending     *loadedRequest
+	pendingNote string
 
 	leftWidth, requestHeight, servicesHeight int
 	frames                                   *explorerFrames
@@ -123,6 +128,7 @@ func (e *explorerPage) begin(address string) {
 	e.connID++
 	e.connCtx, e.connCancel = context.WithCancel(context.Background())
 	e.address = address
+	e.pending = nil
 	e.focus = focusServices
 	e.services.focused, e.calls.focused = true, false
 	e.request.blur()
@@ -208,6 +214,7 @@ func (e explorerPage) connected(msg connectedMsg) (explorerPage, tea.Cmd) {
 	if e.request.method != nil {
 		keep = reflection.MethodName(e.request.method)
 	}
+	keep = e.takePending(keep)
 	e.services.setMethods(msg.methods)
 	e.services.selectMethod(keep)
 	cmds := []tea.Cmd{e.release(previous)}
@@ -220,6 +227,10 @@ func (e explorerPage) connected(msg connectedMsg) (explorerPage, tea.Cmd) {
 	}
 	for _, err := range msg.leftOut {
 		hints = append(hints, "left out "+err.Error())
+	}
+	if e.pendingNote != "" {
+		hints = append(hints, e.pendingNote)
+		e.pendingNote = ""
 	}
 	if len(hints) > 0 {
 		e.response.showHint(strings.Join(hints, "\n"))

@@ -37,6 +37,8 @@ type keyMap struct {
 	ClearCalls   key.Binding
 	LoadSchema   key.Binding
 	Reload       key.Binding
+	History      key.Binding
+	SaveRequest  key.Binding
 	Reveal       key.Binding
 	CopyOurs     key.Binding
 	CopyGrpcurl  key.Binding
@@ -81,6 +83,8 @@ func defaultKeyMap() keyMap {
 		ClearCalls:  key.NewBinding(key.WithKeys("C"), key.WithHelp("C", "clear finished")),
 		LoadSchema:  key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "load .proto/protoset")),
 		Reload:      key.NewBinding(key.WithKeys("ctrl+g"), key.WithHelp("ctrl+g", "read the schema again")),
+		History:     key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "history and collection")),
+		SaveRequest: key.NewBinding(key.WithKeys("ctrl+x"), key.WithHelp("ctrl+x", "save to the collection")),
 		Reveal:      key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "show/mask secrets")),
 		CopyOurs:    key.NewBinding(key.WithKeys("1"), key.WithHelp("1", "copy the sockscope line")),
 		CopyGrpcurl: key.NewBinding(key.WithKeys("2"), key.WithHelp("2", "copy the grpcurl line")),

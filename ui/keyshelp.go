@@ -17,13 +17,14 @@ type keyGroup struct {
 // keyGroups are every key of the screen shown, grouped by where it works.
 func (m Model) keyGroups() []keyGroup {
 	k := m.keys
-	everywhere := keyGroup{"Everywhere", []key.Binding{k.Help, k.Quit, k.ForceQuit}}
+	everywhere := keyGroup{"Everywhere", []key.Binding{k.History, k.Help, k.Quit, k.ForceQuit}}
+	remember := keyGroup{"History and collection (ctrl+r)", m.history.help().short}
 	if m.screen == screenSockets {
-		return []keyGroup{{"Sockets list", append(m.sockets.help().full[0], k.StartSample)}, everywhere}
+		return []keyGroup{{"Sockets list", append(m.sockets.help().full[0], k.StartSample)}, remember, everywhere}
 	}
 	e := m.explorer
 	everywhere.keys = append([]key.Binding{k.NextPane, k.PrevPane, k.Send, k.CloseSend, k.Editor, k.CopyCommand,
-		k.CancelAll, k.LoadSchema, k.Reload, k.Back}, everywhere.keys...)
+		k.CancelAll, k.LoadSchema, k.Reload, k.SaveRequest, k.Back}, everywhere.keys...)
 	return []keyGroup{
 		{"Services", e.services.help().full[0]},
 		{"Calls", e.calls.help().full[0]},
@@ -31,6 +32,7 @@ func (m Model) keyGroups() []keyGroup {
 		{"Response: a stream's messages", []key.Binding{k.Up, k.Down, k.PageUp, k.PgDn, k.Top, k.Bottom, k.Select, k.Filter, k.JQ, k.Info, k.Save, k.Back}},
 		{"Response: a reply or a message in the viewer", append(e.response.viewer.help(), k.NextMsg, k.PrevMsg, k.JQ, k.Info, k.Save, k.Back)},
 		{"Command lines (y)", []key.Binding{k.CopyOurs, k.CopyGrpcurl, k.Reveal, k.Left, k.Right, k.Back}},
+		remember,
 		everywhere,
 	}
 }

@@ -94,6 +94,10 @@ type Model struct {
 	flash string // a recoverable error shown in the status bar until the next key
 	// historyWarned says a failure to record a call was shown once.
 	historyWarned bool
+	// history is the ctrl+r page, over either screen; saving is the
+	// ctrl+x prompt in the status line.
+	history historyPage
+	saving  savePrompt
 }
 
 var _ tea.Model = Model{}
@@ -111,6 +115,8 @@ func New(opts Options) Model {
 		sockets:  newSocketsPane(c, opts.StartSample != nil),
 		explorer: newExplorerPage(c, opts),
 		keysPage: newViewer(c),
+		history:  newHistoryPage(c),
+		saving:   newSavePrompt(c),
 	}
 	m.help.Styles = c.styles.Help
 	m.sockets.scanOpts = opts.Scan
@@ -140,6 +146,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		fmt.Fprintf(m.opts.Debug, "%s %T\n", time.Now().Format("15:04:05.000"), msg)
 	}
 	var cmd tea.Cmd
+	if cmd, ok := m.rememberUpdate(msg); ok {
+		return m, cmd
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -155,9 +164,6 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.handleKey(msg)
 	case errMsg:
 		m.setFlash(msg.err.Error())
-		return m, nil
-	case historyRecordedMsg:
-		m.historyWarning(msg)
 		return m, nil
 	case sampleStartedMsg:
 		if msg.err != nil {
@@ -175,7 +181,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	// The rest (the mouse, an input's cursor blinking) belongs to the page
 	// on screen.
-	if m.screen == screenSockets {
+	if m.saving.typing() {
+		m.saving.input, cmd = m.saving.input.Update(msg)
+	} else if m.history.shown {
+		m.history, cmd = m.history.Update(msg)
+	} else if m.screen == screenSockets {
 		m.sockets, cmd = m.sockets.Update(msg)
 	} else {
 		m.explorer, cmd = m.explorer.Update(msg)
@@ -186,6 +196,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // textInputFocused says whether single-letter keys are text, not commands.
 func (m Model) textInputFocused() bool {
 	switch {
+	case m.saving.typing() || m.history.shown:
+		return true
 	case m.help.ShowAll:
 		return m.keysPage.typing()
 	case m.screen == screenSockets:
@@ -196,6 +208,9 @@ func (m Model) textInputFocused() bool {
 
 func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	m.setFlash("")
+	if cmd, ok := m.rememberKey(msg); ok {
+		return m, cmd
+	}
 	typing := m.textInputFocused()
 	switch {
 	case key.Matches(msg, m.keys.ForceQuit):
@@ -286,6 +301,8 @@ func (m *Model) layout() {
 	m.sockets.SetSize(m.width-frameW, m.bodyHeight-frameH)
 	m.explorer.SetSize(m.width, m.bodyHeight)
 	m.keysPage.SetSize(m.width-frameW, m.bodyHeight-frameH)
+	m.history.SetSize(m.width-frameW, m.bodyHeight-frameH)
+	m.saving.SetSize(m.width)
 }
 
 // View implements tea.Model.
@@ -296,6 +313,8 @@ func (m Model) View() tea.View {
 		body = "starting…"
 	case m.help.ShowAll:
 		body = m.frame(m.keysPage.View(), m.width, m.bodyHeight, true)
+	case m.history.shown:
+		body = m.frame(m.history.View(), m.width, m.bodyHeight, true)
 	case m.screen == screenSockets:
 		body = m.frame(m.sockets.View(), m.width, m.bodyHeight, true)
 	default:
@@ -310,6 +329,9 @@ func (m Model) View() tea.View {
 
 // statusBar shows a pending error, else the help of what has the keyboard.
 func (m Model) statusBar() string {
+	if m.saving.active() {
+		return m.saving.View()
+	}
 	if m.flash != "" {
 		return m.styles.Error.Render(truncate(safetext.Clip(m.flash, 4*m.width), m.width))
 	}
@@ -330,7 +352,9 @@ func (m Model) currentHelp() help.KeyMap {
 		return bindings{short: m.keysPage.help()}
 	}
 	var b bindings
-	if m.screen == screenSockets {
+	if m.history.shown {
+		b = m.history.help()
+	} else if m.screen == screenSockets {
 		b = m.sockets.help()
 	} else {
 		b = m.explorer.help()
