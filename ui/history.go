@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -90,7 +91,8 @@ func newHistoryPage(c common) historyPage {
 // open shows the page for address ("" for every socket) and reads the
 // history and the collection off the loop.
 func (p *historyPage) open(store *history.Store, address, path string) tea.Cmd {
-	p.shown, p.address, p.path = true, address, path
+	p.shown, p.address, p.path, p.tab = true, address, path, tabHistory
+	p.filter.SetValue("")
 	p.loadID++
 	p.cursor, p.offset = 0, 0
 	p.index, p.calls, p.historyErr, p.skipped = nil, nil, nil, 0
@@ -145,10 +147,41 @@ func listCollectionCmd(loadID int, path, address string) tea.Cmd {
 		items := make([]collectionItem, 0, len(reqs))
 		for _, r := range reqs {
 			res, err := f.Resolve(r, nil, nil)
+			if err != nil {
+				res = asWritten(f, r, address)
+			}
 			items = append(items, collectionItem{name: r.Name.Raw, method: r.Method.Raw, address: res.Address, resolved: res, err: err})
 		}
 		return collectionListedMsg{loadID: loadID, items: items}
 	}
+}
+
+// asWritten is a request whose ${VAR}s cannot all be expanded, as the
+// file writes it, for the user to fill in: on address, or the address the
+// file gives when that needs no variable ("" otherwise, and it cannot be
+// loaded).
+func asWritten(f *collection.File, r *collection.Request, address string) collection.Resolved {
+	res := collection.Resolved{Address: address, Method: r.Method.Raw, Deadline: r.Deadline}
+	if res.Address == "" {
+		res.Address = r.Address.Raw
+		if res.Address == "" {
+			res.Address = f.Address.Raw
+		}
+		if strings.Contains(res.Address, "${") {
+			res.Address = ""
+		}
+	}
+	for _, h := range r.Headers {
+		res.Headers = append(res.Headers, collection.HeaderLine{Key: h.Key, Value: h.Value.Raw})
+	}
+	for _, m := range r.Body.Messages {
+		b, err := json.MarshalIndent(m.Value, "", "  ")
+		if err != nil {
+			b = []byte("{}")
+		}
+		res.Body = append(res.Body, string(b))
+	}
+	return res
 }
 
 // Update takes the page's results; keys come through handleKey.

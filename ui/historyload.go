@@ -67,10 +67,10 @@ func requestFromEntry(e history.Entry, flags metadata.MD) loadedRequest {
 // requestFromItem is a collection request as the editor takes it, its
 // ${VAR}s expanded; one that cannot be is an error naming the variable.
 func requestFromItem(it collectionItem) (loadedRequest, error) {
-	if it.err != nil {
+	res := it.resolved
+	if it.err != nil && (res.Address == "" || strings.Contains(res.Method, "${")) {
 		return loadedRequest{}, fmt.Errorf("request %q: %w", it.name, it.err)
 	}
-	res := it.resolved
 	r := loadedRequest{address: res.Address, method: res.Method, deadline: res.Deadline, body: "{}"}
 	if len(res.Body) > 0 {
 		r.body = res.Body[0]
@@ -78,9 +78,14 @@ func requestFromItem(it collectionItem) (loadedRequest, error) {
 	for _, h := range res.Headers {
 		r.metadata = append(r.metadata, h.Key+": "+h.Value)
 	}
-	if len(res.Body) > 1 {
-		r.note = fmt.Sprintf("%q sends %d messages; the editor holds the first, and each ctrl+s sends what it holds", it.name, len(res.Body))
+	var notes []string
+	if it.err != nil {
+		notes = append(notes, it.err.Error()+": loaded as the file writes it; replace the ${…} before sending")
 	}
+	if len(res.Body) > 1 {
+		notes = append(notes, fmt.Sprintf("%q sends %d messages; the editor holds the first, and each ctrl+s sends what it holds", it.name, len(res.Body)))
+	}
+	r.note = strings.Join(notes, "\n")
 	return r, nil
 }
 
