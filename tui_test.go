@@ -25,8 +25,11 @@ func startTmux(t *testing.T, width, height int, command ...string) *tmuxSession 
 		t.Skip("tmux is not installed (.ci/run installs it); skipping the terminal end-to-end test")
 	}
 	s := &tmuxSession{t: t, socket: filepath.Join(shortDir(t), "tmux"), name: "ss"}
+	// The program's history goes to a directory of the test's, whatever
+	// SOCKSCOPE_HISTORY says, never to the user's ~/.local/state.
 	args := append([]string{"-S", s.socket, "new-session", "-d", "-s", s.name,
-		"-x", strconv.Itoa(width), "-y", strconv.Itoa(height), "-e", "TERM=xterm-256color"}, command...)
+		"-x", strconv.Itoa(width), "-y", strconv.Itoa(height), "-e", "TERM=xterm-256color",
+		"-e", "XDG_STATE_HOME=" + shortDir(t)}, command...)
 	if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
 		t.Fatalf("tmux new-session: %v\n%s", err, out)
 	}

@@ -14,7 +14,8 @@ trap cleanup EXIT
 go build -o "$work/sockscope" .
 GOBIN="$work/bin" go install "github.com/charmbracelet/freeze@${freeze_version}"
 
-tmux -S "$tmux_sock" new-session -d -s shot -x 110 -y 32 -e TERM=xterm-256color -e COLORTERM=truecolor "$work/sockscope --demo"
+# The calls made for the picture go into a history of their own, not the user's.
+tmux -S "$tmux_sock" new-session -d -s shot -x 110 -y 32 -e TERM=xterm-256color -e COLORTERM=truecolor -e XDG_STATE_HOME="$work/state" "$work/sockscope --demo"
 screen() { tmux -S "$tmux_sock" capture-pane -p -t shot; }
 wait_for() {
   for _ in $(seq 200); do screen | grep -qF -- "$1" && return 0; sleep 0.1; done
