@@ -12,6 +12,7 @@ func printUsage(w io.Writer, fs *flag.FlagSet) {
 Usage:
   sockscope                       the TUI over every socket found on this machine
   sockscope ADDRESS               the TUI opened on one socket
+                                  (--collection FILE: where ctrl+x saves requests)
   sockscope --demo                the TUI on the bundled sample server
   sockscope --scan [--json] [--root DIR]... [--no-probe]
   sockscope --list [--long] ADDRESS
