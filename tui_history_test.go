@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,5 +65,23 @@ func TestHistoryAndCollectionInTmux(t *testing.T) {
 	out, err := exec.Command(bin, "--run", yaml).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "1 passed, 0 failed") {
 		t.Errorf("--run on the saved collection: %v\n%s\nthe file:\n%s", err, out, text)
+	}
+}
+
+// TestCollectionFlag: --collection is the TUI's; with --run, whose file is
+// its own argument, it is a mistake said as one.
+func TestCollectionFlag(t *testing.T) {
+	if _, err := parseFlags([]string{"--collection", "a.yaml", "--run", "b.yaml"}, io.Discard); err == nil || !strings.Contains(err.Error(), "--collection is the TUI's collection") {
+		t.Errorf("--collection with --run: %v", err)
+	}
+	if _, err := parseFlags([]string{"--collection", " "}, io.Discard); err == nil {
+		t.Error("an empty --collection was taken")
+	}
+	o, err := parseFlags([]string{"--collection", "api.yaml", "/run/x.sock"}, io.Discard)
+	if err != nil || o.collection != "api.yaml" {
+		t.Errorf("--collection api.yaml: %v %+v", err, o)
+	}
+	if o, _ := parseFlags(nil, io.Discard); o.collection != "sockscope.yaml" {
+		t.Errorf("the default collection is %q", o.collection)
 	}
 }

@@ -66,7 +66,7 @@ func newSavePrompt(c common) savePrompt {
 }
 
 // active says the prompt has the status line, and the keyboard but for
-// saveDone, which any key dismisses.
+// saveDone, which the next key dismisses before doing what it does.
 func (s savePrompt) active() bool { return s.step != saveOff }
 
 func (s savePrompt) typing() bool { return s.step == saveName || s.step == saveVar }
@@ -90,10 +90,6 @@ func (s *savePrompt) finish(text string, failed bool) {
 
 // handleKey answers a key while the prompt is active.
 func (s savePrompt) handleKey(msg tea.KeyPressMsg) (savePrompt, tea.Cmd) {
-	if s.step == saveDone {
-		s.step = saveOff
-		return s, nil
-	}
 	if key.Matches(msg, s.keys.Back) {
 		s.finish("not saved", false)
 		return s, nil

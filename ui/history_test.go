@@ -352,6 +352,10 @@ func TestSaveFromHistory(t *testing.T) {
 		t.Errorf("suggested %q for x-api-token", m.saving.input.Value())
 	}
 	h.send(press("enter"), func(m Model) bool { return m.saving.step == saveDone })
+	// The next key is the history page's again.
+	if m := h.send(press("e"), nil); !m.history.shown || m.saving.active() || m.history.filter.Value() != "e" {
+		t.Errorf("after the save the page should take keys: shown %v, prompt %v, filter %q", m.history.shown, m.saving.active(), m.history.filter.Value())
+	}
 	text, _ := os.ReadFile(path)
 	if !strings.Contains(string(text), `"x-api-token": "${X_API_TOKEN}"`) || !strings.Contains(string(text), `"message": "past"`) {
 		t.Errorf("the past call was not saved as it was sent:\n%s", text)

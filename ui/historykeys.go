@@ -24,13 +24,12 @@ func (m *Model) rememberKey(msg tea.KeyPressMsg) (cmd tea.Cmd, ok bool) {
 	if key.Matches(msg, m.keys.ForceQuit) {
 		return nil, false
 	}
+	if m.saving.step == saveDone {
+		// What the save did was read; the key does what it does.
+		m.saving.step = saveOff
+	}
 	if m.saving.active() {
-		done := m.saving.step == saveDone
 		m.saving, cmd = m.saving.handleKey(msg)
-		if done {
-			// What the save did was read; the key does what it does.
-			return nil, false
-		}
 		return cmd, true
 	}
 	if m.history.shown {
