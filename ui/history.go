@@ -7,6 +7,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"sockscope/history"
 	"sockscope/internal/safetext"
@@ -245,11 +246,16 @@ func (p historyPage) View() string {
 		return b.String()
 	}
 	end := min(p.count(), p.offset+p.rows())
+	// The columns line up over the rows on screen, whatever the rest hold.
+	methodWidth := 0
+	for i := p.offset; i < end && p.tab == tabHistory; i++ {
+		methodWidth = max(methodWidth, min(48, ansi.StringWidth(safeName(p.calls[i].Method))))
+	}
 	for i := p.offset; i < end; i++ {
 		if i > p.offset {
 			b.WriteString("\n")
 		}
-		b.WriteString(p.row(i))
+		b.WriteString(p.row(i, methodWidth))
 	}
 	return b.String()
 }
@@ -286,7 +292,7 @@ func (p historyPage) stateLine() string {
 	return ""
 }
 
-func (p historyPage) row(i int) string {
+func (p historyPage) row(i, methodWidth int) string {
 	cursor := "  "
 	if i == p.cursor {
 		cursor = p.styles.Selected.Render("▸ ")
@@ -294,8 +300,10 @@ func (p historyPage) row(i int) string {
 	var text string
 	if p.tab == tabHistory {
 		e := p.calls[i]
-		code := safetext.Line(e.Code)
-		text = fmt.Sprintf("%-5d %s  %s  %s %s", e.ID, e.Time.Local().Format("01-02 15:04:05"), safeName(e.Method), code, shortDuration(e.Duration()))
+		method := safeName(e.Method)
+		method += strings.Repeat(" ", max(0, methodWidth-ansi.StringWidth(method)))
+		status := fmt.Sprintf("%s %s", safetext.Line(e.Code), shortDuration(e.Duration()))
+		text = fmt.Sprintf("%-5d %s  %s  %-18s", e.ID, e.Time.Local().Format("01-02 15:04:05"), method, status)
 		if p.address == "" {
 			text += "  " + safetext.Line(e.Address)
 		}
