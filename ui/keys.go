@@ -43,6 +43,11 @@ type keyMap struct {
 	Help         key.Binding
 	Quit         key.Binding
 	ForceQuit    key.Binding
+
+	// The traffic screen's: t starts a tap, p or i chooses its mode, w
+	// and W save calls to the collection.
+	Tap, TapProxy, TapInterpose key.Binding
+	SaveCall, SaveAllCalls      key.Binding
 }
 
 func defaultKeyMap() keyMap {
@@ -87,6 +92,12 @@ func defaultKeyMap() keyMap {
 		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:        key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
 		ForceQuit:   key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+
+		Tap:          key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tap its traffic")),
+		TapProxy:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "proxy: listen on a new path")),
+		TapInterpose: key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "interpose: take over the socket's path")),
+		SaveCall:     key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "save the call to the collection")),
+		SaveAllCalls: key.NewBinding(key.WithKeys("W"), key.WithHelp("W", "save every unary call to the collection")),
 	}
 }
 

@@ -19,11 +19,14 @@ func (m Model) keyGroups() []keyGroup {
 	k := m.keys
 	everywhere := keyGroup{"Everywhere", []key.Binding{k.Help, k.Quit, k.ForceQuit}}
 	if m.screen == screenSockets {
-		return []keyGroup{{"Sockets list", append(m.sockets.help().full[0], k.StartSample)}, everywhere}
+		return []keyGroup{{"Sockets list", append(m.sockets.help().full[0], k.StartSample, k.Tap)}, everywhere}
+	}
+	if m.screen == screenTraffic {
+		return []keyGroup{{"Traffic", m.traffic.help().full[0]}, {"A call in the viewer", append(m.traffic.viewer.help(), k.Info, k.Back)}, everywhere}
 	}
 	e := m.explorer
 	everywhere.keys = append([]key.Binding{k.NextPane, k.PrevPane, k.Send, k.CloseSend, k.Editor, k.CopyCommand,
-		k.CancelAll, k.LoadSchema, k.Reload, k.Back}, everywhere.keys...)
+		k.CancelAll, k.LoadSchema, k.Reload, k.Tap, k.Back}, everywhere.keys...)
 	return []keyGroup{
 		{"Services", e.services.help().full[0]},
 		{"Calls", e.calls.help().full[0]},

@@ -6,6 +6,7 @@ package ui
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -46,6 +47,9 @@ type Options struct {
 	// from the running executable (go run and the module's directory for
 	// a binary `go run` built).
 	Program string
+	// Collection is the file the traffic screen saves calls into
+	// (collection.DefaultFile when empty).
+	Collection string
 }
 
 // Headers is call metadata given on the command line, for every connection;
@@ -66,6 +70,7 @@ type screen int
 const (
 	screenSockets screen = iota
 	screenExplorer
+	screenTraffic
 )
 
 // Model is the root model. It keeps what is global (the screen shown, the
@@ -80,6 +85,10 @@ type Model struct {
 
 	sockets  socketsPane
 	explorer explorerPage
+	traffic  trafficPage
+	// taps are the traffic screen's, stopped by StopTaps however the
+	// program ends.
+	taps *tapRegistry
 	// keysPage is the ? page, every key of the screen grouped by pane,
 	// shown while help.ShowAll.
 	keysPage viewer
@@ -95,7 +104,10 @@ func New(opts Options) Model {
 		opts.MaxMsgSize = client.DefaultMaxMsgSize
 	}
 	c := newCommon()
+	taps := newTapRegistry()
 	m := Model{
+		taps:     taps,
+		traffic:  newTrafficPage(c, taps, opts),
 		common:   c,
 		opts:     opts,
 		help:     help.New(),
@@ -160,12 +172,21 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case connectedMsg, healthMsg, callEventsMsg, tickMsg, editorClosedMsg:
 		m.explorer, cmd = m.explorer.Update(msg)
 		return m, cmd
+	case tapStartedMsg, tapEventsMsg, trafficDocMsg, trafficSavedMsg:
+		m.traffic, cmd = m.traffic.Update(msg)
+		return m, cmd
+	case tapStoppedMsg:
+		m.setFlash(strings.Join(msg.notes, "; "))
+		return m, nil
 	}
 	// The rest (the mouse, an input's cursor blinking) belongs to the page
 	// on screen.
-	if m.screen == screenSockets {
+	switch m.screen {
+	case screenSockets:
 		m.sockets, cmd = m.sockets.Update(msg)
-	} else {
+	case screenTraffic:
+		m.traffic, cmd = m.traffic.Update(msg)
+	default:
 		m.explorer, cmd = m.explorer.Update(msg)
 	}
 	return m, cmd
@@ -178,6 +199,8 @@ func (m Model) textInputFocused() bool {
 		return m.keysPage.typing()
 	case m.screen == screenSockets:
 		return m.sockets.filtering()
+	case m.screen == screenTraffic:
+		return m.traffic.typing()
 	}
 	return m.explorer.typing()
 }
@@ -208,6 +231,14 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.layout()
 	}
 	var cmd tea.Cmd
+	if m.screen == screenTraffic {
+		return m.trafficKey(msg)
+	}
+	if !typing && key.Matches(msg, m.keys.Tap) {
+		if addr := m.tapAddress(); addr != "" {
+			return m.openTraffic(addr)
+		}
+	}
 	if m.screen == screenSockets {
 		if !typing && key.Matches(msg, m.keys.StartSample) && m.opts.StartSample != nil {
 			return m, startSampleCmd(m.opts.StartSample)
@@ -273,6 +304,7 @@ func (m *Model) layout() {
 	frameW, frameH := m.styles.Pane.GetFrameSize()
 	m.sockets.SetSize(m.width-frameW, m.bodyHeight-frameH)
 	m.explorer.SetSize(m.width, m.bodyHeight)
+	m.traffic.SetSize(m.width-frameW, m.bodyHeight-frameH)
 	m.keysPage.SetSize(m.width-frameW, m.bodyHeight-frameH)
 }
 
@@ -286,6 +318,8 @@ func (m Model) View() tea.View {
 		body = m.frame(m.keysPage.View(), m.width, m.bodyHeight, true)
 	case m.screen == screenSockets:
 		body = m.frame(m.sockets.View(), m.width, m.bodyHeight, true)
+	case m.screen == screenTraffic:
+		body = m.frame(m.traffic.View(), m.width, m.bodyHeight, true)
 	default:
 		body = m.explorer.View()
 	}
@@ -318,9 +352,12 @@ func (m Model) currentHelp() help.KeyMap {
 		return bindings{short: m.keysPage.help()}
 	}
 	var b bindings
-	if m.screen == screenSockets {
+	switch m.screen {
+	case screenSockets:
 		b = m.sockets.help()
-	} else {
+	case screenTraffic:
+		b = m.traffic.help()
+	default:
 		b = m.explorer.help()
 	}
 	if m.textInputFocused() {
