@@ -44,6 +44,7 @@ var reservedHeaders = map[string]bool{"content-type": true, "te": true, "user-ag
 var nameChars = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 
 // DraftsFromRecorded turns the unary gRPC calls among calls that ended OK
+// (reflection requests aside)
 // into drafts for address, named after their methods ("Echo", "Echo-2")
 // and never a name that taken reports. Metadata the gRPC library sets
 // (content-type, te, user-agent, grpc-*) and -bin values are left out;
@@ -52,12 +53,15 @@ var nameChars = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 // with --var or the environment when the collection runs. skipped says,
 // in a sentence each, which calls were left out and why.
 func DraftsFromRecorded(calls []Recorded, address string, taken func(name string) bool) (drafts []Draft, skipped []string) {
-	var notGRPC, notUnary, notOK, undecoded int
+	var notGRPC, lookups, notUnary, notOK, undecoded int
 	used := map[string]bool{}
 	for _, c := range calls {
 		switch {
 		case c.Protocol != "grpc":
 			notGRPC++
+			continue
+		case strings.HasPrefix(c.Method, "grpc.reflection."):
+			lookups++
 			continue
 		case !c.Unary():
 			notUnary++
@@ -79,6 +83,7 @@ func DraftsFromRecorded(calls []Recorded, address string, taken func(name string
 		why string
 	}{
 		{notGRPC, "not gRPC (a collection runs gRPC calls only)"},
+		{lookups, "reflection requests, a client's look-ups of the schema"},
 		{notUnary, "streams, not unary calls"},
 		{notOK, "did not end with OK"},
 		{undecoded, "their request was not decoded with the schema"},
