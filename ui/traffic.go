@@ -37,6 +37,7 @@ type trafficPage struct {
 	phase      trafficPhase
 	id         uint64 // the tap awaited or running; events of another are dropped
 	tap        *tap.Tap
+	events     <-chan tap.Event
 	interpose  bool
 	listen     string
 	upstream   string
@@ -116,10 +117,10 @@ func (p trafficPage) Update(msg tea.Msg) (trafficPage, tea.Cmd) {
 			p.phase, p.err = trafficEnded, msg.err.Error()
 			return p, nil
 		}
-		p.phase, p.tap = trafficRunning, msg.tap
+		p.phase, p.tap, p.events = trafficRunning, msg.tap, msg.tap.Events()
 		p.listen, p.upstream, p.warning = msg.tap.Listen(), msg.tap.Upstream(), msg.tap.Warning()
 		p.viewer.SetSize(p.width, p.viewerHeight())
-		return p, waitTapCmd(p.id, msg.tap.Events())
+		return p, waitTapCmd(p.id, p.events)
 	case tapEventsMsg:
 		if msg.id != p.id {
 			return p, nil
@@ -173,7 +174,7 @@ func (p trafficPage) receive(msg tapEventsMsg) (trafficPage, tea.Cmd) {
 		p.cursor = len(p.log.calls) - 1
 	}
 	p.clampOffset()
-	cmds := []tea.Cmd{waitTapCmd(p.id, p.tap.Events())}
+	cmds := []tea.Cmd{waitTapCmd(p.id, p.events)}
 	if p.viewing && open != nil && !wasDone && open.done {
 		// The call shown has ended: its last messages and its status.
 		cmds = append(cmds, p.openDoc(open))

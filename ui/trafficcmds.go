@@ -62,6 +62,13 @@ func (r *tapRegistry) add(t *tap.Tap) bool {
 	return true
 }
 
+// empty says no tap is running or starting.
+func (r *tapRegistry) empty() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.taps) == 0
+}
+
 func (r *tapRegistry) remove(t *tap.Tap) {
 	r.mu.Lock()
 	delete(r.taps, t)

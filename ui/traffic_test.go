@@ -1,0 +1,284 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+
+	"sockscope/collection"
+	"sockscope/sample/samplepb"
+	"sockscope/sample/sampletest"
+	"sockscope/tap"
+)
+
+// echoThrough makes a real Echo call at path, with metadata, as a client
+// of the tapped server would, on a goroutine of its own: the model is
+// driven meanwhile. Its error comes on the channel.
+func echoThrough(path, message string) <-chan error {
+	errc := make(chan error, 1)
+	go func() {
+		conn, err := grpc.NewClient("unix://"+path, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			errc <- err
+			return
+		}
+		defer conn.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		ctx = metadata.AppendToOutgoingContext(ctx, "x-trace", "42", "authorization", "Bearer s3cret")
+		_, err = samplepb.NewEchoClient(conn).Echo(ctx, &samplepb.EchoRequest{Message: message})
+		errc <- err
+	}()
+	return errc
+}
+
+// tappedCall is the first finished call of method the traffic screen lists.
+func tappedCall(m Model, method string) *trafficCall {
+	for _, c := range m.traffic.log.calls {
+		if c.method == method && c.done {
+			return c
+		}
+	}
+	return nil
+}
+
+func trafficDocText(m Model) string {
+	if m.traffic.viewer.doc == nil {
+		return ""
+	}
+	return m.traffic.viewer.doc.text
+}
+
+// startTraffic opens the explorer on a fresh sample server, presses t and
+// chooses the mode with key; proxy mode listens in a directory of the
+// test's own rather than the shared default.
+func startTraffic(t *testing.T, mode string) (*harness, string) {
+	t.Helper()
+	h := connected(t)
+	t.Cleanup(func() { h.m.StopTaps() })
+	sock := h.m.explorer.address
+	h.send(press("t"), nil)
+	if h.m.screen != screenTraffic || h.m.traffic.phase != trafficAsking {
+		t.Fatalf("t did not ask how to tap: screen %d, phase %d", h.m.screen, h.m.traffic.phase)
+	}
+	if view := ansi.Strip(h.m.View().Content); !strings.Contains(view, "proxy") || !strings.Contains(view, "interpose") {
+		t.Fatalf("the question does not offer both modes:\n%s", view)
+	}
+	h.m.traffic.listenPath = filepath.Join(sampletest.ShortDir(t), "tap.sock")
+	h.send(press(mode), func(m Model) bool { return m.traffic.phase != trafficStarting })
+	if h.m.traffic.phase != trafficRunning {
+		t.Fatalf("the tap did not start: %s", h.m.traffic.err)
+	}
+	return h, sock
+}
+
+// TestTrafficProxy taps the sample server as a proxy, makes a real call
+// through it, opens the call both ways and its headers, saves it to a
+// collection, and ends the tap with esc.
+func TestTrafficProxy(t *testing.T) {
+	h, sock := startTraffic(t, "p")
+	listen := h.m.traffic.listen
+	if listen == sock || h.m.traffic.upstream != sock {
+		t.Fatalf("proxy mode listens on %s for %s", listen, h.m.traffic.upstream)
+	}
+	called := echoThrough(listen, "through the tap")
+	h.send(nil, func(m Model) bool { return tappedCall(m, "sample.v1.Echo/Echo") != nil })
+	if err := <-called; err != nil {
+		t.Fatalf("Echo through the tap: %v", err)
+	}
+	view := ansi.Strip(h.m.View().Content)
+	if !strings.Contains(view, "sample.v1.Echo/Echo OK") || !strings.Contains(view, "↑1 ↓1") || !strings.Contains(view, fmt.Sprintf("(pid %d)", os.Getpid())) {
+		t.Errorf("the call is not listed with its status, counts and client:\n%s", view)
+	}
+
+	// The newest call is selected; it is the Echo, the tap's own schema
+	// look-ups go on a connection of its own.
+	for h.m.traffic.selected().method != "sample.v1.Echo/Echo" {
+		h.send(press("j"), nil)
+	}
+	h.send(press("enter"), func(m Model) bool { return strings.Contains(trafficDocText(m), "← response 1") })
+	text := trafficDocText(h.m)
+	for _, want := range []string{"→ request 1", `"message": "through the tap"`, "← response 1", "OK after"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the call's document lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Index(text, "→ request 1") > strings.Index(text, "← response 1") {
+		t.Errorf("the request is not before the response:\n%s", text)
+	}
+	h.send(press("i"), func(m Model) bool { return strings.Contains(trafficDocText(m), "request metadata") })
+	text = trafficDocText(h.m)
+	if !strings.Contains(text, "x-trace: 42") || !strings.Contains(text, "authorization: (masked") || strings.Contains(text, "s3cret") {
+		t.Errorf("the headers page shows the metadata wrongly:\n%s", text)
+	}
+	h.send(press("esc"), nil)
+	if h.m.traffic.viewing || h.m.screen != screenTraffic {
+		t.Fatal("esc did not go back to the list")
+	}
+
+	file := filepath.Join(sampletest.ShortDir(t), "c.yaml")
+	h.m.traffic.collection = file
+	h.send(press("w"), func(m Model) bool { return m.traffic.note != "" })
+	if !strings.Contains(h.m.traffic.note, "saved Echo to") {
+		t.Fatalf("w: %s", h.m.traffic.note)
+	}
+	f, err := collection.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, ok := f.Find("Echo")
+	if !ok || r.Method.Raw != "sample.v1.Echo/Echo" || len(r.Headers) != 2 || r.Headers[0].Value.Raw != "${AUTHORIZATION}" {
+		t.Errorf("the saved request: %+v", r)
+	}
+	if b, _ := os.ReadFile(file); strings.Contains(string(b), "s3cret") || !strings.Contains(string(b), "through the tap") {
+		t.Errorf("the collection:\n%s", b)
+	}
+
+	h.send(press("esc"), func(m Model) bool { return m.flash != "" || m.taps.empty() })
+	if h.m.screen != screenExplorer {
+		t.Errorf("esc went to screen %d, not back to the explorer", h.m.screen)
+	}
+	h.send(nil, func(m Model) bool { return m.taps.empty() })
+	if _, err := os.Lstat(listen); err == nil {
+		t.Error("the tap's socket is still there after esc")
+	}
+}
+
+// TestTrafficInterpose puts the tap in front of the socket the explorer
+// shows: a call to the socket's own path is listed, and StopTaps (what
+// main does however the program ends) puts the server's socket back.
+func TestTrafficInterpose(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("interpose mode renames a socket from under its server, which only Linux allows the tap to do")
+	}
+	h := connected(t)
+	sock := h.m.explorer.address
+	before := inodeOf(t, sock)
+	h.send(press("t"), nil)
+	h.send(press("i"), func(m Model) bool { return m.traffic.phase != trafficStarting })
+	if h.m.traffic.phase != trafficRunning {
+		t.Fatalf("the tap did not start: %s", h.m.traffic.err)
+	}
+	if inodeOf(t, sock) == before || inodeOf(t, tap.AsidePath(sock)) != before {
+		t.Fatal("the tap is not in front of the socket")
+	}
+	called := echoThrough(sock, "interposed")
+	h.send(nil, func(m Model) bool { return tappedCall(m, "sample.v1.Echo/Echo") != nil })
+	if err := <-called; err != nil {
+		t.Fatalf("Echo through the interposed tap: %v", err)
+	}
+	if c := tappedCall(h.m, "sample.v1.Echo/Echo"); string(c.firstRequest) != `{"message":"interposed"}` {
+		t.Errorf("the tapped request: %s", c.firstRequest)
+	}
+	notes := h.m.StopTaps()
+	if inodeOf(t, sock) != before {
+		t.Errorf("the server's socket is not back at %s (%v)", sock, notes)
+	}
+	if _, err := os.Lstat(tap.AsidePath(sock)); err == nil {
+		t.Error("the renamed socket is still there")
+	}
+	if !strings.Contains(strings.Join(notes, " "), "back") {
+		t.Errorf("StopTaps did not say it put the socket back: %v", notes)
+	}
+}
+
+func inodeOf(t *testing.T, path string) uint64 {
+	t.Helper()
+	fi, err := os.Lstat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Sys().(*syscall.Stat_t).Ino
+}
+
+// TestTrafficLeftBeforeStart leaves the screen while the tap starts: the
+// tap that starts afterwards is stopped and its socket removed.
+func TestTrafficLeftBeforeStart(t *testing.T) {
+	h := connected(t)
+	t.Cleanup(func() { h.m.StopTaps() })
+	h.send(press("t"), nil)
+	listen := filepath.Join(sampletest.ShortDir(t), "tap.sock")
+	h.m.traffic.listenPath = listen
+	updated, start := h.m.Update(press("p"))
+	h.m = updated.(Model)
+	h.send(press("esc"), nil)
+	if h.m.screen != screenExplorer {
+		t.Fatalf("esc went to screen %d", h.m.screen)
+	}
+	h.send(start(), func(m Model) bool { return m.taps.empty() })
+	if _, err := os.Lstat(listen); err == nil {
+		t.Error("the tap that started after the user left is still listening")
+	}
+}
+
+// TestTrafficLogBounded feeds more calls and messages than the screen
+// keeps: the oldest finished calls and a call's oldest messages go.
+func TestTrafficLogBounded(t *testing.T) {
+	l := newTrafficLog()
+	now := time.Now()
+	running := tap.Event{Kind: tap.CallStart, Call: 1, Method: "a.B/Stream", Time: now}
+	l.apply([]tap.Event{running})
+	for i := 1; i <= 3*maxCallMessages; i++ {
+		l.apply([]tap.Event{{Kind: tap.MessageSeen, Call: 1, Direction: tap.Response, Index: i, JSON: []byte(`{"n":1}`), Time: now}})
+	}
+	for id := uint64(2); id < 2+2*maxTrafficCalls; id++ {
+		l.apply([]tap.Event{{Kind: tap.CallStart, Call: id, Method: "a.B/C", Time: now},
+			{Kind: tap.CallEnd, Call: id, Method: "a.B/C", Time: now}})
+	}
+	if len(l.calls) > maxTrafficCalls {
+		t.Errorf("%d calls held, more than %d", len(l.calls), maxTrafficCalls)
+	}
+	if l.calls[0].id != 1 {
+		t.Error("the running call was dropped")
+	}
+	if c := l.calls[0]; len(c.msgs) > 2*maxCallMessages || c.dropped == 0 || c.responses != 3*maxCallMessages {
+		t.Errorf("the stream holds %d messages, %d dropped, %d counted", len(c.msgs), c.dropped, c.responses)
+	}
+	total := 0
+	for _, c := range l.calls {
+		total += c.bytes
+	}
+	if total != l.bytes {
+		t.Errorf("the log counts %d bytes, its calls hold %d", l.bytes, total)
+	}
+}
+
+// TestTrafficEscapesPeers lists a call whose method and client hold
+// terminal escapes, and opens it: nothing reaches the screen raw.
+func TestTrafficEscapesPeers(t *testing.T) {
+	m := New(Options{Address: "/nonexistent.sock"})
+	updated, _ := m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	m = updated.(Model)
+	m.screen = screenTraffic
+	m.traffic.begin("/evil\x1b]0;x\a.sock", screenExplorer)
+	m.traffic.phase, m.traffic.id, m.traffic.events = trafficRunning, 7, make(chan tap.Event)
+	evil := "\x1b[2J\x1b]52;c;aGk=\a"
+	c := tap.Client{PID: 1, Command: "cmd" + evil}
+	updated, _ = m.Update(tapEventsMsg{id: 7, open: true, events: []tap.Event{
+		{Kind: tap.CallStart, Call: 1, Client: c, Method: "pkg.S/M" + evil, Metadata: metadata.Pairs("x-evil", evil)},
+		{Kind: tap.MessageSeen, Call: 1, Direction: tap.Request, Index: 1, JSON: []byte(`{"s":"\u001b[2J"}`), Raw: ""},
+		{Kind: tap.CallEnd, Call: 1, Client: c, Method: "pkg.S/M" + evil, Note: evil},
+	}})
+	m = updated.(Model)
+	if view := m.View().Content; strings.ContainsAny(view, "\a") || strings.Contains(view, "\x1b]") || strings.Contains(view, "\x1b[2J") || !strings.Contains(ansi.Strip(view), "pkg.S/M") {
+		t.Errorf("the list lets a peer's escapes through: %q", m.View().Content)
+	}
+	for _, info := range []bool{false, true} {
+		msg := trafficDocCmd(1, *m.traffic.log.calls[0], info)().(trafficDocMsg)
+		if strings.ContainsAny(msg.doc.text, "\x1b\a") {
+			t.Errorf("the call's document (info %v) holds raw escapes: %q", info, msg.doc.text)
+		}
+	}
+}
