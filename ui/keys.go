@@ -93,7 +93,7 @@ func defaultKeyMap() keyMap {
 		Quit:        key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
 		ForceQuit:   key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 
-		Tap:          key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tap its traffic")),
+		Tap:          key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tap traffic")),
 		TapProxy:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "proxy: listen on a new path")),
 		TapInterpose: key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "interpose: take over the socket's path")),
 		SaveCall:     key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "save the call to the collection")),
