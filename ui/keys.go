@@ -94,10 +94,10 @@ func defaultKeyMap() keyMap {
 		ForceQuit:   key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 
 		Tap:          key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tap traffic")),
-		TapProxy:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "proxy: listen on a new path")),
-		TapInterpose: key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "interpose: take over the socket's path")),
-		SaveCall:     key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "save the call to the collection")),
-		SaveAllCalls: key.NewBinding(key.WithKeys("W"), key.WithHelp("W", "save every unary call to the collection")),
+		TapProxy:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "proxy")),
+		TapInterpose: key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "interpose")),
+		SaveCall:     key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "call to collection")),
+		SaveAllCalls: key.NewBinding(key.WithKeys("W"), key.WithHelp("W", "all to collection")),
 	}
 }
 

@@ -67,7 +67,7 @@ func (p trafficPage) headLines() []string {
 	add := func(s string) { lines = append(lines, truncate(s, p.width)) }
 	switch {
 	case p.phase == trafficRunning && p.interpose:
-		add(fmt.Sprintf("interposed: clients of %s go through the tap; the server's socket is at %s until esc", safetext.Line(p.listen), safetext.Line(p.upstream)))
+		add(fmt.Sprintf("interposed: clients of %s go through the tap until esc (the server's socket is at %s meanwhile)", safetext.Line(p.listen), safetext.Line(p.upstream)))
 	case p.phase == trafficRunning:
 		add(fmt.Sprintf("proxy: clients connect to %s, forwarded to %s; esc ends the tap", safetext.Line(p.listen), safetext.Line(p.upstream)))
 	case p.phase == trafficEnded:
@@ -80,7 +80,7 @@ func (p trafficPage) headLines() []string {
 		add(p.styles.Warning.Render("warning: " + safetext.Clip(p.warning, 4*p.width)))
 	}
 	if p.phase == trafficRunning || p.phase == trafficEnded {
-		s := fmt.Sprintf("%d calls · %d connections", len(p.log.calls), p.log.conns)
+		s := plural(len(p.log.calls), "call") + " · " + plural(p.log.conns, "connection")
 		if p.log.others > 0 {
 			s += fmt.Sprintf(" (%d in neither HTTP/2 nor ttrpc, forwarded)", p.log.others)
 		}
@@ -257,4 +257,12 @@ func callEndText(c *trafficCall) string {
 		s += " (" + c.note + ")"
 	}
 	return s
+}
+
+// plural is n and the noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

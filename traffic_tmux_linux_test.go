@@ -1,0 +1,91 @@
+//go:build linux
+
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"sockscope/sample"
+	"sockscope/sample/sampletest"
+)
+
+// TestTrafficInTmux taps a running sample server from the TUI in
+// interpose mode: a `sockscope --call` to the socket's own path is listed
+// and opened both ways, and quitting (q, then SIGTERM in a second run)
+// puts the server's socket back at its path.
+func TestTrafficInTmux(t *testing.T) {
+	bin := buildSockscope(t)
+	sock := sampletest.ServeAt(t, filepath.Join(shortDir(t), "daemon.sock"), sample.Options{Reflection: sample.ReflectionV1})
+	before := inode(t, sock)
+	aside := sock + ".sockscope-tapped"
+
+	interpose := func(tm *tmuxSession) {
+		t.Helper()
+		tm.waitFor("sample.v1.Echo")
+		tm.keys("t")
+		tm.waitFor("proxy or interpose?")
+		tm.keys("i")
+		tm.waitFor("interposed: clients of")
+		if inode(t, sock) == before || inode(t, aside) != before {
+			t.Fatal("the tap is not in front of the socket")
+		}
+	}
+	restored := func(how string) {
+		t.Helper()
+		if inode(t, sock) != before {
+			t.Errorf("after %s the path does not hold the server's socket again", how)
+		}
+		if _, err := os.Lstat(aside); err == nil {
+			t.Errorf("after %s the renamed socket is still there", how)
+		}
+		runCLI(t, nil, "--call", "sample.v1.Echo/Echo", sock).want(t, exitOK)
+	}
+
+	t.Run("q", func(t *testing.T) {
+		tm := startTmux(t, 140, 36, bin, sock)
+		interpose(tm)
+		if r := runBinary(t, bin, "", "--call", "sample.v1.Echo/Echo", "-d", `{"message":"via-tmux"}`, "-H", "x-demo: 1", sock); r.code != exitOK {
+			t.Fatalf("--call through the interposed tap exited %d:\n%s", r.code, r.stderr)
+		}
+		screen := tm.waitFor("sample.v1.Echo/Echo OK")
+		if !strings.Contains(screen, "sockscope (pid") || !strings.Contains(screen, "↑1 ↓1") {
+			t.Errorf("the call is listed without its client or counts:\n%s", screen)
+		}
+		// The newest call is selected: --call's Echo, which started after
+		// its reflection request.
+		tm.keys("Enter")
+		tm.waitFor(`"message": "via-tmux"`)
+		tm.waitFor("← response 1")
+		tm.keys("i")
+		tm.waitFor("x-demo: 1")
+		tm.keys("Escape")
+		tm.waitFor("1 connection")
+		tm.keys("q")
+		tm.waitForExit()
+		restored("q")
+	})
+
+	t.Run("SIGTERM", func(t *testing.T) {
+		tm := startTmux(t, 140, 36, bin, sock)
+		interpose(tm)
+		out, err := exec.Command("tmux", "-S", tm.socket, "display-message", "-p", "-t", tm.name, "#{pane_pid}").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(out)))
+		if err != nil {
+			t.Fatalf("pane pid %q: %v", out, err)
+		}
+		if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		tm.waitForExit()
+		restored("SIGTERM")
+	})
+}
