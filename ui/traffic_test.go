@@ -20,6 +20,7 @@ import (
 	"sockscope/collection"
 	"sockscope/sample/samplepb"
 	"sockscope/sample/sampletest"
+	"sockscope/sockets"
 	"sockscope/tap"
 )
 
@@ -281,4 +282,33 @@ func TestTrafficEscapesPeers(t *testing.T) {
 			t.Errorf("the call's document (info %v) holds raw escapes: %q", info, msg.doc.text)
 		}
 	}
+}
+
+// TestTrafficFromSocketsRow: t on the sockets list taps the selected
+// row's socket, and esc goes back to the list with the tap stopped.
+func TestTrafficFromSocketsRow(t *testing.T) {
+	sock := startSample(t)
+	h := newHarness(t, New(Options{Scan: sockets.Options{Roots: []string{filepath.Dir(sock)}, NoDefaultRoots: true}}))
+	t.Cleanup(func() { h.m.StopTaps() })
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 24}, nil)
+	h.send(h.m.Init(), func(m Model) bool { return m.sockets.selectedAddress() == sock })
+	h.send(press("t"), nil)
+	if h.m.screen != screenTraffic || h.m.traffic.address != sock {
+		t.Fatalf("t on the row of %s: screen %d, tapping %q", sock, h.m.screen, h.m.traffic.address)
+	}
+	h.m.traffic.listenPath = filepath.Join(sampletest.ShortDir(t), "tap.sock")
+	h.send(press("p"), func(m Model) bool { return m.traffic.phase != trafficStarting })
+	if h.m.traffic.phase != trafficRunning {
+		t.Fatalf("the tap did not start: %s", h.m.traffic.err)
+	}
+	called := echoThrough(h.m.traffic.listen, "from the list")
+	h.send(nil, func(m Model) bool { return tappedCall(m, "sample.v1.Echo/Echo") != nil })
+	if err := <-called; err != nil {
+		t.Fatal(err)
+	}
+	h.send(press("esc"), nil)
+	if h.m.screen != screenSockets {
+		t.Errorf("esc went to screen %d, not the sockets list", h.m.screen)
+	}
+	h.send(nil, func(m Model) bool { return m.taps.empty() })
 }
