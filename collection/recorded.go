@@ -116,18 +116,24 @@ func freeName(base string, used map[string]bool, taken func(string) bool) string
 // recordedHeaders are the metadata worth sending again, sorted by key,
 // secrets as references.
 func recordedHeaders(md map[string][]string) []HeaderLine {
-	keys := make([]string, 0, len(md))
-	for k := range md {
+	// Metadata keys are lower-case on the wire; a recording edited by hand
+	// may not be.
+	lower := map[string][]string{}
+	for k, vs := range md {
 		k = strings.ToLower(k)
 		if reservedHeaders[k] || strings.HasPrefix(k, "grpc-") || strings.HasPrefix(k, ":") || strings.HasSuffix(k, "-bin") {
 			continue
 		}
+		lower[k] = append(lower[k], vs...)
+	}
+	keys := make([]string, 0, len(lower))
+	for k := range lower {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	var out []HeaderLine
 	for _, k := range keys {
-		for _, v := range md[k] {
+		for _, v := range lower[k] {
 			if isSecret(k) {
 				v = SecretReference(k, v, VarName(k))
 			}
