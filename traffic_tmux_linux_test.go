@@ -89,3 +89,44 @@ func TestTrafficInTmux(t *testing.T) {
 		restored("SIGTERM")
 	})
 }
+
+// TestTrafficContainerdInTmux is the issue's "done when" in the TUI: a
+// real containerd tapped in interpose mode from the traffic screen shows
+// ctr's calls decoded with the built-in schema, and quitting puts its
+// socket back.
+func TestTrafficContainerdInTmux(t *testing.T) {
+	ctr, err := exec.LookPath("ctr")
+	if err != nil {
+		t.Skip("ctr is not installed (Debian's containerd package ships it; .ci/run installs it)")
+	}
+	sock := startContainerd(t)
+	bin := buildSockscope(t)
+	before := inode(t, sock)
+	tm := startTmux(t, 160, 36, bin, sock)
+	tm.waitFor("containerd.services")
+	tm.keys("t")
+	tm.waitFor("proxy or interpose?")
+	tm.keys("i")
+	tm.waitFor("interposed: clients of")
+	if out, err := exec.Command(ctr, "--address", sock, "version").CombinedOutput(); err != nil {
+		t.Fatalf("ctr version through the interposed tap: %v\n%s", err, out)
+	}
+	screen := tm.waitFor("containerd.services.version.v1.Version/Version OK")
+	if !strings.Contains(screen, "ctr (pid") {
+		t.Errorf("ctr is not named as the client:\n%s", screen)
+	}
+	// ctr asks for the version, then the server's identity: the newest
+	// row, selected, is the second; j goes down to the older one.
+	tm.keys("j")
+	tm.keys("Enter")
+	tm.waitFor(`"version":`)
+	tm.keys("Escape")
+	tm.keys("q")
+	tm.waitForExit()
+	if inode(t, sock) != before {
+		t.Error("after q containerd's socket is not back at its path")
+	}
+	if out, err := exec.Command(ctr, "--address", sock, "version").CombinedOutput(); err != nil {
+		t.Errorf("ctr straight to containerd after the tap: %v\n%s", err, out)
+	}
+}
