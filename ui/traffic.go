@@ -28,7 +28,7 @@ const (
 type trafficPage struct {
 	common
 	reg        *tapRegistry
-	upstream0  session.Config // how the socket is opened, for the tap's schema look-ups
+	sessionCfg session.Config // how the socket is opened, for the tap's schema look-ups
 	collection string         // the file w and W save into
 	back       screen         // where esc goes
 
@@ -61,12 +61,12 @@ func newTrafficPage(c common, reg *tapRegistry, opts Options) trafficPage {
 	if path == "" {
 		path = collection.DefaultFile
 	}
-	return trafficPage{common: c, reg: reg, upstream0: opts.Session, collection: path, viewer: newViewer(c), log: newTrafficLog()}
+	return trafficPage{common: c, reg: reg, sessionCfg: opts.Session, collection: path, viewer: newViewer(c), log: newTrafficLog()}
 }
 
 // begin asks how to tap address; esc goes back to from.
 func (p *trafficPage) begin(address string, from screen) {
-	*p = trafficPage{common: p.common, reg: p.reg, upstream0: p.upstream0, collection: p.collection,
+	*p = trafficPage{common: p.common, reg: p.reg, sessionCfg: p.sessionCfg, collection: p.collection,
 		viewer: newViewer(p.common), log: newTrafficLog(), address: address, back: from, listenPath: tap.DefaultListenPath()}
 	p.viewer.SetSize(p.width, p.viewerHeight())
 }
@@ -97,7 +97,7 @@ func (p *trafficPage) leave() tea.Cmd {
 
 // start starts the tap in the mode chosen.
 func (p *trafficPage) start(interpose bool) tea.Cmd {
-	cfg := p.upstream0
+	cfg := p.sessionCfg
 	cfg.Address = p.address
 	p.phase, p.interpose, p.err, p.id = trafficStarting, interpose, "", nextRev()
 	return startTapCmd(p.reg, p.id, tap.Config{Upstream: cfg, Interpose: interpose, Listen: p.listenPath, Messages: true})
