@@ -11,10 +11,9 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 
+	"sockscope/client"
 	"sockscope/collection"
 	"sockscope/sample/samplepb"
 	"sockscope/sample/sampletest"
@@ -22,20 +21,20 @@ import (
 	"sockscope/tap"
 )
 
-// echoThrough makes a real Echo call at path, with metadata, as a client
-// of the tapped server would, on a goroutine of its own: the model is
+// echoThrough makes a real Echo call at path through the client
+// package's dialer, with metadata, as a client of the tapped server would, on a goroutine of its own: the model is
 // driven meanwhile. Its error comes on the channel.
 func echoThrough(path, message string) <-chan error {
 	errc := make(chan error, 1)
 	go func() {
-		conn, err := grpc.NewClient("unix://"+path, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		conn, err := client.Dial(ctx, client.Target{Network: "unix", Address: path}, client.DialOptions{})
 		if err != nil {
 			errc <- err
 			return
 		}
 		defer conn.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
 		ctx = metadata.AppendToOutgoingContext(ctx, "x-trace", "42", "authorization", "Bearer s3cret")
 		_, err = samplepb.NewEchoClient(conn).Echo(ctx, &samplepb.EchoRequest{Message: message})
 		errc <- err
