@@ -49,11 +49,13 @@ type trafficPage struct {
 	cursor int // index into log.calls; the newest is row 0
 	offset int
 
-	viewing  bool
-	info     bool
-	openCall uint64 // the call in the viewer
-	docID    uint64 // the document awaited
-	viewer   viewer
+	viewing bool
+	info    bool
+	// reloading says the document awaited is the one shown, again.
+	reloading bool
+	openCall  uint64 // the call in the viewer
+	docID     uint64 // the document awaited
+	viewer    viewer
 }
 
 func newTrafficPage(c common, reg *tapRegistry, opts Options) trafficPage {
@@ -127,10 +129,19 @@ func (p trafficPage) Update(msg tea.Msg) (trafficPage, tea.Cmd) {
 		}
 		return p.receive(msg)
 	case trafficDocMsg:
-		if msg.id == p.docID {
+		if msg.id != p.docID {
+			return p, nil
+		}
+		if !p.reloading {
 			return p, p.viewer.setDocument(msg.doc)
 		}
-		return p, nil
+		// The same call again, with what came since: the view stays
+		// where the user scrolled it.
+		top, topRune, left := p.viewer.top, p.viewer.topRune, p.viewer.left
+		cmd := p.viewer.setDocument(msg.doc)
+		p.viewer.top, p.viewer.topRune, p.viewer.left = top, topRune, left
+		p.viewer.clamp()
+		return p, cmd
 	case trafficSavedMsg:
 		p.note = msg.text()
 		p.viewer.SetSize(p.width, p.viewerHeight())
@@ -178,6 +189,7 @@ func (p trafficPage) receive(msg tapEventsMsg) (trafficPage, tea.Cmd) {
 	if p.viewing && open != nil && !wasDone && open.done {
 		// The call shown has ended: its last messages and its status.
 		cmds = append(cmds, p.openDoc(open))
+		p.reloading = true
 	}
 	return p, tea.Batch(cmds...)
 }
@@ -203,7 +215,7 @@ func (p trafficPage) selected() *trafficCall {
 
 // openDoc asks for the document of c the viewer shows.
 func (p *trafficPage) openDoc(c *trafficCall) tea.Cmd {
-	p.docID = nextRev()
+	p.docID, p.reloading = nextRev(), false
 	return trafficDocCmd(p.docID, *c, p.info)
 }
 
@@ -220,6 +232,14 @@ func (p trafficPage) handleKey(msg tea.KeyPressMsg) (trafficPage, tea.Cmd) {
 			if c := p.log.byID[p.openCall]; c != nil {
 				p.info = !p.info
 				return p, p.openDoc(c)
+			}
+			return p, nil
+		case key.Matches(msg, k.Select):
+			// A call still running has more to show: enter shows it.
+			if c := p.log.byID[p.openCall]; c != nil {
+				cmd := p.openDoc(c)
+				p.reloading = true
+				return p, cmd
 			}
 			return p, nil
 		}

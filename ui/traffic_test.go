@@ -262,3 +262,55 @@ func TestTrafficFromSocketsRow(t *testing.T) {
 	}
 	h.send(nil, func(m Model) bool { return m.taps.empty() })
 }
+
+// TestTrafficRunningCallReloads opens a stream while it runs: enter shows
+// the messages that came since, and the title says it runs.
+func TestTrafficRunningCallReloads(t *testing.T) {
+	h, _ := startTraffic(t, "p")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	conn, err := client.Dial(ctx, client.Target{Network: "unix", Address: h.m.traffic.listen}, client.DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// Long enough that it still runs when the test is done with it; the
+	// test cancels it.
+	stream, err := samplepb.NewEchoClient(conn).Count(ctx, &samplepb.CountRequest{Count: 100000, IntervalMs: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for {
+			if _, err := stream.Recv(); err != nil {
+				return
+			}
+		}
+	}()
+	count := func(m Model) *trafficCall {
+		for _, c := range m.traffic.log.calls {
+			if c.method == "sample.v1.Echo/Count" {
+				return c
+			}
+		}
+		return nil
+	}
+	h.send(nil, func(m Model) bool { c := count(m); return c != nil && c.responses >= 1 })
+	for h.m.traffic.selected() != count(h.m) {
+		h.send(press("j"), nil)
+	}
+	h.send(press("enter"), func(m Model) bool { return strings.Contains(trafficDocText(m), "← response 1 ") })
+	if !strings.Contains(ansi.Strip(h.m.View().Content), "running: enter shows what came since") {
+		t.Errorf("the title does not say the call runs:\n%s", ansi.Strip(h.m.View().Content))
+	}
+	shown := count(h.m).responses
+	h.send(nil, func(m Model) bool { return count(m).responses > shown+1 })
+	if count(h.m).done {
+		t.Fatal("the stream ended before the test was done with it")
+	}
+	want := fmt.Sprintf("← response %d ", shown+1)
+	if strings.Contains(trafficDocText(h.m), want) {
+		t.Fatalf("the document already holds %q before enter", want)
+	}
+	h.send(press("enter"), func(m Model) bool { return strings.Contains(trafficDocText(m), want) })
+}

@@ -53,6 +53,8 @@ func (p trafficPage) title() string {
 	switch {
 	case p.viewing && p.info:
 		return "Traffic · call #" + strconv.FormatUint(p.openCall, 10) + " · headers & trailers (i messages, esc list)"
+	case p.viewing && p.log.byID[p.openCall] != nil && !p.log.byID[p.openCall].done:
+		return "Traffic · call #" + strconv.FormatUint(p.openCall, 10) + " · running: enter shows what came since (i headers, esc list)"
 	case p.viewing:
 		return "Traffic · call #" + strconv.FormatUint(p.openCall, 10) + " · → client to server, ← server to client (i headers, esc list)"
 	case p.phase == trafficAsking:
@@ -141,6 +143,9 @@ func (p trafficPage) help() bindings {
 	switch {
 	case p.viewing:
 		short = []key.Binding{k.Move, k.Find, k.Info, k.Back}
+		if c := p.log.byID[p.openCall]; c != nil && !c.done {
+			short = append(short, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "show what came since")))
+		}
 		return bindings{short: short, full: [][]key.Binding{append(p.viewer.help(), k.Info, k.Back)}}
 	case p.phase == trafficAsking:
 		short = []key.Binding{k.TapProxy, k.TapInterpose, k.Back}
