@@ -78,8 +78,13 @@ func TestToCollectionFromTap(t *testing.T) {
 	if r := runBinary(t, bin, "", "--run", file, "--var", "X_API_KEY=s3cret"); r.code != exitOK {
 		t.Errorf("--run of the converted collection exited %d:\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	// Converting again adds under new names rather than replacing.
-	if r := runBinary(t, bin, "", "--to-collection", file, "--from-tap", record, sock); r.code != exitOK || !strings.Contains(r.stderr, "Echo-2") {
+	// Converting again, the recording on stdin, adds under new names
+	// rather than replacing.
+	rec, err := os.ReadFile(record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := runBinary(t, bin, string(rec), "--to-collection", file, "--from-tap", "-", sock); r.code != exitOK || !strings.Contains(r.stderr, "Echo-2") {
 		t.Errorf("a second conversion exited %d:\n%s", r.code, r.stderr)
 	}
 }
