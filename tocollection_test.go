@@ -45,7 +45,7 @@ func TestToCollectionFromTap(t *testing.T) {
 	}
 
 	r := runBinary(t, bin, "", "--to-collection", file, "--from-tap", record, sock)
-	if r.code != exitOK || !strings.Contains(r.stderr, "saved 1 request(s)") {
+	if r.code != exitOK || !strings.Contains(r.stderr, ": Echo") {
 		t.Fatalf("--to-collection exited %d:\n%s", r.code, r.stderr)
 	}
 	for _, want := range []string{"streams, not unary calls", "did not end with OK", "reflection requests"} {
@@ -66,7 +66,12 @@ func TestToCollectionFromTap(t *testing.T) {
 	}
 	var names []string
 	for _, req := range f.Requests {
-		names = append(names, req.Name.Raw+"="+req.Method.Raw)
+		// Anything on the machine that probes new sockets (a sockscope
+		// watching the temp directory) may have health-checked the tap's
+		// socket too: only the sample's own calls are the test's.
+		if strings.HasPrefix(req.Method.Raw, "sample.v1.") {
+			names = append(names, req.Name.Raw+"="+req.Method.Raw)
+		}
 	}
 	// Echo is unary; Count and Chat are streams, Fail ended NOT_FOUND, and
 	// Sum carried two requests; Sum's reply comes once, but its two

@@ -57,15 +57,14 @@ func TestTrafficInTmux(t *testing.T) {
 		if !strings.Contains(screen, "sockscope (pid") || !strings.Contains(screen, "↑1 ↓1") {
 			t.Errorf("the call is listed without its client or counts:\n%s", screen)
 		}
-		// The newest call is selected: --call's Echo, which started after
-		// its reflection request.
+		selectTrafficRow(tm, "sample.v1.Echo/Echo")
 		tm.keys("Enter")
 		tm.waitFor(`"message": "via-tmux"`)
 		tm.waitFor("← response 1")
 		tm.keys("i")
 		tm.waitFor("x-demo: 1")
 		tm.keys("Escape")
-		tm.waitFor("1 connection")
+		tm.waitFor("call to collection") // the list's footer
 		tm.keys("q")
 		tm.waitForExit()
 		restored("q")
@@ -115,9 +114,7 @@ func TestTrafficContainerdInTmux(t *testing.T) {
 	if !strings.Contains(screen, "ctr (pid") {
 		t.Errorf("ctr is not named as the client:\n%s", screen)
 	}
-	// ctr asks for the version, then the server's identity: the newest
-	// row, selected, is the second; j goes down to the older one.
-	tm.keys("j")
+	selectTrafficRow(tm, "containerd.services.version.v1.Version/Version")
 	tm.keys("Enter")
 	tm.waitFor(`"version":`)
 	tm.keys("Escape")
@@ -129,4 +126,22 @@ func TestTrafficContainerdInTmux(t *testing.T) {
 	if out, err := exec.Command(ctr, "--address", sock, "version").CombinedOutput(); err != nil {
 		t.Errorf("ctr straight to containerd after the tap: %v\n%s", err, out)
 	}
+}
+
+// selectTrafficRow moves the traffic screen's cursor down, from the newest
+// call, to the first row that holds method. Other calls may be listed
+// too: anything on the machine that probes new sockets (a sockscope
+// watching the temp directory) is a client of the tapped socket as well.
+func selectTrafficRow(tm *tmuxSession, method string) {
+	tm.t.Helper()
+	for range 50 {
+		for line := range strings.Lines(tm.screen()) {
+			if strings.Contains(line, "▸") && strings.Contains(line, method) {
+				return
+			}
+		}
+		tm.keys("j")
+		tm.waitUntil("the cursor moved", func(string) bool { return true })
+	}
+	tm.t.Fatalf("no row of %s to select:\n%s", method, tm.screen())
 }
