@@ -93,6 +93,8 @@ type options struct {
 	interpose  bool
 	restore    bool
 	tapOut     string
+	// fromTap is the recording --to-collection reads.
+	toCollection, fromTap string
 	// explicit names the flags given on the command line, where a mode
 	// reads a flag's default differently from the same value given.
 	explicit map[string]bool
@@ -185,7 +187,7 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 	fs.Var(&o.only, "only", "With --run, run only the request `NAME` (repeatable).")
 	fs.Var(&o.vars, "var", "With --run, set the variable `K=V` for ${K} in the collection (repeatable; overrides its vars and the environment).")
 	fs.StringVar(&o.junit, "junit", "", "With --run, also write the results to `FILE` as JUnit XML.")
-	fs.StringVar(&o.collection, "collection", collection.DefaultFile, "In the TUI, the collection `FILE` that ctrl+x saves requests into and ctrl+r lists them from (--run takes its file as its own argument).")
+	fs.StringVar(&o.collection, "collection", collection.DefaultFile, "In the TUI, the collection `FILE` that ctrl+x and the traffic screen save requests into and ctrl+r lists them from (--run takes its file as its own argument).")
 	fs.StringVar(&o.completion, "completion", "", "Print the completion script for `SHELL` (bash, zsh or fish) to source; see README: Shell completion.")
 	fs.StringVar(&o.bench, "bench", "", "Call `METHOD` (unary or server-streaming) on ADDRESS repeatedly and print its throughput and latency.")
 	fs.StringVar(&o.vs, "vs", "", "With --bench, run the same load against `ADDRESS2` too, in alternating rounds, and print both with their ratios.")
@@ -199,6 +201,8 @@ func newFlagSet(o *options, output io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.listenMode, "listen-mode", "", "With --tap, the listening socket's permissions in octal `MODE` (default 0600).")
 	fs.BoolVar(&o.interpose, "interpose", false, "With --tap PATH, stand in front of the socket file at PATH without restarting its server: it is renamed to PATH.sockscope-tapped until the tap ends (Linux; read the README's warning first).")
 	fs.BoolVar(&o.restore, "restore", false, "With --tap PATH, put back a socket that a tap in interpose mode left renamed (it crashed or was killed).")
+	fs.StringVar(&o.toCollection, "to-collection", "", "Turn the unary calls of the --from-tap recording into requests of the collection `FILE` (created or added to), for ADDRESS, then exit.")
+	fs.StringVar(&o.fromTap, "from-tap", "", "With --to-collection, the --tap-out `FILE.jsonl` to read ('-' reads stdin).")
 	fs.StringVar(&o.tapOut, "tap-out", "", "With --tap, also record every event to `FILE`, one JSON object a line, secret-looking metadata masked.")
 
 	fs.Usage = func() { printUsage(output, fs) }
@@ -247,13 +251,16 @@ func parseFlags(args []string, output io.Writer) (*options, error) {
 func (o *options) validate() error {
 	modes := 0
 	for _, set := range []bool{o.call != "", o.list, o.describe != "", o.template != "", o.sampleServer, o.scan, o.demo, o.health,
-		o.history, o.rerun != 0, o.runFile != "", o.bench != "", o.completion != "", o.tap != ""} {
+		o.history, o.rerun != 0, o.runFile != "", o.bench != "", o.completion != "", o.tap != "", o.toCollection != ""} {
 		if set {
 			modes++
 		}
 	}
 	if modes > 1 {
-		return errors.New("choose one of --call, --list, --describe, --template, --health, --scan, --tap, --demo, --sample-server, --history, --rerun, --run, --bench and --completion")
+		return errors.New("choose one of --call, --list, --describe, --template, --health, --scan, --tap, --demo, --sample-server, --history, --rerun, --run, --to-collection, --bench and --completion")
+	}
+	if err := o.validateToCollection(); err != nil {
+		return err
 	}
 	if err := o.validateTap(); err != nil {
 		return err

@@ -82,6 +82,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return env.printCompletionScript()
 	case opts.tap != "":
 		return env.runTap()
+	case opts.toCollection != "":
+		return env.toCollection()
 	default:
 		return env.runTUI()
 	}

@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"sockscope/history"
+	"sockscope/internal/safetext"
 	"sockscope/internal/startup"
 	"sockscope/sample"
 	"sockscope/session"
@@ -120,7 +121,9 @@ func (env *runEnv) runTUI() int {
 		defer f.Close()
 		uiOpts.Debug = f
 	}
-	p := tea.NewProgram(ui.New(uiOpts))
+	model := ui.New(uiOpts)
+	defer env.stopTaps(model)
+	p := tea.NewProgram(model)
 	// bubbletea ends on SIGINT and SIGTERM; a closed terminal (SIGHUP) must
 	// end it too, so the demo socket is removed rather than left stale.
 	hangup := make(chan os.Signal, 1)
@@ -135,6 +138,18 @@ func (env *runEnv) runTUI() int {
 		return env.fail(fmt.Errorf("terminal: %w", err))
 	}
 	return exitOK
+}
+
+// stopTaps stops the traffic screen's taps once the program has ended,
+// however it ended: an interposed socket is put back. Signals are caught
+// meanwhile, so that a second Ctrl-C or SIGTERM does not cut that short.
+func (env *runEnv) stopTaps(model ui.Model) {
+	hold := make(chan os.Signal, 1)
+	signal.Notify(hold, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(hold)
+	for _, note := range model.StopTaps() {
+		fmt.Fprintf(env.stderr, "sockscope: %s\n", safetext.Line(note))
+	}
 }
 
 // startHeaders is the TUI's share of -H and --rpc-header, and the flags

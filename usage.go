@@ -26,6 +26,7 @@ Usage:
   sockscope --tap ADDRESS [--listen PATH] [-v] [--format jsonl] [--tap-out FILE]
   sockscope --tap PATH --interpose [-v] [--format jsonl] [--tap-out FILE]
   sockscope --tap PATH --restore
+  sockscope --to-collection FILE --from-tap REC.jsonl ADDRESS
   sockscope --bench METHOD [-d DATA] [-n N | --duration D] [-c CONNS] [--concurrency K]
             [--rate RPS] [--vs ADDRESS2] [--format json] ADDRESS
   sockscope --sample-server [--socket PATH] [--tcp 127.0.0.1:0] [--reflection v1|v1alpha|none] [--token TOKEN]

@@ -45,6 +45,11 @@ type keyMap struct {
 	Help         key.Binding
 	Quit         key.Binding
 	ForceQuit    key.Binding
+
+	// The traffic screen's: t starts a tap, p or i chooses its mode, w
+	// and W save calls to the collection.
+	Tap, TapProxy, TapInterpose key.Binding
+	SaveCall, SaveAllCalls      key.Binding
 }
 
 func defaultKeyMap() keyMap {
@@ -91,6 +96,12 @@ func defaultKeyMap() keyMap {
 		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:        key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
 		ForceQuit:   key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+
+		Tap:          key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tap traffic")),
+		TapProxy:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "proxy")),
+		TapInterpose: key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "interpose")),
+		SaveCall:     key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "call to collection")),
+		SaveAllCalls: key.NewBinding(key.WithKeys("W"), key.WithHelp("W", "all to collection")),
 	}
 }
 

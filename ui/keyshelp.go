@@ -20,11 +20,14 @@ func (m Model) keyGroups() []keyGroup {
 	everywhere := keyGroup{"Everywhere", []key.Binding{k.History, k.Help, k.Quit, k.ForceQuit}}
 	remember := keyGroup{"History and collection (ctrl+r)", m.history.help().short}
 	if m.screen == screenSockets {
-		return []keyGroup{{"Sockets list", append(m.sockets.help().full[0], k.StartSample)}, remember, everywhere}
+		return []keyGroup{{"Sockets list", append(m.sockets.help().full[0], k.StartSample, k.Tap)}, remember, everywhere}
+	}
+	if m.screen == screenTraffic {
+		return []keyGroup{{"Traffic", m.traffic.help().full[0]}, {"A call in the viewer", append(m.traffic.viewer.help(), k.Info, k.Back)}, remember, everywhere}
 	}
 	e := m.explorer
 	everywhere.keys = append([]key.Binding{k.NextPane, k.PrevPane, k.Send, k.CloseSend, k.Editor, k.CopyCommand,
-		k.CancelAll, k.LoadSchema, k.Reload, k.SaveRequest, k.Back}, everywhere.keys...)
+		k.CancelAll, k.LoadSchema, k.Reload, k.SaveRequest, k.Tap, k.Back}, everywhere.keys...)
 	return []keyGroup{
 		{"Services", e.services.help().full[0]},
 		{"Calls", e.calls.help().full[0]},

@@ -6,6 +6,7 @@ package ui
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -46,8 +47,9 @@ type Options struct {
 	// History is where every call is recorded and what ctrl+r shows; nil
 	// when history is off (--no-history, SOCKSCOPE_HISTORY=off).
 	History *history.Store
-	// Collection is the collection file requests are saved into and
-	// listed from (collection.DefaultFile when empty).
+	// Collection is the collection file requests are saved into (by
+	// ctrl+x and the traffic screen) and listed from
+	// (collection.DefaultFile when empty).
 	Collection string
 	// Program is how a copied command line runs sockscope; empty finds it
 	// from the running executable (go run and the module's directory for
@@ -73,6 +75,7 @@ type screen int
 const (
 	screenSockets screen = iota
 	screenExplorer
+	screenTraffic
 )
 
 // Model is the root model. It keeps what is global (the screen shown, the
@@ -87,6 +90,10 @@ type Model struct {
 
 	sockets  socketsPane
 	explorer explorerPage
+	traffic  trafficPage
+	// taps are the traffic screen's, stopped by StopTaps however the
+	// program ends.
+	taps *tapRegistry
 	// keysPage is the ? page, every key of the screen grouped by pane,
 	// shown while help.ShowAll.
 	keysPage viewer
@@ -108,7 +115,10 @@ func New(opts Options) Model {
 		opts.MaxMsgSize = client.DefaultMaxMsgSize
 	}
 	c := newCommon()
+	taps := newTapRegistry()
 	m := Model{
+		taps:     taps,
+		traffic:  newTrafficPage(c, taps, opts),
 		common:   c,
 		opts:     opts,
 		help:     help.New(),
@@ -178,16 +188,25 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case connectedMsg, healthMsg, callEventsMsg, tickMsg, editorClosedMsg:
 		m.explorer, cmd = m.explorer.Update(msg)
 		return m, cmd
+	case tapStartedMsg, tapEventsMsg, trafficDocMsg, trafficSavedMsg:
+		m.traffic, cmd = m.traffic.Update(msg)
+		return m, cmd
+	case tapStoppedMsg:
+		m.setFlash(strings.Join(msg.notes, "; "))
+		return m, nil
 	}
 	// The rest (the mouse, an input's cursor blinking) belongs to the page
 	// on screen.
-	if m.saving.typing() {
+	switch {
+	case m.saving.typing():
 		m.saving.input, cmd = m.saving.input.Update(msg)
-	} else if m.history.shown {
+	case m.history.shown:
 		m.history, cmd = m.history.Update(msg)
-	} else if m.screen == screenSockets {
+	case m.screen == screenSockets:
 		m.sockets, cmd = m.sockets.Update(msg)
-	} else {
+	case m.screen == screenTraffic:
+		m.traffic, cmd = m.traffic.Update(msg)
+	default:
 		m.explorer, cmd = m.explorer.Update(msg)
 	}
 	return m, cmd
@@ -202,6 +221,8 @@ func (m Model) textInputFocused() bool {
 		return m.keysPage.typing()
 	case m.screen == screenSockets:
 		return m.sockets.filtering()
+	case m.screen == screenTraffic:
+		return m.traffic.typing()
 	}
 	return m.explorer.typing()
 }
@@ -235,6 +256,14 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.layout()
 	}
 	var cmd tea.Cmd
+	if m.screen == screenTraffic {
+		return m.trafficKey(msg)
+	}
+	if !typing && key.Matches(msg, m.keys.Tap) {
+		if addr := m.tapAddress(); addr != "" {
+			return m.openTraffic(addr)
+		}
+	}
 	if m.screen == screenSockets {
 		if !typing && key.Matches(msg, m.keys.StartSample) && m.opts.StartSample != nil {
 			return m, startSampleCmd(m.opts.StartSample)
@@ -300,6 +329,7 @@ func (m *Model) layout() {
 	frameW, frameH := m.styles.Pane.GetFrameSize()
 	m.sockets.SetSize(m.width-frameW, m.bodyHeight-frameH)
 	m.explorer.SetSize(m.width, m.bodyHeight)
+	m.traffic.SetSize(m.width-frameW, m.bodyHeight-frameH)
 	m.keysPage.SetSize(m.width-frameW, m.bodyHeight-frameH)
 	m.history.SetSize(m.width-frameW, m.bodyHeight-frameH)
 	m.saving.SetSize(m.width)
@@ -317,6 +347,8 @@ func (m Model) View() tea.View {
 		body = m.frame(m.history.View(), m.width, m.bodyHeight, true)
 	case m.screen == screenSockets:
 		body = m.frame(m.sockets.View(), m.width, m.bodyHeight, true)
+	case m.screen == screenTraffic:
+		body = m.frame(m.traffic.View(), m.width, m.bodyHeight, true)
 	default:
 		body = m.explorer.View()
 	}
@@ -352,11 +384,14 @@ func (m Model) currentHelp() help.KeyMap {
 		return bindings{short: m.keysPage.help()}
 	}
 	var b bindings
-	if m.history.shown {
+	switch {
+	case m.history.shown:
 		b = m.history.help()
-	} else if m.screen == screenSockets {
+	case m.screen == screenSockets:
 		b = m.sockets.help()
-	} else {
+	case m.screen == screenTraffic:
+		b = m.traffic.help()
+	default:
 		b = m.explorer.help()
 	}
 	if m.textInputFocused() {

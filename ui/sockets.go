@@ -292,7 +292,7 @@ func (p socketsPane) help() bindings {
 	if !p.started {
 		return bindings{short: []key.Binding{p.keys.Rescan}, full: [][]key.Binding{{p.keys.Rescan}}}
 	}
-	short := []key.Binding{p.keys.Move, p.keys.Select, p.keys.Filter, p.keys.Rescan}
+	short := []key.Binding{p.keys.Move, p.keys.Select, p.keys.Filter, p.keys.Rescan, p.keys.Tap}
 	if p.canStart {
 		short = append(short, p.keys.StartSample)
 	}
