@@ -11,10 +11,12 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"sockscope/client"
 	"sockscope/reflection"
 	"sockscope/sample"
 	"sockscope/sample/sampletest"
 	"sockscope/session"
+	"sockscope/sockets/socketstest"
 )
 
 func TestCommandLinesMaskSecrets(t *testing.T) {
@@ -82,8 +84,9 @@ func grpcurlForTest(t *testing.T) string {
 func fileExists(path string) bool { _, err := os.Stat(path); return err == nil }
 
 // TestCopiedCommandLinesRun runs both copied lines in a shell, as pasted,
-// against a server with reflection and one without (given the .proto
-// file), and checks each gets the TUI's reply.
+// against a server with reflection, one without (given the .proto file)
+// and one on TLS that wants a client certificate, and checks each gets
+// the TUI's reply.
 func TestCopiedCommandLinesRun(t *testing.T) {
 	bin := filepath.Join(sampletest.ShortDir(t), "sockscope")
 	if out, err := exec.Command("go", "build", "-o", bin, "sockscope").CombinedOutput(); err != nil {
@@ -94,16 +97,20 @@ func TestCopiedCommandLinesRun(t *testing.T) {
 	if err := os.CopyFS(protos, sample.ProtoTree()); err != nil {
 		t.Fatal(err)
 	}
+	tlsAddr, tlsFiles := socketstest.ServeTLS(t, true)
+	mTLS := &client.TLSOptions{CACertFile: tlsFiles.CA, CertFile: tlsFiles.ClientCert, KeyFile: tlsFiles.ClientKey}
 	for _, tc := range []struct {
 		name    string
 		address string
 		schema  reflection.Options
+		tls     *client.TLSOptions
 	}{
-		{"reflection", startSample(t), reflection.Options{}},
-		{"proto file", startSampleAs(t, "plain.sock", sample.ReflectionNone), reflection.Options{ProtoFiles: []string{filepath.Join(protos, "sample/v1/echo.proto")}}},
+		{"reflection", startSample(t), reflection.Options{}, nil},
+		{"proto file", startSampleAs(t, "plain.sock", sample.ReflectionNone), reflection.Options{ProtoFiles: []string{filepath.Join(protos, "sample/v1/echo.proto")}}, nil},
+		{"mTLS", tlsAddr, reflection.Options{}, mTLS},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, New(Options{Address: tc.address, Program: bin, Session: session.Config{Schema: tc.schema}}))
+			h := newHarness(t, New(Options{Address: tc.address, Program: bin, Session: session.Config{Schema: tc.schema, TLS: tc.tls}}))
 			h.send(tea.WindowSizeMsg{Width: 120, Height: 40}, nil)
 			h.send(h.m.Init(), func(m Model) bool { return m.explorer.session != nil || m.explorer.services.err != nil })
 			if h.m.explorer.session == nil {
