@@ -130,6 +130,9 @@ func (e explorerPage) handleKey(msg tea.KeyPressMsg) (explorerPage, tea.Cmd) {
 		if key.Matches(msg, e.keys.Describe) {
 			return e.describeSelected()
 		}
+		if key.Matches(msg, e.keys.ShowUnserved) {
+			return e, e.followSelection(func() tea.Cmd { e.services.toggleUnserved(); return nil })
+		}
 		cmd = e.followSelection(e.updateServices(msg))
 	case focusBody, focusMetadata, focusSocketMetadata, focusDeadline:
 		e.request, cmd = e.request.Update(msg)

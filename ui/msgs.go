@@ -18,7 +18,8 @@ type connectedMsg struct {
 	session    *session.Session
 	methods    []protoreflect.MethodDescriptor
 	provenance session.Provenance
-	leftOut    []error // services whose malformed reflection could not be repaired
+	leftOut    []error // services the listing left out: malformed or undescribed reflection
+	notServed  map[string]string
 	err        error
 }
 

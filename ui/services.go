@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
+	"maps"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -29,7 +31,22 @@ type servicesPane struct {
 	// has answered; only what is not SERVING is shown.
 	health map[string]string
 	// all is every method; rows show those the filter keeps.
-	all       []protoreflect.MethodDescriptor
+	all []protoreflect.MethodDescriptor
+	// broken are the services reflection lists but the listing left out,
+	// each with why; builtIn those described by their built-in definition.
+	broken  []brokenService
+	builtIn map[string]bool
+	// notServed are the services the server does not serve, each with
+	// why, marked as such; hidden are those whose methods are hidden: the
+	// ones known when the list was made or u was pressed, so that a call's
+	// answer never moves the cursor away. showUnserved is the choice to
+	// see them all (--show-unserved, u).
+	notServed    map[string]string
+	hidden       map[string]bool
+	showUnserved bool
+	// insecure says the connection does not verify the server's
+	// certificate (--insecure), which the pane says under its title.
+	insecure  bool
 	filter    textinput.Model
 	filtering bool // the filter has the keyboard
 	// schemaInput takes the .proto files and protosets ctrl+o loads.
@@ -41,11 +58,41 @@ type servicesPane struct {
 
 func (p *servicesPane) touch() { p.rev = nextRev() }
 
-// serviceRow is a service heading (method nil) or one of its methods.
+// serviceRow is a service heading (method nil), one of its methods, or
+// a line of note under a heading (why a service is not listed).
 type serviceRow struct {
 	service string
 	method  protoreflect.MethodDescriptor
+	note    string
 }
+
+// brokenService is a service the server lists that the listing left out:
+// what it is (not described, malformed) and why, as the server's
+// reflection told.
+type brokenService struct {
+	name, what, why string
+}
+
+// newBrokenService reads a listing's *reflection.ServiceError (or any
+// error naming no service) into a row's parts.
+func newBrokenService(err error) brokenService {
+	var se *reflection.ServiceError
+	if !errors.As(err, &se) {
+		return brokenService{name: "?", what: "left out", why: err.Error()}
+	}
+	b := brokenService{name: string(se.Service), what: "left out", why: se.Err.Error()}
+	switch {
+	case errors.Is(err, reflection.ErrUndescribed):
+		b.what = "not described"
+		b.why = strings.TrimPrefix(b.why, reflection.ErrUndescribed.Error()+": ")
+	case errors.Is(err, reflection.ErrMalformedReflection):
+		b.what = "malformed"
+	}
+	return b
+}
+
+// maxNoteRows bounds the lines of why under a broken service.
+const maxNoteRows = 3
 
 func newServicesPane(c common) servicesPane {
 	filter := textinput.New()
@@ -67,24 +114,111 @@ func (p *servicesPane) restyle() {
 }
 
 func (p *servicesPane) SetSize(w, h int) {
+	rewrap := w != p.width && len(p.broken) > 0
 	p.width, p.height = w, h
 	p.touch()
+	if rewrap {
+		p.applyFilter()
+	}
 	p.clampOffset()
+}
+
+// noteLines wraps why to width cells, on at most maxNoteRows lines, the
+// last cut where it goes on.
+func noteLines(why string, width int) []string {
+	if width <= 0 {
+		return nil
+	}
+	lines := strings.Split(ansi.Wrap(safetext.Line(why), width, ""), "\n")
+	if len(lines) > maxNoteRows {
+		lines = lines[:maxNoteRows]
+		lines[maxNoteRows-1] = ansi.Truncate(lines[maxNoteRows-1]+" …", width, "…")
+	}
+	return lines
 }
 
 // setMethods shows a new socket's methods, unfiltered.
 func (p *servicesPane) setMethods(methods []protoreflect.MethodDescriptor) {
 	p.all = methods
 	p.health = nil
+	p.broken, p.builtIn, p.notServed, p.hidden = nil, nil, nil, nil
 	p.endTyping()
 	p.filter.SetValue("")
 	p.cursor, p.offset = 0, 0
 	p.applyFilter()
 }
 
+// setSchemaNotes marks the services the listing left out, those
+// described by their built-in definition and those not served.
+func (p *servicesPane) setSchemaNotes(leftOut []error, builtIn []string, notServed map[string]string) {
+	p.broken = p.broken[:0]
+	for _, err := range leftOut {
+		p.broken = append(p.broken, newBrokenService(err))
+	}
+	p.builtIn = map[string]bool{}
+	for _, name := range builtIn {
+		p.builtIn[name] = true
+	}
+	p.notServed = notServed
+	p.hideUnserved()
+	p.applyFilter()
+}
+
+// setNotServed marks the services the server does not serve, as a call's
+// answer told; their methods stay until the list is made again or u is
+// pressed, so the cursor stays where it is.
+func (p *servicesPane) setNotServed(notServed map[string]string) {
+	if !maps.Equal(p.notServed, notServed) {
+		p.notServed = notServed
+		p.touch()
+	}
+}
+
+// hideUnserved hides the methods of every service known not to be
+// served, unless the user asked to see them all (--show-unserved).
+func (p *servicesPane) hideUnserved() {
+	p.hidden = map[string]bool{}
+	if p.showUnserved {
+		return
+	}
+	for name := range p.notServed {
+		p.hidden[name] = true
+	}
+}
+
+// toggleUnserved shows the methods of the services not served while some
+// are hidden, and hides them otherwise.
+func (p *servicesPane) toggleUnserved() {
+	p.showUnserved = len(p.hidden) > 0
+	p.hideUnserved()
+	p.applyFilter()
+}
+
+// unservedNote says how many of the listed services are not served, and
+// what u does about them; "" when every one is served.
+func (p servicesPane) unservedNote() string {
+	n, hidden := 0, 0
+	for _, name := range p.serviceNames() {
+		if _, no := p.notServed[name]; no {
+			n++
+		}
+		if p.hidden[name] {
+			hidden++
+		}
+	}
+	switch {
+	case hidden > 0:
+		return fmt.Sprintf("%d not served, hidden (u shows them)", hidden)
+	case n > 0:
+		return fmt.Sprintf("%d not served (u hides them)", n)
+	}
+	return ""
+}
+
 // applyFilter rebuilds the rows from the methods the filter keeps: those
 // whose pkg.Service/Method holds every word of it, in any case. The cursor
-// stays on its method while that is kept.
+// stays on its method while that is kept. The services left out of the
+// listing take their place by name, with why under them.
 func (p *servicesPane) applyFilter() {
 	p.touch()
 	var current protoreflect.MethodDescriptor
@@ -92,24 +226,45 @@ func (p *servicesPane) applyFilter() {
 		current = p.rows[p.cursor].method
 	}
 	words := strings.Fields(strings.ToLower(p.filter.Value()))
+	matches := func(name string) bool {
+		name = strings.ToLower(name)
+		for _, w := range words {
+			if !strings.Contains(name, w) {
+				return false
+			}
+		}
+		return true
+	}
+	broken := p.broken
+	addBroken := func(before string) {
+		for len(broken) > 0 && (before == "" || broken[0].name < before) {
+			if b := broken[0]; matches(b.name) {
+				p.rows = append(p.rows, serviceRow{service: b.name})
+				for _, line := range noteLines(b.why, p.width-2) {
+					p.rows = append(p.rows, serviceRow{service: b.name, note: line})
+				}
+			}
+			broken = broken[1:]
+		}
+	}
 	p.rows = p.rows[:0]
 	last := ""
 	for _, md := range p.all {
-		name := strings.ToLower(reflection.MethodName(md))
-		kept := true
-		for _, w := range words {
-			kept = kept && strings.Contains(name, w)
-		}
-		if !kept {
+		svc := string(md.Parent().FullName())
+		if p.hidden[svc] {
 			continue
 		}
-		svc := string(md.Parent().FullName())
+		if !matches(reflection.MethodName(md)) {
+			continue
+		}
 		if svc != last {
+			addBroken(svc)
 			p.rows = append(p.rows, serviceRow{service: svc})
 			last = svc
 		}
 		p.rows = append(p.rows, serviceRow{service: svc, method: md})
 	}
+	addBroken("")
 	p.cursor = 0
 	for i, r := range p.rows {
 		if r.method != nil && r.method == current {
@@ -224,7 +379,7 @@ func (p *servicesPane) clampOffset() {
 }
 
 func (p servicesPane) listHeight() int {
-	h := p.height - 1
+	h := p.height - 1 - len(p.extraLines())
 	if p.filterShown() {
 		h--
 	}
@@ -312,9 +467,25 @@ func (p servicesPane) Update(msg tea.Msg) (servicesPane, tea.Cmd) {
 	return p, nil
 }
 
+// extraLines are the pane's lines under its title: that the server's
+// certificate is not verified, and how many services are not served.
+func (p servicesPane) extraLines() []string {
+	var lines []string
+	if p.insecure {
+		lines = append(lines, p.styles.Error.Render(truncate("⚠ TLS not verified (--insecure)", p.width)))
+	}
+	if note := p.unservedNote(); note != "" {
+		lines = append(lines, p.styles.Dim.Render(truncate(note, p.width)))
+	}
+	return lines
+}
+
 func (p servicesPane) View() string {
 	var b strings.Builder
 	b.WriteString(paneTitle(p.styles, p.shownTitle(), p.width, p.focused))
+	for _, l := range p.extraLines() {
+		b.WriteString("\n" + l)
+	}
 	if p.filterShown() {
 		p.filter.SetWidth(max(1, p.width-2))
 		if p.filtering {
@@ -337,7 +508,11 @@ func (p servicesPane) View() string {
 	for i := p.offset; i < end; i++ {
 		r := p.rows[i]
 		b.WriteByte('\n')
-		if r.method == nil {
+		switch {
+		case r.note != "":
+			b.WriteString(p.styles.Dim.Render("  " + r.note))
+			continue
+		case r.method == nil:
 			b.WriteString(p.serviceHeading(r.service))
 			continue
 		}
@@ -358,18 +533,33 @@ func (p servicesPane) View() string {
 	return b.String()
 }
 
-// serviceHeading is the service's name, followed by its health when that
-// is worth a look: neither SERVING nor the health server's keeping no
-// status for the service.
+// serviceHeading is the service's name, followed by what is worth a look:
+// that the listing left it out, that the server does not serve it, its
+// health when neither SERVING nor unknown to the health server, or that
+// its built-in definition stands in for reflection's.
 func (p servicesPane) serviceHeading(service string) string {
-	st := p.health[service]
+	mark, look := p.health[service], p.styles.Error
+	if mark == "SERVING" || mark == client.ServiceUnknown {
+		mark = ""
+	}
+	for _, b := range p.broken {
+		if b.name == service {
+			mark = b.what
+		}
+	}
+	if _, no := p.notServed[service]; no {
+		mark = "not served"
+	}
+	if mark == "" && p.builtIn[service] {
+		mark, look = "built-in schema", p.styles.Dim
+	}
 	service = safeName(service)
-	if st == "" || st == "SERVING" || st == client.ServiceUnknown {
+	if mark == "" {
 		return p.styles.Dim.Render(truncate(service, p.width))
 	}
-	st = safeName(st)
-	name := truncate(service, p.width-len(st)-1)
-	return p.styles.Dim.Render(name) + " " + p.styles.Error.Render(st)
+	mark = safeName(mark)
+	name := truncate(service, p.width-ansi.StringWidth(mark)-1)
+	return p.styles.Dim.Render(name) + " " + look.Render(mark)
 }
 
 func (p servicesPane) help() bindings {
@@ -377,8 +567,11 @@ func (p servicesPane) help() bindings {
 		return bindings{short: []key.Binding{p.keys.Select, p.keys.Back}}
 	}
 	short := []key.Binding{p.keys.Move, p.keys.Select, p.keys.Filter, p.keys.Describe, p.keys.CopyCommand}
+	if len(p.notServed) > 0 {
+		short = append(short, p.keys.ShowUnserved)
+	}
 	return bindings{short: short, full: [][]key.Binding{{p.keys.Up, p.keys.Down, p.keys.Top, p.keys.Bottom, p.keys.Select,
-		p.keys.Filter, p.keys.Describe, p.keys.CopyCommand, p.keys.LoadSchema, p.keys.Reload, p.keys.Back}}}
+		p.keys.Filter, p.keys.Describe, p.keys.CopyCommand, p.keys.ShowUnserved, p.keys.LoadSchema, p.keys.Reload, p.keys.Back}}}
 }
 
 // truncate cuts plain text s to width cells, marking the cut.
