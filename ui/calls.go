@@ -135,6 +135,9 @@ func (p callsPane) row(c *callEntry, selected bool, now time.Time) string {
 	case c.running:
 		mark, look = "●", p.styles.Warning
 		state = now.Sub(c.started).Round(100 * time.Millisecond).String()
+		if c.streaming {
+			state += " " + c.rateText(now)
+		}
 	case c.failure != "":
 		mark, look, state = "✗", p.styles.Error, "not sent"
 	case c.code == codes.OK:
@@ -194,4 +197,13 @@ func shortDuration(d time.Duration) string {
 		return d.Round(time.Millisecond).String()
 	}
 	return d.Round(100 * time.Millisecond).String()
+}
+
+// rateText is how fast a running stream goes, in the second up to now:
+// messages received a second, and sent too on a client or bidi stream.
+func (c *callEntry) rateText(now time.Time) string {
+	if c.method.IsStreamingClient() {
+		return fmt.Sprintf("↑%d/s ↓%d/s", c.log.sendRate(now), c.log.rate(now))
+	}
+	return fmt.Sprintf("%d/s", c.log.rate(now))
 }

@@ -130,7 +130,7 @@ func (p responsePane) statusLine(now time.Time) string {
 			parts = append(parts, fmt.Sprintf("%d msgs", c.log.received))
 		}
 		if c.running {
-			parts = append(parts, fmt.Sprintf("%d/s", c.log.rate(now)))
+			parts = append(parts, c.rateText(now))
 		}
 		if f := c.list.filter; f.active() {
 			parts = append(parts, p.filterSummary())
