@@ -1,0 +1,36 @@
+package ui
+
+import (
+	"testing"
+
+	"google.golang.org/grpc/codes"
+)
+
+// TestEscCancelsTheFocusedCall is issue 11's "esc cancels the focused
+// call (asking nothing)": from the request's editors, the response and the
+// calls list alike, one esc cancels the call shown and no other, keeps
+// what was typed, and asks nothing; the next esc goes back.
+func TestEscCancelsTheFocusedCall(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		to   focus
+	}{{"request editor", focusBody}, {"deadline", focusDeadline}, {"response", focusResponse}, {"calls", focusCalls}} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := connected(t)
+			other := h.sendBody("sample.v1.Workloads/WatchEvents", `{}`, false)
+			shown := h.sendBody("sample.v1.Echo/Sleep", `{"ms": 60000}`, false)
+			h.m.explorer, _ = h.m.explorer.setFocus(tc.to)
+			m := h.send(press("esc"), func(m Model) bool { return !shown.running })
+			if shown.code != codes.Canceled || !other.running {
+				t.Fatalf("esc: the call shown ended %v, the other running %v", shown.code, other.running)
+			}
+			if m.explorer.focus != tc.to || m.explorer.response.call != shown || m.explorer.request.body.Value() != `{"ms": 60000}` {
+				t.Errorf("esc that cancelled moved on: focus %d, shown %v, body %q", m.explorer.focus, m.explorer.response.call == shown, m.explorer.request.body.Value())
+			}
+			if m = h.send(press("esc"), nil); !other.running || tc.to != focusServices && m.explorer.focus != focusServices {
+				t.Errorf("the second esc: focus %d, the other call running %v", m.explorer.focus, other.running)
+			}
+			h.send(press("X"), func(m Model) bool { return !other.running })
+		})
+	}
+}
