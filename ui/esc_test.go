@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc/codes"
@@ -32,5 +33,18 @@ func TestEscCancelsTheFocusedCall(t *testing.T) {
 			}
 			h.send(press("X"), func(m Model) bool { return !other.running })
 		})
+	}
+}
+
+// TestFirstValueInsideMessages: enter on a method whose request starts
+// with a message field puts the cursor in the first value typed in, not
+// before the message's brace.
+func TestFirstValueInsideMessages(t *testing.T) {
+	h := connected(t)
+	h.selectMethod("sample.v1.Workloads/CreateWorkload")
+	h.send(press("enter"), nil)
+	h.typeText("w1")
+	if got := h.m.explorer.request.body.Value(); !strings.Contains(got, `"id": "w1"`) {
+		t.Errorf("typing after enter went elsewhere:\n%s", got)
 	}
 }

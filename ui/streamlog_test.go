@@ -150,3 +150,17 @@ func TestRateFollowsWhilePaused(t *testing.T) {
 		t.Errorf("the rate of a stream gone quiet stays: %s", status)
 	}
 }
+
+// TestCallsRowDropsRateFirst: a running stream's row too narrow for its
+// rate keeps its running time.
+func TestCallsRowDropsRateFirst(t *testing.T) {
+	p := streamingPane(300)
+	calls := newCallsPane(newCommon())
+	calls.SetSize(minStateWidth, 5)
+	c := p.call
+	c.started = time.Now().Add(-75 * time.Second)
+	row := ansi.Strip(calls.row(c, false, time.Now()))
+	if !strings.Contains(row, "Echo/Count ↑0 ↓300 1m15s") || strings.Contains(row, "/s") {
+		t.Errorf("a narrow row: %q", row)
+	}
+}
