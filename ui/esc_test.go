@@ -48,3 +48,22 @@ func TestFirstValueInsideMessages(t *testing.T) {
 		t.Errorf("typing after enter went elsewhere:\n%s", got)
 	}
 }
+
+// TestEscClosesCommandLinesFirst: esc after y (or d) in the services
+// closes the lines, and only the next esc leaves the socket.
+func TestEscClosesCommandLinesFirst(t *testing.T) {
+	h := connected(t)
+	h.selectMethod("sample.v1.Echo/Echo")
+	for _, k := range []string{"y", "d"} {
+		if m := h.send(press(k), nil); m.explorer.response.mode != modeText {
+			t.Fatalf("%s shows no text", k)
+		}
+		m := h.send(press("esc"), nil)
+		if m.screen != screenExplorer || m.explorer.response.mode == modeText || m.explorer.response.commands != nil {
+			t.Errorf("esc after %s: screen %d, response mode %d", k, m.screen, m.explorer.response.mode)
+		}
+	}
+	if m := h.send(press("esc"), nil); m.screen == screenExplorer {
+		t.Error("esc with nothing open stays on the socket")
+	}
+}

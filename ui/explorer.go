@@ -190,10 +190,11 @@ func (e *explorerPage) leave() tea.Cmd {
 }
 
 // atTop says esc has nothing left to take back here: no call to cancel,
-// no filter to clear, no pane but the services tree to step out of.
+// no filter to clear, no text (command lines, a description) to close, no
+// pane but the services tree to step out of.
 func (e explorerPage) atTop() bool {
 	return e.focus == focusServices && !e.services.filterShown() && !e.services.askingSchema &&
-		!e.response.call.cancelable()
+		!e.response.call.cancelable() && e.response.mode != modeText
 }
 
 // typing says whether single-letter keys are text, not commands.
