@@ -10,6 +10,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"sockscope/client"
 	"sockscope/reflection"
@@ -192,5 +193,27 @@ func runCmd(cmd tea.Cmd) []tea.Msg {
 		return out
 	default:
 		return []tea.Msg{msg}
+	}
+}
+
+// TestRevealRedraws: v in the command lines shows the secrets on screen,
+// not only in the model, and v again masks them.
+func TestRevealRedraws(t *testing.T) {
+	h := connected(t)
+	h.send(tea.WindowSizeMsg{Width: 160, Height: 50}, nil)
+	h.selectMethod("sample.v1.Echo/Echo")
+	h.m.explorer.request.socketMD.SetValue("authorization: Bearer s3cret")
+	h.send(press("y"), nil)
+	view := func() string { return ansi.Strip(h.m.View().Content) }
+	if v := view(); !strings.Contains(v, "v shows them") {
+		t.Fatalf("the command lines are not shown:\n%s", v)
+	}
+	h.send(press("v"), nil)
+	if v := view(); !strings.Contains(v, "v masks them again") {
+		t.Errorf("after v the screen still says they are masked:\n%s", v)
+	}
+	h.send(press("v"), nil)
+	if v := view(); !strings.Contains(v, "v shows them") {
+		t.Errorf("after v again the screen does not say they are masked:\n%s", v)
 	}
 }
