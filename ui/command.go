@@ -208,10 +208,17 @@ func programName() string {
 		return "sockscope"
 	}
 	if strings.Contains(exe, string(filepath.Separator)+"go-build") {
-		if dir := moduleDir(); dir != "" {
-			return "go run " + shellQuote(dir)
+		dir := moduleDir()
+		if dir == "" {
+			return "sockscope"
 		}
-		return "sockscope"
+		// go run DIR works only from inside the module; go -C DIR works
+		// from any shell, and resolves relative paths in the line as this
+		// process did when it runs from DIR itself.
+		if wd, err := os.Getwd(); err == nil && sameFile(wd, dir) {
+			return "go -C " + shellQuote(dir) + " run ."
+		}
+		return "go run " + shellQuote(dir)
 	}
 	if found, err := exec.LookPath(filepath.Base(exe)); err == nil && sameFile(found, exe) {
 		return filepath.Base(exe)

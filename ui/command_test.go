@@ -217,3 +217,23 @@ func TestRevealRedraws(t *testing.T) {
 		t.Errorf("after v again the screen does not say they are masked:\n%s", v)
 	}
 }
+
+// TestProgramNameRunsFromAnywhere: after `go run .` in the module's
+// directory, the copied lines name sockscope so that they run from any
+// shell, in whatever directory it is.
+func TestProgramNameRunsFromAnywhere(t *testing.T) {
+	dir := moduleDir()
+	if dir == "" {
+		t.Skip("no module directory above the working directory")
+	}
+	t.Chdir(dir)
+	prog := programName()
+	if !strings.HasPrefix(prog, "go -C ") {
+		t.Fatalf("the test binary, built by go test like go run, is named %q", prog)
+	}
+	cmd := exec.Command("sh", "-c", prog+" --version")
+	cmd.Dir = sampletest.ShortDir(t)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("%s --version, from another directory: %v\n%s", prog, err, out)
+	}
+}
