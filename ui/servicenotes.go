@@ -119,7 +119,7 @@ func noteLines(why string, width int) []string {
 	if width <= 0 {
 		return nil
 	}
-	lines := strings.Split(ansi.Wrap(safetext.Line(why), width, ""), "\n")
+	lines := strings.Split(wordwrap(safetext.Line(why), width), "\n")
 	if len(lines) > maxNoteRows {
 		lines = lines[:maxNoteRows]
 		lines[maxNoteRows-1] = ansi.Truncate(lines[maxNoteRows-1]+" …", width, "…")

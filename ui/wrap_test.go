@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"sockscope/session"
 )
 
 // TestWrapCountsCells: wrapping and cutting count terminal cells, so a
@@ -58,6 +60,23 @@ func TestServiceNotesWrapByCells(t *testing.T) {
 	for _, line := range noteLines(strings.Repeat("説明されていないサービス ", 3), 20) {
 		if w := ansi.StringWidth(line); w > 20 {
 			t.Errorf("note line %q is %d cells wide, want at most 20", line, w)
+		}
+	}
+}
+
+// TestHintLinesFitThePane: the hint and the notes under the response
+// never run past the pane, so its border stays in place, whatever the
+// width and wherever a line breaks (at a hyphen of --import-path, say).
+func TestHintLinesFitThePane(t *testing.T) {
+	for w := 20; w <= 120; w++ {
+		p := newResponsePane(newCommon())
+		p.SetSize(w, 30)
+		p.showHint(session.UndescribedHint + "\n" + strings.Repeat("漢字 ", 40))
+		p.note = session.UndescribedHint
+		for _, l := range append(p.hintLines(), p.noteLines()...) {
+			if got := ansi.StringWidth(l); got > w {
+				t.Fatalf("width %d: a line of %d cells: %q", w, got, ansi.Strip(l))
+			}
 		}
 	}
 }
