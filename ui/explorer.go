@@ -234,7 +234,6 @@ func (e explorerPage) connected(msg connectedMsg) (explorerPage, tea.Cmd) {
 	e.services.setMethods(msg.methods)
 	e.services.insecure = e.opts.Session.TLS != nil && e.opts.Session.TLS.Insecure
 	e.services.setSchemaNotes(msg.leftOut, msg.provenance.BuiltIn, e.state().noteNotServed(msg.notServed))
-	e.services.applyFilter()
 	e.services.selectMethod(keep)
 	cmds := []tea.Cmd{e.release(previous)}
 	if sel := e.services.selected(); sel != nil {

@@ -135,7 +135,7 @@ func (e explorerPage) handleKey(msg tea.KeyPressMsg) (explorerPage, tea.Cmd) {
 		if key.Matches(msg, e.keys.Describe) {
 			return e.describeSelected()
 		}
-		if key.Matches(msg, e.keys.ShowUnserved) {
+		if key.Matches(msg, e.keys.Unserved) {
 			return e, e.followSelection(func() tea.Cmd { e.services.toggleUnserved(); return nil })
 		}
 		cmd = e.followSelection(e.updateServices(msg))

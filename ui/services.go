@@ -414,10 +414,10 @@ func (p servicesPane) help() bindings {
 	}
 	short := []key.Binding{p.keys.Move, p.keys.Select, p.keys.Filter, p.keys.Describe, p.keys.CopyCommand}
 	if len(p.notServed) > 0 {
-		short = append(short, p.keys.ShowUnserved)
+		short = append(short, p.keys.Unserved)
 	}
 	return bindings{short: short, full: [][]key.Binding{{p.keys.Up, p.keys.Down, p.keys.Top, p.keys.Bottom, p.keys.Select,
-		p.keys.Filter, p.keys.Describe, p.keys.CopyCommand, p.keys.ShowUnserved, p.keys.LoadSchema, p.keys.Reload, p.keys.Back}}}
+		p.keys.Filter, p.keys.Describe, p.keys.CopyCommand, p.keys.Unserved, p.keys.LoadSchema, p.keys.Reload, p.keys.Back}}}
 }
 
 // truncate cuts plain text s to width cells, marking the cut.
