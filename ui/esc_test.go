@@ -3,6 +3,7 @@ package ui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 )
@@ -65,5 +66,22 @@ func TestEscClosesCommandLinesFirst(t *testing.T) {
 	}
 	if m := h.send(press("esc"), nil); m.screen == screenExplorer {
 		t.Error("esc with nothing open stays on the socket")
+	}
+}
+
+// TestRunningCallCountsItsRequest: a unary or server-stream call still
+// running says it sent its request (↑1), as it does once it ends.
+func TestRunningCallCountsItsRequest(t *testing.T) {
+	h := connected(t)
+	watch := h.sendBody("sample.v1.Workloads/WatchEvents", `{}`, false)
+	h.send(nil, func(Model) bool { return watch.sent == 1 })
+	calls := h.m.explorer.calls
+	calls.SetSize(60, 5)
+	if row := calls.row(watch, false, time.Now()); !strings.Contains(row, "↑1 ↓0") || !watch.running {
+		t.Errorf("a running watch's row: %q", row)
+	}
+	h.send(press("X"), func(Model) bool { return !watch.running })
+	if watch.sent != 1 {
+		t.Errorf("after it ended the watch counts %d sent", watch.sent)
 	}
 }
