@@ -122,6 +122,8 @@ func (c *callEntry) cancel() bool {
 func (c *callEntry) apply(ev callEvent) {
 	c.rev++
 	switch {
+	case ev.request:
+		c.sent++
 	case ev.sent != nil:
 		c.sent++
 		c.log.addSent(ev.sent.at, ev.sent.text)

@@ -145,6 +145,8 @@ func runCall(ctx context.Context, spec callSpec, events *eventQueue) {
 	sentFormat := &client.ReplyFormat{Resolver: spec.resolver}
 	logSent := func(m proto.Message) {
 		if !spec.method.IsStreamingClient() {
+			// Counted at once, so a running watch says it sent its request.
+			_ = emit(callEvent{request: true})
 			return
 		}
 		text := "{}"

@@ -129,12 +129,15 @@ func (p callsPane) View() string {
 // and received (↓).
 func (p callsPane) row(c *callEntry, selected bool, now time.Time) string {
 	name := safeName(c.name[strings.LastIndexByte(c.name, '.')+1:])
-	var mark, state string
+	var mark, state, rate string
 	var look = p.styles.Dim
 	switch {
 	case c.running:
 		mark, look = "●", p.styles.Warning
 		state = now.Sub(c.started).Round(100 * time.Millisecond).String()
+		if c.streaming {
+			rate = " " + c.rateText(now)
+		}
 	case c.failure != "":
 		mark, look, state = "✗", p.styles.Error, "not sent"
 	case c.code == codes.OK:
@@ -149,11 +152,18 @@ func (p callsPane) row(c *callEntry, selected bool, now time.Time) string {
 	}
 	// The state goes last, and only in a pane wide enough for any: the
 	// mark says it already, and a row must not change its cut with a
-	// millisecond more.
+	// millisecond more. A running stream's rate is the first to go when
+	// room is short.
 	text := name + fmt.Sprintf(" ↑%d ↓%d", c.sent, c.received)
-	if room := p.width - 4; p.width >= minStateWidth && ansi.StringWidth(text+" "+state) <= room {
+	room := p.width - 4
+	switch {
+	case p.width < minStateWidth:
+		text = truncate(text, max(1, room))
+	case ansi.StringWidth(text+" "+state+rate) <= room:
+		text += " " + state + rate
+	case ansi.StringWidth(text+" "+state) <= room:
 		text += " " + state
-	} else {
+	default:
 		text = truncate(text, max(1, room))
 	}
 	return cursor + look.Render(mark) + " " + text
@@ -194,4 +204,13 @@ func shortDuration(d time.Duration) string {
 		return d.Round(time.Millisecond).String()
 	}
 	return d.Round(100 * time.Millisecond).String()
+}
+
+// rateText is how fast a running stream goes, in the second up to now:
+// messages received a second, and sent too on a client or bidi stream.
+func (c *callEntry) rateText(now time.Time) string {
+	if c.method.IsStreamingClient() {
+		return fmt.Sprintf("↑%d/s ↓%d/s", c.log.sendRate(now), c.log.rate(now))
+	}
+	return fmt.Sprintf("%d/s", c.log.rate(now))
 }

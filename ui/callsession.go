@@ -130,6 +130,16 @@ func (e explorerPage) receive(msg callEventsMsg) (explorerPage, tea.Cmd) {
 		c.apply(ev)
 		if ev.done {
 			finished = true
+			if ev.result.Status != nil && c.sess != nil {
+				// An "unknown service" answer marks the service not served.
+				c.sess.NoteAnswer(c.method, ev.result.Status)
+				if st := e.states[c.address]; st != nil {
+					notServed := st.noteNotServed(c.sess.NotServed())
+					if c.address == e.address {
+						e.services.setNotServed(notServed)
+					}
+				}
+			}
 			if ev.result.Status != nil && c.address == e.address {
 				e.offerMetadata(ev.result.Status)
 			}

@@ -35,7 +35,7 @@ func openSessionCmd(ctx context.Context, connID int, cfg session.Config) tea.Cmd
 			s.Close()
 			return connectedMsg{connID: connID, err: withHints(err)}
 		}
-		return connectedMsg{connID: connID, session: s, methods: methods, provenance: s.Provenance(), leftOut: s.LeftOut()}
+		return connectedMsg{connID: connID, session: s, methods: methods, provenance: s.Provenance(), leftOut: s.LeftOut(), notServed: s.NotServed()}
 	}
 }
 

@@ -37,7 +37,8 @@ const secretMask = secret.Mask
 // commandLines renders a request as a sockscope command line and the
 // grpcurl one, each on one line, to run as pasted: the schema flags,
 // --authority, the headers as they were given (a secret-looking value
-// masked unless in.reveal), the deadline in each tool's syntax.
+// masked unless in.reveal), the deadline and the TLS flags in each tool's
+// syntax.
 func commandLines(in commandInput) (ours, grpcurl string) {
 	body := string(client.CompactJSON([]byte(in.req.body)))
 	var headers []string
@@ -94,12 +95,19 @@ func commandLines(in commandInput) (ours, grpcurl string) {
 	if schema.Schema != "" {
 		o = append(o, "--schema", shellQuote(schema.Schema))
 	}
+	for _, f := range in.session.TLS.Flags() {
+		o = append(o, shellQuote(f))
+	}
 	if in.maxMsgSize > 0 && in.maxMsgSize != client.DefaultMaxMsgSize {
 		o = append(o, "--max-msg-size", strconv.Itoa(in.maxMsgSize))
 	}
 	o = append(o, shellQuote(in.address))
 
-	g := []string{"grpcurl", "-plaintext"}
+	g := []string{"grpcurl"}
+	// Without TLS flags grpcurl dials TLS, so plaintext must be said.
+	for _, f := range in.session.TLS.GrpcurlFlags() {
+		g = append(g, shellQuote(f))
+	}
 	if body != "" {
 		g = append(g, "-d", shellQuote(body))
 	}
@@ -200,10 +208,17 @@ func programName() string {
 		return "sockscope"
 	}
 	if strings.Contains(exe, string(filepath.Separator)+"go-build") {
-		if dir := moduleDir(); dir != "" {
-			return "go run " + shellQuote(dir)
+		dir := moduleDir()
+		if dir == "" {
+			return "sockscope"
 		}
-		return "sockscope"
+		// go run DIR works only from inside the module; go -C DIR works
+		// from any shell, and resolves relative paths in the line as this
+		// process did when it runs from DIR itself.
+		if wd, err := os.Getwd(); err == nil && sameFile(wd, dir) {
+			return "go -C " + shellQuote(dir) + " run ."
+		}
+		return "go run " + shellQuote(dir)
 	}
 	if found, err := exec.LookPath(filepath.Base(exe)); err == nil && sameFile(found, exe) {
 		return filepath.Base(exe)

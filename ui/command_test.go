@@ -10,11 +10,14 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
+	"sockscope/client"
 	"sockscope/reflection"
 	"sockscope/sample"
 	"sockscope/sample/sampletest"
 	"sockscope/session"
+	"sockscope/sockets/socketstest"
 )
 
 func TestCommandLinesMaskSecrets(t *testing.T) {
@@ -82,8 +85,9 @@ func grpcurlForTest(t *testing.T) string {
 func fileExists(path string) bool { _, err := os.Stat(path); return err == nil }
 
 // TestCopiedCommandLinesRun runs both copied lines in a shell, as pasted,
-// against a server with reflection and one without (given the .proto
-// file), and checks each gets the TUI's reply.
+// against a server with reflection, one without (given the .proto file)
+// and one on TLS that wants a client certificate, and checks each gets
+// the TUI's reply.
 func TestCopiedCommandLinesRun(t *testing.T) {
 	bin := filepath.Join(sampletest.ShortDir(t), "sockscope")
 	if out, err := exec.Command("go", "build", "-o", bin, "sockscope").CombinedOutput(); err != nil {
@@ -94,16 +98,20 @@ func TestCopiedCommandLinesRun(t *testing.T) {
 	if err := os.CopyFS(protos, sample.ProtoTree()); err != nil {
 		t.Fatal(err)
 	}
+	tlsAddr, tlsFiles := socketstest.ServeTLS(t, true)
+	mTLS := &client.TLSOptions{CACertFile: tlsFiles.CA, CertFile: tlsFiles.ClientCert, KeyFile: tlsFiles.ClientKey}
 	for _, tc := range []struct {
 		name    string
 		address string
 		schema  reflection.Options
+		tls     *client.TLSOptions
 	}{
-		{"reflection", startSample(t), reflection.Options{}},
-		{"proto file", startSampleAs(t, "plain.sock", sample.ReflectionNone), reflection.Options{ProtoFiles: []string{filepath.Join(protos, "sample/v1/echo.proto")}}},
+		{"reflection", startSample(t), reflection.Options{}, nil},
+		{"proto file", startSampleAs(t, "plain.sock", sample.ReflectionNone), reflection.Options{ProtoFiles: []string{filepath.Join(protos, "sample/v1/echo.proto")}}, nil},
+		{"mTLS", tlsAddr, reflection.Options{}, mTLS},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, New(Options{Address: tc.address, Program: bin, Session: session.Config{Schema: tc.schema}}))
+			h := newHarness(t, New(Options{Address: tc.address, Program: bin, Session: session.Config{Schema: tc.schema, TLS: tc.tls}}))
 			h.send(tea.WindowSizeMsg{Width: 120, Height: 40}, nil)
 			h.send(h.m.Init(), func(m Model) bool { return m.explorer.session != nil || m.explorer.services.err != nil })
 			if h.m.explorer.session == nil {
@@ -185,5 +193,47 @@ func runCmd(cmd tea.Cmd) []tea.Msg {
 		return out
 	default:
 		return []tea.Msg{msg}
+	}
+}
+
+// TestRevealRedraws: v in the command lines shows the secrets on screen,
+// not only in the model, and v again masks them.
+func TestRevealRedraws(t *testing.T) {
+	h := connected(t)
+	h.send(tea.WindowSizeMsg{Width: 160, Height: 50}, nil)
+	h.selectMethod("sample.v1.Echo/Echo")
+	h.m.explorer.request.socketMD.SetValue("authorization: Bearer s3cret")
+	h.send(press("y"), nil)
+	view := func() string { return ansi.Strip(h.m.View().Content) }
+	if v := view(); !strings.Contains(v, "v shows them") {
+		t.Fatalf("the command lines are not shown:\n%s", v)
+	}
+	h.send(press("v"), nil)
+	if v := view(); !strings.Contains(v, "v masks them again") {
+		t.Errorf("after v the screen still says they are masked:\n%s", v)
+	}
+	h.send(press("v"), nil)
+	if v := view(); !strings.Contains(v, "v shows them") {
+		t.Errorf("after v again the screen does not say they are masked:\n%s", v)
+	}
+}
+
+// TestProgramNameRunsFromAnywhere: after `go run .` in the module's
+// directory, the copied lines name sockscope so that they run from any
+// shell, in whatever directory it is.
+func TestProgramNameRunsFromAnywhere(t *testing.T) {
+	dir := moduleDir()
+	if dir == "" {
+		t.Skip("no module directory above the working directory")
+	}
+	t.Chdir(dir)
+	prog := programName()
+	if !strings.HasPrefix(prog, "go -C ") {
+		t.Fatalf("the test binary, built by go test like go run, is named %q", prog)
+	}
+	cmd := exec.Command("sh", "-c", prog+" --version")
+	cmd.Dir = sampletest.ShortDir(t)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("%s --version, from another directory: %v\n%s", prog, err, out)
 	}
 }

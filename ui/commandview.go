@@ -53,6 +53,8 @@ func (p *responsePane) commandKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		cmd := p.viewer.setDocument(v.document())
 		p.viewer.top, p.viewer.left = top, left
 		p.describe = p.viewer.doc.text
+		// The pane's frame is drawn again only when it is touched.
+		p.touch()
 		return cmd, true
 	}
 	return nil, false

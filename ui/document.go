@@ -160,25 +160,7 @@ type highlight struct {
 func (d *document) segment(st *styles, i, from, width int, hl highlight) (string, int) {
 	line := d.line(i)
 	base := int(d.starts[i])
-	pos, runes, total := 0, 0, 0
-	var lx lexState
-	if ll := d.long[i]; ll != nil {
-		total = ll.runes
-		if k := sort.Search(len(ll.marks), func(k int) bool { return ll.marks[k].runes > from }) - 1; k >= 0 {
-			m := ll.marks[k]
-			pos, runes, lx = m.off, m.runes, m.state
-		}
-	} else {
-		total = utf8.RuneCountInString(line)
-	}
-	for pos < len(line) && runes < from {
-		_, size := utf8.DecodeRuneInString(line[pos:])
-		if d.json {
-			lx.advance(line, pos, pos+size)
-		}
-		pos += size
-		runes++
-	}
+	pos, lx, total := d.seek(i, from)
 	var b strings.Builder
 	b.Grow(width + 64)
 	mi := sort.Search(len(hl.matches), func(k int) bool { return hl.matches[k]+hl.length > base+pos })
@@ -219,6 +201,68 @@ func (d *document) segment(st *styles, i, from, width int, hl highlight) (string
 	return b.String(), total
 }
 
+// seek finds rune from of line i: its byte offset, the lexer's state
+// there and the line's length in runes, from the nearest mark before it.
+func (d *document) seek(i, from int) (pos int, lx lexState, total int) {
+	line := d.line(i)
+	runes := 0
+	if ll := d.long[i]; ll != nil {
+		total = ll.runes
+		if k := sort.Search(len(ll.marks), func(k int) bool { return ll.marks[k].runes > from }) - 1; k >= 0 {
+			m := ll.marks[k]
+			pos, runes, lx = m.off, m.runes, m.state
+		}
+	} else {
+		total = utf8.RuneCountInString(line)
+	}
+	for pos < len(line) && runes < from {
+		_, size := utf8.DecodeRuneInString(line[pos:])
+		if d.json {
+			lx.advance(line, pos, pos+size)
+		}
+		pos += size
+		runes++
+	}
+	return pos, lx, total
+}
+
+// fit is how many runes of line i from rune from fill width cells, as
+// segment draws them: fewer than width where a rune takes two cells (CJK,
+// emoji) or an escape takes four. It is at least one while the line goes
+// on, so that a row of wrapped text always moves forward.
+func (d *document) fit(i, from, width int) int {
+	line := d.line(i)
+	pos, _, _ := d.seek(i, from)
+	n, cells := 0, 0
+	for pos < len(line) {
+		r, size := utf8.DecodeRuneInString(line[pos:])
+		_, w := cell(r, line[pos:pos+size])
+		if cells+w > width && n > 0 {
+			break
+		}
+		cells += w
+		pos += size
+		n++
+	}
+	return n
+}
+
+// rowStarts are the runes at which line i's rows begin when wrapped to
+// width cells, while at most limit rows; more says the line goes on.
+func (d *document) rowStarts(i, width, limit int) (starts []int, more bool) {
+	total := d.runes(i)
+	for from := 0; ; {
+		if len(starts) == limit {
+			return starts, true
+		}
+		starts = append(starts, from)
+		from += max(1, d.fit(i, from, width))
+		if from >= total {
+			return starts, false
+		}
+	}
+}
+
 // cell is how one rune is drawn and how many cells it takes: control
 // characters and invalid UTF-8 as safetext writes them, so that nothing
 // in a reply can drive the terminal.
@@ -227,7 +271,7 @@ func cell(r rune, raw string) (string, int) {
 	case r == utf8.RuneError && len(raw) == 1, r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0:
 		esc := safetext.Line(raw)
 		return esc, len(esc)
-	case r < 0x1100:
+	case r < 0x300:
 		return raw, 1
 	}
 	return raw, ansi.StringWidth(raw)

@@ -2,7 +2,9 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 
@@ -80,6 +82,23 @@ type socketState struct {
 	calls    []*callEntry // oldest first
 	metadata string       // the socket metadata editor's text
 	schema   reflection.Options
+	// notServed are the services found not served, kept across sessions
+	// on the socket (ctrl+g opens a new one).
+	notServed map[string]string
+}
+
+// noteNotServed adds what a session found not served to what the socket
+// keeps, and returns the whole.
+func (st *socketState) noteNotServed(found map[string]string) map[string]string {
+	if st.notServed == nil {
+		st.notServed = map[string]string{}
+	}
+	for k, v := range found {
+		if _, known := st.notServed[k]; !known {
+			st.notServed[k] = v
+		}
+	}
+	return maps.Clone(st.notServed)
 }
 
 // explorerFrames are the panes' last frames, shared by every copy of the
@@ -100,6 +119,7 @@ func newExplorerPage(c common, opts Options) explorerPage {
 		byID:     map[int]*callEntry{},
 		frames:   &explorerFrames{},
 	}
+	e.services.showUnserved = opts.Session.Schema.ShowUnserved
 	for key := range opts.Headers.Call {
 		e.request.startKeys = append(e.request.startKeys, key)
 	}
@@ -147,6 +167,8 @@ func (e *explorerPage) begin(address string) {
 func (e explorerPage) connectCmd() tea.Cmd {
 	cfg := e.opts.Session
 	cfg.Address = e.address
+	// The services pane hides what is not served itself, and u shows it.
+	cfg.Schema.ShowUnserved = true
 	extra := e.states[e.address]
 	if extra != nil {
 		cfg.Schema.ProtoFiles = append(append([]string(nil), cfg.Schema.ProtoFiles...), extra.schema.ProtoFiles...)
@@ -174,10 +196,11 @@ func (e *explorerPage) leave() tea.Cmd {
 }
 
 // atTop says esc has nothing left to take back here: no call to cancel,
-// no filter to clear, no pane but the services tree to step out of.
+// no filter to clear, no text (command lines, a description) to close, no
+// pane but the services tree to step out of.
 func (e explorerPage) atTop() bool {
 	return e.focus == focusServices && !e.services.filterShown() && !e.services.askingSchema &&
-		!e.response.call.cancelable()
+		!e.response.call.cancelable() && e.response.mode != modeText
 }
 
 // typing says whether single-letter keys are text, not commands.
@@ -216,17 +239,30 @@ func (e explorerPage) connected(msg connectedMsg) (explorerPage, tea.Cmd) {
 	}
 	keep = e.takePending(keep)
 	e.services.setMethods(msg.methods)
+	e.services.insecure = e.opts.Session.TLS != nil && e.opts.Session.TLS.Insecure
+	e.services.setSchemaNotes(msg.leftOut, msg.provenance.BuiltIn, e.state().noteNotServed(msg.notServed))
 	e.services.selectMethod(keep)
 	cmds := []tea.Cmd{e.release(previous)}
 	if sel := e.services.selected(); sel != nil {
 		cmds = append(cmds, e.switchMethod(sel))
 	}
 	var hints []string
+	if e.services.insecure {
+		hints = append(hints, client.InsecureWarning)
+	}
 	if hint := msg.provenance.SchemaHint(); hint != "" {
 		hints = append(hints, hint)
 	}
+	if note := msg.provenance.BuiltInNote(); note != "" {
+		hints = append(hints, note)
+	}
+	undescribed := false
 	for _, err := range msg.leftOut {
 		hints = append(hints, "left out "+err.Error())
+		undescribed = undescribed || errors.Is(err, reflection.ErrUndescribed)
+	}
+	if undescribed {
+		hints = append(hints, session.UndescribedHint)
 	}
 	if e.pendingNote != "" {
 		hints = append(hints, e.pendingNote)

@@ -91,6 +91,11 @@ func (e explorerPage) handleKey(msg tea.KeyPressMsg) (explorerPage, tea.Cmd) {
 	}
 	switch {
 	case key.Matches(msg, e.keys.Back):
+		// What y or d opened closes first, from whatever pane they were
+		// pressed in; then the call shown is cancelled; then focus goes back.
+		if e.response.mode == modeText {
+			return e, e.response.goBack()
+		}
 		if !e.response.call.cancel() && e.focus != focusServices {
 			return e.setFocus(focusServices)
 		}
@@ -129,6 +134,9 @@ func (e explorerPage) handleKey(msg tea.KeyPressMsg) (explorerPage, tea.Cmd) {
 		}
 		if key.Matches(msg, e.keys.Describe) {
 			return e.describeSelected()
+		}
+		if key.Matches(msg, e.keys.Unserved) {
+			return e, e.followSelection(func() tea.Cmd { e.services.toggleUnserved(); return nil })
 		}
 		cmd = e.followSelection(e.updateServices(msg))
 	case focusBody, focusMetadata, focusSocketMetadata, focusDeadline:

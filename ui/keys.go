@@ -39,6 +39,7 @@ type keyMap struct {
 	Reload       key.Binding
 	History      key.Binding
 	SaveRequest  key.Binding
+	Unserved     key.Binding // show or hide the services not served
 	Reveal       key.Binding
 	CopyOurs     key.Binding
 	CopyGrpcurl  key.Binding
@@ -90,6 +91,7 @@ func defaultKeyMap() keyMap {
 		Reload:      key.NewBinding(key.WithKeys("ctrl+g"), key.WithHelp("ctrl+g", "read the schema again")),
 		History:     key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "history and collection")),
 		SaveRequest: key.NewBinding(key.WithKeys("ctrl+x"), key.WithHelp("ctrl+x", "save to the collection")),
+		Unserved:    key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "show/hide not served")),
 		Reveal:      key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "show/mask secrets")),
 		CopyOurs:    key.NewBinding(key.WithKeys("1"), key.WithHelp("1", "copy the sockscope line")),
 		CopyGrpcurl: key.NewBinding(key.WithKeys("2"), key.WithHelp("2", "copy the grpcurl line")),

@@ -18,7 +18,8 @@ type connectedMsg struct {
 	session    *session.Session
 	methods    []protoreflect.MethodDescriptor
 	provenance session.Provenance
-	leftOut    []error // services whose malformed reflection could not be repaired
+	leftOut    []error // services the listing left out: malformed or undescribed reflection
+	notServed  map[string]string
 	err        error
 }
 
@@ -45,6 +46,7 @@ type callEvent struct {
 	header     map[string][]string
 	reply      *reply // a message received
 	sent       *reply // a message sent on a client or bidi stream
+	request    bool   // the one request of a unary or server-stream call went out
 	done       bool
 	result     client.Result
 	statusJSON string    // the status as JSON with decoded details, when not OK

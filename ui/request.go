@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textarea"
@@ -145,18 +146,30 @@ func newSavedRequest(template string) savedRequest {
 }
 
 // firstValue is where a person starts typing in a template: just after
-// the first "key": (inside the quotes of a string).
+// the first "key": of a value that is typed in (inside the quotes of a
+// string); a message or list opening there is stepped into, since
+// nothing can be typed before its brace.
 func firstValue(template string) cursorAt {
+	first := cursorAt{line: -1}
 	for i, line := range strings.Split(template, "\n") {
-		if k := strings.Index(line, `": `); k >= 0 {
-			col := k + 3
-			if strings.HasPrefix(line[col:], `"`) {
-				col++
-			}
-			return cursorAt{line: i, col: len([]rune(line[:col]))}
+		k := strings.Index(line, `": `)
+		if k < 0 {
+			continue
+		}
+		col := k + 3
+		container := strings.HasPrefix(line[col:], "{") || strings.HasPrefix(line[col:], "[")
+		if strings.HasPrefix(line[col:], `"`) {
+			col++
+		}
+		at := cursorAt{line: i, col: utf8.RuneCountInString(line[:col])}
+		if !container {
+			return at
+		}
+		if first.line < 0 {
+			first = at
 		}
 	}
-	return cursorAt{}
+	return cursorAt{line: max(0, first.line), col: first.col}
 }
 
 func cursorOf(ta textarea.Model) cursorAt { return cursorAt{line: ta.Line(), col: ta.Column()} }

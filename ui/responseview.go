@@ -130,7 +130,7 @@ func (p responsePane) statusLine(now time.Time) string {
 			parts = append(parts, fmt.Sprintf("%d msgs", c.log.received))
 		}
 		if c.running {
-			parts = append(parts, fmt.Sprintf("%d/s", c.log.rate(now)))
+			parts = append(parts, c.rateText(now))
 		}
 		if f := c.list.filter; f.active() {
 			parts = append(parts, p.filterSummary())
@@ -162,8 +162,19 @@ func (p responsePane) filterSummary() string {
 	return strings.Join(what, " ") + ": " + count
 }
 
-// wordwrap wraps plain or styled text at word boundaries to width.
-func wordwrap(s string, width int) string { return ansi.Wordwrap(s, width, "") }
+// wordwrap wraps plain or styled text at word boundaries to width cells,
+// breaking a word only where it is wider than that: ansi.Wordwrap alone
+// lets a line that breaks at a hyphen run past the width, and ansi.Wrap
+// may leave the space it broke at, one cell too many, at a line's end.
+func wordwrap(s string, width int) string {
+	lines := strings.Split(ansi.Wrap(s, width, ""), "\n")
+	for i, l := range lines {
+		if ansi.StringWidth(l) > width {
+			lines[i] = ansi.Truncate(l, width, "")
+		}
+	}
+	return strings.Join(lines, "\n")
+}
 
 func (p responsePane) help() bindings {
 	var short, more []key.Binding

@@ -11,7 +11,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
-	"sockscope/client"
 	"sockscope/internal/safetext"
 	"sockscope/reflection"
 )
@@ -29,7 +28,22 @@ type servicesPane struct {
 	// has answered; only what is not SERVING is shown.
 	health map[string]string
 	// all is every method; rows show those the filter keeps.
-	all       []protoreflect.MethodDescriptor
+	all []protoreflect.MethodDescriptor
+	// broken are the services reflection lists but the listing left out,
+	// each with why; builtIn those described by their built-in definition.
+	broken  []brokenService
+	builtIn map[string]bool
+	// notServed are the services the server does not serve, each with
+	// why, marked as such; hidden are those whose methods are hidden: the
+	// ones known when the list was made or u was pressed, so that a call's
+	// answer never moves the cursor away. showUnserved is the choice to
+	// see them all (--show-unserved, u).
+	notServed    map[string]string
+	hidden       map[string]bool
+	showUnserved bool
+	// insecure says the connection does not verify the server's
+	// certificate (--insecure), which the pane says under its title.
+	insecure  bool
 	filter    textinput.Model
 	filtering bool // the filter has the keyboard
 	// schemaInput takes the .proto files and protosets ctrl+o loads.
@@ -41,10 +55,12 @@ type servicesPane struct {
 
 func (p *servicesPane) touch() { p.rev = nextRev() }
 
-// serviceRow is a service heading (method nil) or one of its methods.
+// serviceRow is a service heading (method nil), one of its methods, or
+// a line of note under a heading (why a service is not listed).
 type serviceRow struct {
 	service string
 	method  protoreflect.MethodDescriptor
+	note    string
 }
 
 func newServicesPane(c common) servicesPane {
@@ -67,8 +83,12 @@ func (p *servicesPane) restyle() {
 }
 
 func (p *servicesPane) SetSize(w, h int) {
+	rewrap := w != p.width && len(p.broken) > 0
 	p.width, p.height = w, h
 	p.touch()
+	if rewrap {
+		p.applyFilter()
+	}
 	p.clampOffset()
 }
 
@@ -76,6 +96,7 @@ func (p *servicesPane) SetSize(w, h int) {
 func (p *servicesPane) setMethods(methods []protoreflect.MethodDescriptor) {
 	p.all = methods
 	p.health = nil
+	p.broken, p.builtIn, p.notServed, p.hidden = nil, nil, nil, nil
 	p.endTyping()
 	p.filter.SetValue("")
 	p.cursor, p.offset = 0, 0
@@ -84,7 +105,8 @@ func (p *servicesPane) setMethods(methods []protoreflect.MethodDescriptor) {
 
 // applyFilter rebuilds the rows from the methods the filter keeps: those
 // whose pkg.Service/Method holds every word of it, in any case. The cursor
-// stays on its method while that is kept.
+// stays on its method while that is kept. The services left out of the
+// listing take their place by name, with why under them.
 func (p *servicesPane) applyFilter() {
 	p.touch()
 	var current protoreflect.MethodDescriptor
@@ -92,24 +114,45 @@ func (p *servicesPane) applyFilter() {
 		current = p.rows[p.cursor].method
 	}
 	words := strings.Fields(strings.ToLower(p.filter.Value()))
+	matches := func(name string) bool {
+		name = strings.ToLower(name)
+		for _, w := range words {
+			if !strings.Contains(name, w) {
+				return false
+			}
+		}
+		return true
+	}
+	broken := p.broken
+	addBroken := func(before string) {
+		for len(broken) > 0 && (before == "" || broken[0].name < before) {
+			if b := broken[0]; matches(b.name) {
+				p.rows = append(p.rows, serviceRow{service: b.name})
+				for _, line := range noteLines(b.why, p.width-2) {
+					p.rows = append(p.rows, serviceRow{service: b.name, note: line})
+				}
+			}
+			broken = broken[1:]
+		}
+	}
 	p.rows = p.rows[:0]
 	last := ""
 	for _, md := range p.all {
-		name := strings.ToLower(reflection.MethodName(md))
-		kept := true
-		for _, w := range words {
-			kept = kept && strings.Contains(name, w)
-		}
-		if !kept {
+		svc := string(md.Parent().FullName())
+		if p.hidden[svc] {
 			continue
 		}
-		svc := string(md.Parent().FullName())
+		if !matches(reflection.MethodName(md)) {
+			continue
+		}
 		if svc != last {
+			addBroken(svc)
 			p.rows = append(p.rows, serviceRow{service: svc})
 			last = svc
 		}
 		p.rows = append(p.rows, serviceRow{service: svc, method: md})
 	}
+	addBroken("")
 	p.cursor = 0
 	for i, r := range p.rows {
 		if r.method != nil && r.method == current {
@@ -224,7 +267,7 @@ func (p *servicesPane) clampOffset() {
 }
 
 func (p servicesPane) listHeight() int {
-	h := p.height - 1
+	h := p.height - 1 - len(p.extraLines())
 	if p.filterShown() {
 		h--
 	}
@@ -315,6 +358,9 @@ func (p servicesPane) Update(msg tea.Msg) (servicesPane, tea.Cmd) {
 func (p servicesPane) View() string {
 	var b strings.Builder
 	b.WriteString(paneTitle(p.styles, p.shownTitle(), p.width, p.focused))
+	for _, l := range p.extraLines() {
+		b.WriteString("\n" + l)
+	}
 	if p.filterShown() {
 		p.filter.SetWidth(max(1, p.width-2))
 		if p.filtering {
@@ -337,7 +383,11 @@ func (p servicesPane) View() string {
 	for i := p.offset; i < end; i++ {
 		r := p.rows[i]
 		b.WriteByte('\n')
-		if r.method == nil {
+		switch {
+		case r.note != "":
+			b.WriteString(p.styles.Dim.Render("  " + r.note))
+			continue
+		case r.method == nil:
 			b.WriteString(p.serviceHeading(r.service))
 			continue
 		}
@@ -358,27 +408,16 @@ func (p servicesPane) View() string {
 	return b.String()
 }
 
-// serviceHeading is the service's name, followed by its health when that
-// is worth a look: neither SERVING nor the health server's keeping no
-// status for the service.
-func (p servicesPane) serviceHeading(service string) string {
-	st := p.health[service]
-	service = safeName(service)
-	if st == "" || st == "SERVING" || st == client.ServiceUnknown {
-		return p.styles.Dim.Render(truncate(service, p.width))
-	}
-	st = safeName(st)
-	name := truncate(service, p.width-len(st)-1)
-	return p.styles.Dim.Render(name) + " " + p.styles.Error.Render(st)
-}
-
 func (p servicesPane) help() bindings {
 	if p.typing() {
 		return bindings{short: []key.Binding{p.keys.Select, p.keys.Back}}
 	}
 	short := []key.Binding{p.keys.Move, p.keys.Select, p.keys.Filter, p.keys.Describe, p.keys.CopyCommand}
+	if len(p.notServed) > 0 {
+		short = append(short, p.keys.Unserved)
+	}
 	return bindings{short: short, full: [][]key.Binding{{p.keys.Up, p.keys.Down, p.keys.Top, p.keys.Bottom, p.keys.Select,
-		p.keys.Filter, p.keys.Describe, p.keys.CopyCommand, p.keys.LoadSchema, p.keys.Reload, p.keys.Back}}}
+		p.keys.Filter, p.keys.Describe, p.keys.CopyCommand, p.keys.Unserved, p.keys.LoadSchema, p.keys.Reload, p.keys.Back}}}
 }
 
 // truncate cuts plain text s to width cells, marking the cut.

@@ -33,10 +33,44 @@ type streamLog struct {
 	total          int64 // every message logged
 	received, sent int64
 
-	// Rate is counted per whole second: messages in the last complete second.
-	bucketStart time.Time
-	bucketCount int
-	lastRate    int
+	// The rates are counted by the clock, from each message's time, so
+	// they follow the call whatever the view shows.
+	receivedRate, sentRate rateWindow
+}
+
+// rateSlot is the tenth of a second a rateWindow counts in, and rateSlots
+// how many make its second.
+const (
+	rateSlot  = 100 * time.Millisecond
+	rateSlots = 10
+)
+
+// rateWindow counts messages per tenth of a second over the last second,
+// in a fixed ring: what a rate costs does not grow with the stream.
+type rateWindow struct {
+	slot  [rateSlots]int64 // which tenth, since the epoch, each count is of
+	count [rateSlots]int
+}
+
+func (w *rateWindow) add(at time.Time) {
+	s := at.UnixNano() / int64(rateSlot)
+	i := s % rateSlots
+	if w.slot[i] != s {
+		w.slot[i], w.count[i] = s, 0
+	}
+	w.count[i]++
+}
+
+// perSecond is how many messages came in the second up to now.
+func (w *rateWindow) perSecond(now time.Time) int {
+	s := now.UnixNano() / int64(rateSlot)
+	n := 0
+	for i, slot := range w.slot {
+		if d := s - slot; d >= 0 && d < rateSlots {
+			n += w.count[i]
+		}
+	}
+	return n
 }
 
 func newStreamLog(keep int) *streamLog {
@@ -50,13 +84,14 @@ func newStreamLog(keep int) *streamLog {
 func (l *streamLog) add(at time.Time, text string) {
 	l.push(streamEntry{at: at, text: text})
 	l.received++
-	l.count(at)
+	l.receivedRate.add(at)
 }
 
 // addSent logs a message we sent.
 func (l *streamLog) addSent(at time.Time, text string) {
 	l.push(streamEntry{at: at, text: text, sent: true})
 	l.sent++
+	l.sentRate.add(at)
 }
 
 func (l *streamLog) push(e streamEntry) {
@@ -87,22 +122,6 @@ func (l *streamLog) dropOldest() {
 	l.ring[l.start] = streamEntry{}
 	l.start = (l.start + 1) % len(l.ring)
 	l.n--
-}
-
-func (l *streamLog) count(at time.Time) {
-	switch {
-	case l.bucketStart.IsZero():
-		l.bucketStart, l.bucketCount = at, 1
-	case at.Sub(l.bucketStart) < time.Second:
-		l.bucketCount++
-	default:
-		if at.Sub(l.bucketStart) < 2*time.Second {
-			l.lastRate = l.bucketCount
-		} else {
-			l.lastRate = 0
-		}
-		l.bucketStart, l.bucketCount = at, 1
-	}
 }
 
 // len is the number of entries held (at most keep).
@@ -140,17 +159,8 @@ func (l *streamLog) since(index int64) []streamEntry {
 	return out
 }
 
-// rate is messages received per second: the last complete second, or the
-// current one while the stream is younger than a second.
-func (l *streamLog) rate(now time.Time) int {
-	if l.bucketStart.IsZero() {
-		return 0
-	}
-	if now.Sub(l.bucketStart) >= 2*time.Second {
-		return 0
-	}
-	if l.lastRate == 0 && now.Sub(l.bucketStart) < time.Second {
-		return l.bucketCount
-	}
-	return l.lastRate
-}
+// rate is the messages received in the second up to now.
+func (l *streamLog) rate(now time.Time) int { return l.receivedRate.perSecond(now) }
+
+// sendRate is the messages sent in the second up to now.
+func (l *streamLog) sendRate(now time.Time) int { return l.sentRate.perSecond(now) }

@@ -29,21 +29,42 @@ func TestStreamLogKeepsNewest(t *testing.T) {
 	}
 }
 
+// TestStreamLogRate: the rate is what came in the second up to the
+// moment asked (its tenths, the current one and the nine before), by the
+// clock, both ways: it follows the call, slowing down as soon as it does.
 func TestStreamLogRate(t *testing.T) {
 	l := newStreamLog(100)
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i := 0; i < 50; i++ { // 50 in the first second
-		l.add(base.Add(time.Duration(i)*20*time.Millisecond), "{}")
+	var received, sent []time.Duration
+	for at := time.Duration(0); at < 2*time.Second; at += 40 * time.Millisecond {
+		received = append(received, at) // 25 a second for two seconds
 	}
-	if r := l.rate(base.Add(500 * time.Millisecond)); r != 50 {
-		t.Errorf("rate during the first second = %d, want 50", r)
+	for at := time.Second; at < 2*time.Second; at += 100 * time.Millisecond {
+		sent = append(sent, at) // 10 a second in the second second
 	}
-	l.add(base.Add(1100*time.Millisecond), "{}")
-	if r := l.rate(base.Add(1200 * time.Millisecond)); r != 50 {
-		t.Errorf("rate after one full second = %d, want 50", r)
-	}
-	if r := l.rate(base.Add(5 * time.Second)); r != 0 {
-		t.Errorf("rate long after the last message = %d, want 0", r)
+	for _, c := range []struct {
+		at         time.Duration
+		recv, sent int
+	}{
+		{500 * time.Millisecond, 13, 0}, // younger than a second: what came so far
+		{1950 * time.Millisecond, 24, 10},
+		{2500 * time.Millisecond, 10, 4}, // stopped at 2s: half a second later, half the rate
+		{5 * time.Second, 0, 0},
+	} {
+		for len(received) > 0 && received[0] <= c.at {
+			l.add(base.Add(received[0]), "{}")
+			received = received[1:]
+		}
+		for len(sent) > 0 && sent[0] <= c.at {
+			l.addSent(base.Add(sent[0]), "{}")
+			sent = sent[1:]
+		}
+		if r := l.rate(base.Add(c.at)); r != c.recv {
+			t.Errorf("received rate at %v = %d, want %d", c.at, r, c.recv)
+		}
+		if r := l.sendRate(base.Add(c.at)); r != c.sent {
+			t.Errorf("sent rate at %v = %d, want %d", c.at, r, c.sent)
+		}
 	}
 }
 
@@ -101,5 +122,45 @@ func BenchmarkResponseView(b *testing.B) {
 			runtime.ReadMemStats(&ms)
 			b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap-MiB")
 		})
+	}
+}
+
+// TestRateFollowsWhilePaused: a stream list scrolled up (paused) keeps
+// counting: the status and the calls list give the rate of what arrived
+// since, not what it was when the view stopped following.
+func TestRateFollowsWhilePaused(t *testing.T) {
+	p := streamingPane(0)
+	c := p.call
+	calls := newCallsPane(newCommon())
+	calls.SetSize(40, 5)
+	calls.setCalls([]*callEntry{c})
+	p, _ = p.Update(tea.KeyPressMsg{Code: 'k', Text: "k"})
+	start := time.Now()
+	for i := 0; i < 40; i++ {
+		c.apply(callEvent{reply: &reply{at: start, text: `{"n":1}`}})
+	}
+	now := time.Now()
+	if status := ansi.Strip(p.statusLine(now)); !strings.Contains(status, "40 msgs · 40/s") {
+		t.Errorf("the status of a paused stream: %s", status)
+	}
+	if row := ansi.Strip(calls.row(c, true, now)); !strings.Contains(row, "↓40") || !strings.Contains(row, "40/s") {
+		t.Errorf("the calls row of a paused stream: %s", row)
+	}
+	if status := ansi.Strip(p.statusLine(now.Add(5 * time.Second))); !strings.Contains(status, " 0/s") {
+		t.Errorf("the rate of a stream gone quiet stays: %s", status)
+	}
+}
+
+// TestCallsRowDropsRateFirst: a running stream's row too narrow for its
+// rate keeps its running time.
+func TestCallsRowDropsRateFirst(t *testing.T) {
+	p := streamingPane(300)
+	calls := newCallsPane(newCommon())
+	calls.SetSize(minStateWidth, 5)
+	c := p.call
+	c.started = time.Now().Add(-75 * time.Second)
+	row := ansi.Strip(calls.row(c, false, time.Now()))
+	if !strings.Contains(row, "Echo/Count ↑0 ↓300 1m15s") || strings.Contains(row, "/s") {
+		t.Errorf("a narrow row: %q", row)
 	}
 }

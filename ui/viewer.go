@@ -217,26 +217,64 @@ func (v *viewer) scroll(n int) {
 	}
 	w := max(1, v.width)
 	for ; n > 0; n-- {
-		if v.topRune+w < v.doc.runes(v.top) {
-			v.topRune += w
+		if next := v.topRune + max(1, v.doc.fit(v.top, v.topRune, w)); next < v.doc.runes(v.top) {
+			v.topRune = next
 		} else if v.top+1 < v.doc.lines() {
 			v.top, v.topRune = v.top+1, 0
 		}
 	}
 	for ; n < 0; n++ {
 		if v.topRune > 0 {
-			v.topRune = max(0, v.topRune-w)
+			v.topRune = v.rowHolding(v.top, v.topRune-1)
 		} else if v.top > 0 {
 			v.top--
-			v.topRune = (v.wrappedRows(v.top) - 1) * w
+			v.topRune = v.rowStart(v.top, v.wrappedRows(v.top)-1)
 		}
 	}
 	v.clamp()
 }
 
+// Wrapped rows hold as many runes as fit in the width's cells, so a row
+// of CJK or emoji holds half as many as one of ASCII. A line short enough
+// to walk (one without marks) has its rows found exactly; the rows of a
+// long line are estimated from its length in runes, so that no key costs
+// more with the size of the reply. Drawing always follows fit, so no
+// text is skipped either way.
+
+// wrappedRows is how many rows line takes, wrapped.
 func (v viewer) wrappedRows(line int) int {
 	w := max(1, v.width)
-	return max(1, (v.doc.runes(line)+w-1)/w)
+	if v.doc.long[line] != nil {
+		return max(1, (v.doc.runes(line)+w-1)/w)
+	}
+	starts, _ := v.doc.rowStarts(line, w, -1)
+	return len(starts)
+}
+
+// rowStart is the rune at which row k of line begins, wrapped.
+func (v viewer) rowStart(line, k int) int {
+	w := max(1, v.width)
+	if v.doc.long[line] != nil || k <= 0 {
+		return max(0, k) * w
+	}
+	starts, _ := v.doc.rowStarts(line, w, k+1)
+	return starts[min(k, len(starts)-1)]
+}
+
+// rowHolding is where the wrapped row holding rune r of line begins.
+func (v viewer) rowHolding(line, r int) int {
+	w := max(1, v.width)
+	if v.doc.long[line] != nil {
+		return r / w * w
+	}
+	starts, _ := v.doc.rowStarts(line, w, -1)
+	at := 0
+	for _, s := range starts {
+		if s <= r {
+			at = s
+		}
+	}
+	return at
 }
 
 // clamp keeps the last screenful full: the view never scrolls past the
@@ -255,7 +293,7 @@ func (v *viewer) clamp() {
 	for lastTop >= 0 {
 		r := v.wrappedRows(lastTop)
 		if filled+r >= rows {
-			lastRune = (r - (rows - filled)) * max(1, v.width)
+			lastRune = v.rowStart(lastTop, r-(rows-filled))
 			break
 		}
 		filled += r
@@ -283,8 +321,7 @@ func (v *viewer) clampLeft() {
 func (v *viewer) reveal(off int) {
 	line, col := v.doc.runeAt(off)
 	if v.wrap {
-		w := max(1, v.width)
-		v.top, v.topRune = line, col/w*w
+		v.top, v.topRune = line, v.rowHolding(line, col)
 		v.clamp()
 		return
 	}

@@ -37,7 +37,8 @@ func (v viewer) View() string {
 // the right edge.
 func (v viewer) row(i int, hl highlight) string {
 	text, total := v.doc.segment(v.styles, i, v.left, v.width, hl)
-	if total <= v.left+v.width {
+	// Whether the line goes on past the edge is a matter of cells, not runes.
+	if v.left+v.doc.fit(i, v.left, v.width) >= total {
 		return text
 	}
 	note := "…(" + groupDigits(total) + " chars)"
@@ -52,7 +53,7 @@ func (v viewer) wrappedView(lines []string, rows int, hl highlight) []string {
 		for len(lines) < rows {
 			text, _ := v.doc.segment(v.styles, i, from, w, hl)
 			lines = append(lines, text)
-			from += w
+			from += max(1, v.doc.fit(i, from, w))
 			if from >= total {
 				break
 			}
