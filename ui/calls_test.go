@@ -271,6 +271,40 @@ func TestNoSurpriseScan(t *testing.T) {
 	}
 }
 
+// TestBackFromUnscannedSockets: one esc too many from a socket the TUI
+// was started on is taken back by esc or enter, with the socket's calls
+// still there and nothing scanned.
+func TestBackFromUnscannedSockets(t *testing.T) {
+	for _, back := range []string{"esc", "enter"} {
+		t.Run(back, func(t *testing.T) {
+			empty := sampletest.ShortDir(t)
+			addr := startSample(t)
+			h := newHarness(t, New(Options{Address: addr, Scan: sampleScan(empty)}))
+			h.send(tea.WindowSizeMsg{Width: 100, Height: 30}, nil)
+			h.send(h.m.Init(), func(m Model) bool { return m.explorer.session != nil })
+			h.sendBody("sample.v1.Echo/Echo", `{"message": "kept"}`, true)
+			h.send(nil, func(m Model) bool { return len(m.explorer.calls.calls) == 1 && !m.explorer.calls.calls[0].running })
+			m := h.m
+			for i := 0; i < 5 && m.screen == screenExplorer; i++ {
+				m = h.send(press("esc"), nil) // out of the editor, then the tree
+			}
+			if m.screen != screenSockets {
+				t.Fatalf("esc at the top: screen %d", m.screen)
+			}
+			if view := ansi.Strip(m.View().Content); !strings.Contains(view, "go back to "+addr) {
+				t.Errorf("the unscanned sockets screen does not offer the way back:\n%s", view)
+			}
+			m = h.send(press(back), func(m Model) bool { return m.explorer.session != nil })
+			if m.screen != screenExplorer || m.explorer.address != addr || m.sockets.started {
+				t.Fatalf("%s: screen %d, address %q, scanned %v", back, m.screen, m.explorer.address, m.sockets.started)
+			}
+			if len(m.explorer.calls.calls) != 1 {
+				t.Errorf("back on the socket: %d calls, want the one made before", len(m.explorer.calls.calls))
+			}
+		})
+	}
+}
+
 // TestFooterFitsAndTells: at 80 columns the footer fits, and lists only
 // keys that work where the cursor is: no q or ? while typing.
 func TestFooterFitsAndTells(t *testing.T) {

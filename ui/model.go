@@ -268,7 +268,8 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		if !typing && key.Matches(msg, m.keys.StartSample) && m.opts.StartSample != nil {
 			return m, startSampleCmd(m.opts.StartSample)
 		}
-		if !typing && key.Matches(msg, m.keys.Select) {
+		back := !m.sockets.started && key.Matches(msg, m.keys.Back)
+		if !typing && (key.Matches(msg, m.keys.Select) || back) {
 			if addr := m.sockets.selectedAddress(); addr != "" {
 				return m.openSocket(addr)
 			}
@@ -304,6 +305,7 @@ func (m Model) openSocket(address string) (tea.Model, tea.Cmd) {
 // scan probes every socket on the machine.
 func (m Model) showSockets() (tea.Model, tea.Cmd) {
 	m.screen = screenSockets
+	m.sockets.back = m.explorer.address
 	leave := m.explorer.leave()
 	m.layout()
 	return m, leave

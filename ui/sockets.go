@@ -40,6 +40,9 @@ type socketsPane struct {
 	canStart bool // the empty state offers the sample server
 	moved    bool // the user moved the cursor; until then it stays on the first row
 	scanOpts sockets.Options
+	// back is the socket the explorer showed last; before any scan, enter
+	// and esc return to it, so that one esc too many loses nothing.
+	back string
 }
 
 func newSocketsPane(c common, canStart bool) socketsPane {
@@ -93,6 +96,9 @@ func (p *socketsPane) SetSize(w, h int) {
 func (p socketsPane) filtering() bool { return p.list.SettingFilter() }
 
 func (p socketsPane) selectedAddress() string {
+	if !p.started {
+		return p.back
+	}
 	if it, ok := p.list.SelectedItem().(socketItem); ok {
 		return it.s.Path
 	}
@@ -232,6 +238,10 @@ func (p socketsPane) View() string {
 	if !p.started {
 		b.WriteString(p.styles.Title.Render("All sockets") + "\n\n")
 		b.WriteString("Not scanned: sockscope was started on one socket.\n\n")
+		if p.back != "" {
+			b.WriteString("Press " + p.styles.Selected.Render("enter") + " or " + p.styles.Selected.Render("esc") +
+				" to go back to " + safetext.Line(p.back) + " (its calls kept running).\n")
+		}
 		b.WriteString("Press " + p.styles.Selected.Render("r") + " to find and probe every socket on this machine")
 		b.WriteString("\n(as sockscope --scan does: each gets the HTTP/2 preface, and gRPC ones reflection and health requests).")
 		return b.String()
@@ -290,7 +300,11 @@ func (p socketsPane) emptyState() string {
 
 func (p socketsPane) help() bindings {
 	if !p.started {
-		return bindings{short: []key.Binding{p.keys.Rescan}, full: [][]key.Binding{{p.keys.Rescan}}}
+		keys := []key.Binding{p.keys.Rescan}
+		if p.back != "" {
+			keys = []key.Binding{p.keys.Select, p.keys.Rescan}
+		}
+		return bindings{short: keys, full: [][]key.Binding{keys}}
 	}
 	short := []key.Binding{p.keys.Move, p.keys.Select, p.keys.Filter, p.keys.Rescan, p.keys.Tap}
 	if p.canStart {
