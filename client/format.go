@@ -38,10 +38,35 @@ func (f *ReplyFormat) Marshal(m proto.Message) ([]byte, error) {
 	if f.Text {
 		return f.marshalText(m)
 	}
+	b, err := f.protoJSON(m, f.jsonOptions(false))
+	if err != nil {
+		return nil, err
+	}
+	if !f.Indent {
+		return CompactJSON(b), nil
+	}
+	f.buf.Reset()
+	if err := json.Indent(&f.buf, b, "", "  "); err != nil {
+		return nil, fmt.Errorf("format %s as JSON: %w", m.ProtoReflect().Descriptor().FullName(), err)
+	}
+	return f.buf.Bytes(), nil
+}
+
+// jsonOptions is how protojson is asked to write f's JSON.
+func (f *ReplyFormat) jsonOptions(multiline bool) protojson.MarshalOptions {
 	// AllowPartial: a proto2 reply missing required fields is shown as it
 	// came (the codec accepted it so), and the check costs a reflective walk
 	// of every message.
 	opts := protojson.MarshalOptions{EmitUnpopulated: f.EmitDefaults, Resolver: f.Resolver, AllowPartial: true}
+	if multiline {
+		opts.Indent = "  "
+	}
+	return opts
+}
+
+// protoJSON is protojson's text of m, with the declared defaults filled in
+// when f asks for them and undecodable Anys printed as their URL and bytes.
+func (f *ReplyFormat) protoJSON(m proto.Message, opts protojson.MarshalOptions) ([]byte, error) {
 	if f.EmitDefaults {
 		m = withDeclaredDefaults(m)
 	}
@@ -57,14 +82,7 @@ func (f *ReplyFormat) Marshal(m proto.Message) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("format %s as JSON: %w", m.ProtoReflect().Descriptor().FullName(), err)
 	}
-	if !f.Indent {
-		return CompactJSON(b), nil
-	}
-	f.buf.Reset()
-	if err := json.Indent(&f.buf, b, "", "  "); err != nil {
-		return nil, fmt.Errorf("format %s as JSON: %w", m.ProtoReflect().Descriptor().FullName(), err)
-	}
-	return f.buf.Bytes(), nil
+	return b, nil
 }
 
 // withDeclaredDefaults is m with every unset scalar field that tracks

@@ -203,7 +203,7 @@ func runCall(ctx context.Context, spec callSpec, events *eventQueue) {
 				slab = make([]reply, 256)
 			}
 			if formatErr == nil {
-				if err := formatReply(spec, format, r.m, &slab[0], r.at, emit); err != nil {
+				if err := formatReply(ctx, spec, format, r.m, &slab[0], r.at, emit); err != nil {
 					formatErr = err
 					stopCall()
 				}
@@ -248,20 +248,24 @@ const maxQueuedReplyBytes = 64 << 20
 
 // formatReply formats one reply and hands it on: compact JSON for a
 // stream's list, an indented document for a reply read in the viewer.
-func formatReply(spec callSpec, format *client.ReplyFormat, m proto.Message, r *reply, at time.Time, emit func(callEvent) error) error {
-	b, err := format.Marshal(m)
-	if err != nil {
-		return err
-	}
+func formatReply(ctx context.Context, spec callSpec, format *client.ReplyFormat, m proto.Message, r *reply, at time.Time, emit func(callEvent) error) error {
 	serverStream := spec.method.IsStreamingServer()
 	r.at = at
 	if serverStream || spec.method.IsStreamingClient() {
+		b, err := format.Marshal(m)
+		if err != nil {
+			return err
+		}
 		r.text = string(b)
 	}
 	if !serverStream {
 		// A reply is read in the viewer; a client stream's is listed too,
 		// on one line.
-		r.doc = newIndentedDocument(b)
+		doc, err := newReplyDocument(ctx, format, m)
+		if err != nil {
+			return err
+		}
+		r.doc = doc
 	}
 	return emit(callEvent{reply: r})
 }

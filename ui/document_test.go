@@ -1,32 +1,35 @@
 package ui
 
 import (
-	"bytes"
-	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
 )
 
-// TestIndentedDocumentAsJSONIndent: the one-pass indenter writes what
-// json.Indent writes, and a line index that matches it.
-func TestIndentedDocumentAsJSONIndent(t *testing.T) {
-	for _, compact := range []string{
-		`{}`, `[]`, `{"a":{}}`, `{"a":[],"b":[1,2,{"c":"x,y:{z}"}]}`,
-		`{"s":"quote \" and backslash \\ and \u001b","n":-1.5e3,"t":true,"f":null}`,
-		`[[[]],[{}],"]"]`,
+// TestPartsDocumentAsDocument: a document joined from pieces, its lines
+// found span by span, has the text and the line index of one prepared
+// from the joined text, wherever the pieces and spans are cut.
+func TestPartsDocumentAsDocument(t *testing.T) {
+	long := strings.Repeat("x", longLineBytes+10)
+	for _, text := range []string{
+		"", "{}", "{\n  \"a\": 1\n}", "\n\n", "{\n  \"s\": \"" + long + "\",\n  \"t\": [\n    1\n  ]\n}",
+		strings.Repeat("{\n  \"k\": \"v\"\n},\n", 400000),
 	} {
-		var want bytes.Buffer
-		if err := json.Indent(&want, []byte(compact), "", "  "); err != nil {
-			t.Fatal(err)
-		}
-		d := newIndentedDocument([]byte(compact))
-		if d.text != want.String() {
-			t.Errorf("%s:\n%s\nwant\n%s", compact, d.text, want.String())
-		}
-		if lines := strings.Split(want.String(), "\n"); d.lines() != len(lines) || d.line(d.lines()-1) != lines[len(lines)-1] {
-			t.Errorf("%s: %d lines, want %d", compact, d.lines(), len(lines))
+		want := newJSONDocument(text)
+		for _, cuts := range []int{1, 2, 7} {
+			var parts [][]byte
+			for i := range cuts {
+				parts = append(parts, []byte(text[i*len(text)/cuts:(i+1)*len(text)/cuts]))
+			}
+			for _, workers := range []int{1, 2, 3} {
+				got := newPartsDocument(parts, workers)
+				if got.text != want.text || !slices.Equal(got.starts, want.starts) || len(got.long) != len(want.long) {
+					t.Errorf("%.20q in %d parts, %d workers: %d lines, %d long, want %d, %d",
+						text, cuts, workers, got.lines(), len(got.long), want.lines(), len(want.long))
+				}
+			}
 		}
 	}
 }

@@ -91,7 +91,9 @@ func (v *viewer) startSearch() tea.Cmd {
 	v.searchID = nextRev()
 	query := v.input.Value()
 	if query == "" || v.doc == nil {
-		v.found = searchResult{}
+		// The current match goes with the matches: an emptied query
+		// (backspace, ctrl+u) leaves none to point into.
+		v.found, v.current = searchResult{}, -1
 		return nil
 	}
 	v.stopSearch = &atomic.Bool{}

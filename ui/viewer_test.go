@@ -122,6 +122,29 @@ func TestViewerSearch(t *testing.T) {
 	}
 }
 
+// TestViewerSearchEmptied: emptying the query of a search that found
+// something (ctrl+u in its input) leaves no current match to draw; the
+// view once indexed the emptied matches and crashed the TUI.
+func TestViewerSearchEmptied(t *testing.T) {
+	h := connected(t)
+	h.selectMethod("sample.v1.Echo/Echo")
+	h.m.explorer.request.setBody(`{"message": "a needle"}`)
+	h.send(press("ctrl+s"), callDone)
+	h.focusResponse()
+	h.send(press("/"), nil)
+	h.typeText("needle")
+	h.send(press("enter"), nil)
+	if v := h.m.explorer.response.viewer; v.current != 0 {
+		t.Fatalf("needle: current match %d, want 0", v.current)
+	}
+	h.send(press("/"), nil)
+	m := h.send(press("ctrl+u"), nil)
+	if v := m.explorer.response.viewer; v.input.Value() != "" || v.current != -1 {
+		t.Fatalf("ctrl+u: query %q, current match %d; want none", v.input.Value(), v.current)
+	}
+	_ = m.View()
+}
+
 func TestStreamListFilter(t *testing.T) {
 	h := streamed(t, 20)
 	h.focusResponse()
