@@ -134,7 +134,13 @@ func (env *runEnv) runTUI() int {
 			p.Kill()
 		}
 	}()
-	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, tea.ErrInterrupted) {
+	final, err := p.Run()
+	if end, ok := final.(ui.Model); ok {
+		if err := end.RecordUnfinished(); err != nil {
+			fmt.Fprintf(env.stderr, "sockscope: warning: the calls running at the end are not in the history: %s\n", safetext.Line(err.Error()))
+		}
+	}
+	if err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, tea.ErrInterrupted) {
 		return env.fail(fmt.Errorf("terminal: %w", err))
 	}
 	return exitOK

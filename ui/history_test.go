@@ -361,3 +361,28 @@ func TestSaveFromHistory(t *testing.T) {
 		t.Errorf("the past call was not saved as it was sent:\n%s", text)
 	}
 }
+
+// TestUnfinishedCallsRecordedAtQuit: a watch still running when the
+// program ends reaches the history, as Canceled, once the final model
+// records what was running; finished calls are not written twice.
+func TestUnfinishedCallsRecordedAtQuit(t *testing.T) {
+	store := tempStore(t)
+	h := connectedWith(t, store, "", nil)
+	h.sendBody("sample.v1.Echo/Echo", `{"message": "done"}`, true)
+	h.send(nil, recorded(store, 1))
+	h.sendBody("sample.v1.Workloads/WatchEvents", `{}`, false)
+	h.send(nil, func(m Model) bool { return m.explorer.response.call.sent == 1 })
+	if err := h.m.RecordUnfinished(); err != nil {
+		t.Fatal(err)
+	}
+	entries, _, err := store.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 2 {
+		t.Fatalf("%d entries, want the finished Echo and the running watch", len(entries))
+	}
+	if watch := entries[0]; watch.Method != "sample.v1.Workloads/WatchEvents" || watch.Code != "Canceled" || watch.Sent != 1 || watch.Source != "tui" || len(watch.Requests) != 1 {
+		t.Errorf("the running watch is recorded as %+v", watch)
+	}
+}

@@ -1,8 +1,14 @@
 package ui
 
 import (
-	tea "charm.land/bubbletea/v2"
+	"errors"
+	"time"
 
+	tea "charm.land/bubbletea/v2"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"sockscope/client"
 	"sockscope/history"
 )
 
@@ -38,4 +44,39 @@ func (m *Model) historyWarning(msg historyRecordedMsg) {
 	}
 	m.historyWarned = true
 	m.setFlash("warning: calls are not recorded in the history (" + msg.err.Error() + "); they work as before")
+}
+
+// RecordUnfinished writes down the calls still running when the program
+// ended: quitting cancels them, but the program does not wait for their
+// last events, so without this a watch left open would never reach the
+// history. Each is recorded as Canceled with what it had sent and
+// received. Call it once the program has returned, with its final model.
+func (m Model) RecordUnfinished() error {
+	store := m.opts.History
+	if store == nil {
+		return nil
+	}
+	now := time.Now()
+	var errs []error
+	for _, st := range m.explorer.states {
+		for _, c := range st.calls {
+			if !c.running || c.record == nil {
+				continue
+			}
+			call := history.Call{
+				Time: c.started, Address: c.address, Method: c.method, Requests: c.record,
+				Header: c.sentHeader, Deadline: c.deadline, Took: now.Sub(c.started),
+				Result: client.Result{
+					Header: c.header, Trailer: c.trailer, Sent: c.sent, Received: c.received,
+					Status: status.New(codes.Canceled, "sockscope quit while the call was running"),
+				},
+				Resolver: c.resolver, Source: "tui",
+			}
+			if _, err := store.Append(history.NewEntry(call)); err != nil {
+				errs = append(errs, err)
+				break
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
