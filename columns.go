@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"io"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -21,6 +22,15 @@ type columns struct {
 	lines []int   // where each line's cells start in ends
 	pad   []int   // per cell, the width it is padded to; -1 for a line's last cell
 	line  []int32 // scratch: tab-ended cells per line
+}
+
+// grow makes room for lines more lines of about cells cells and bytes
+// bytes of text each, so that a large table is not copied as it grows.
+func (c *columns) grow(lines, cells, bytes int) {
+	c.text = slices.Grow(c.text, lines*bytes)
+	c.ends = slices.Grow(c.ends, lines*cells)
+	c.width = slices.Grow(c.width, lines*cells)
+	c.lines = slices.Grow(c.lines, lines)
 }
 
 // add appends one line (without its newline) of tab-separated cells.
@@ -54,11 +64,11 @@ func (c *columns) writeTo(w io.Writer) error {
 		}
 		return start, end
 	}
-	c.pad = c.pad[:0]
+	c.pad = slices.Grow(c.pad[:0], len(c.ends))
 	for range c.ends {
 		c.pad = append(c.pad, -1)
 	}
-	tabbed := c.line[:0]
+	tabbed := slices.Grow(c.line[:0], n)
 	maxTabbed := 0
 	for l := range n {
 		start, end := cellsOf(l)

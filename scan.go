@@ -154,6 +154,9 @@ const (
 
 func writeScanTable(w io.Writer, scan *sockets.Scan, order []int, color bool) {
 	var table columns
+	// Five cells a line (six when world-writable), and a line of the
+	// table is rarely longer than this.
+	table.grow(len(order)+1, 5, 128)
 	header := "PATH\tKIND\tSERVICES / HINT\tOWNER\tPROCESS"
 	if color {
 		// The kind column's cells all carry colour codes of the same length;

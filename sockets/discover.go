@@ -291,7 +291,11 @@ func walkRoots(ctx context.Context, opts Options, scan *Scan) []foundFile {
 			continue
 		}
 		scan.RootsRead++
-		files = append(files, w.found...)
+		if files == nil {
+			files = w.found
+		} else {
+			files = append(files, w.found...)
+		}
 	}
 	for _, r := range roots {
 		if r.Err != nil && !(r.Default && errors.Is(r.Err, fs.ErrNotExist)) {
@@ -344,6 +348,7 @@ func (w *walker) visit(display, resolved string, entries []dirEntry, depth int) 
 	// sorted: comparing names is cheaper than comparing whole paths, which
 	// share their directory's prefix.
 	slices.SortFunc(entries, compareEntries)
+	w.found = slices.Grow(w.found, len(entries))
 	for _, e := range entries {
 		if w.ctx.Err() != nil {
 			return
