@@ -61,15 +61,6 @@ func (env *runEnv) callMethod() int {
 	}
 	defer closeInput()
 
-	rec := env.historyRecorder()
-	if rec != nil {
-		// It runs while the call waits on the network, which on the one P
-		// a call has is otherwise idle.
-		if store, err := historyStore(); err == nil {
-			go store.Warm()
-		}
-	}
-
 	ctx, cancel := env.baseContext()
 	defer cancel()
 	s, err := env.open(ctx)
@@ -94,6 +85,7 @@ func (env *runEnv) callMethod() int {
 	format := &client.ReplyFormat{Indent: o.format == "json", Text: o.format == "text", EmitDefaults: o.emitDefaults, Resolver: resolver}
 	requests := newRequestSource(o, input, md, resolver)
 	next := requests.Next
+	rec := env.historyRecorder()
 	if rec != nil {
 		next = rec.Wrap(next)
 	}

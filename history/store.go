@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"time"
 
 	"sockscope/internal/owned"
 )
@@ -112,22 +111,6 @@ func (s *Store) Append(e Entry) (Entry, error) {
 		return e, fmt.Errorf("history %s: %w", s.path, err)
 	}
 	return e, nil
-}
-
-// Warm does ahead of time what the first Append of a process spends
-// beyond its writing: it runs the entry encoder once and reads the file's
-// edges as Append does, without creating, locking or writing anything.
-// A frontend runs it on its own goroutine while a call is under way, so
-// that recording the call afterwards costs its caller little.
-func (s *Store) Warm() {
-	_, _ = MarshalEntry(Entry{ID: 1, Time: time.Now().UTC(), Metadata: map[string][]string{"k": {"v"}},
-		Requests: []json.RawMessage{json.RawMessage(`{}`)}, RequestsOmitted: 1, DurationMS: 0.5})
-	f, err := os.Open(s.path)
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	_, _ = readIDs(f)
 }
 
 func lockName(path string) string { return "." + filepath.Base(path) + ".lock" }
