@@ -5,7 +5,9 @@
 # and the streams' peak RSS when GNU time is installed.
 # Usage: bench/call.sh [ROUNDS] [STREAM_COUNT]; the quick unary call gets
 # five times as many rounds as the streams, since one run of it varies by a
-# fifth either way on a shared machine.
+# fifth either way on a shared machine. CGO_ENABLED=0 in the environment
+# builds both tools static (grpcurl's releases are), which takes the
+# dynamic loader out of both start-ups.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
