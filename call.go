@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 
 	"sockscope/client"
 	"sockscope/internal/safetext"
+	"sockscope/internal/startup"
 	"sockscope/session"
 )
 
@@ -27,14 +27,29 @@ func newRequestSource(o *options, input io.Reader, md protoreflect.MethodDescrip
 	return client.NewReader(o.requestFormat(), input, md.Input(), resolver, client.ReaderOptions{AllowUnknownFields: o.allowUnknown, Single: !md.IsStreamingClient()})
 }
 
+// callHeapCap is the memory a call collects to stay under while its live
+// heap is small (see capHeap): about what grpcurl's collector, at Go's
+// default GOGC, lets the same stream reach.
+const callHeapCap = 20 << 20
+
 // maxQueuedReplyBytes bounds the replies received but not yet printed.
 const maxQueuedReplyBytes = 16 << 20
 
+// streamRetryBufferBytes bounds what gRPC keeps of a client stream for a
+// transparent retry (a stream the server never saw is sent again). gRPC
+// keeps each message sent, the decoded message included, until the
+// server's first answer or until their encodings pass this bound; a client
+// stream is often answered only at its end, and under gRPC's default of
+// 256 KiB a stream of small messages kept a heap many times that.
+const streamRetryBufferBytes = 16 << 10
+
 func (env *runEnv) callMethod() int {
 	// A call is a short-lived process whose garbage is per-message and
-	// small: collecting a quarter as often costs little memory and speeds a
-	// long stream of small messages (bench/call.sh).
-	debug.SetGCPercent(400)
+	// small: collecting a quarter as often speeds a long stream of small
+	// messages (bench/call.sh), and the cap keeps that from costing memory
+	// while the heap a call keeps is small.
+	shortRunGC(400, 0)
+	capHeap(callHeapCap)
 	o := env.opts
 	header, err := o.callHeaders()
 	if err != nil {
@@ -57,6 +72,12 @@ func (env *runEnv) callMethod() int {
 	md, err := s.FindMethod(ctx, o.call)
 	if err != nil {
 		return env.failCall(err)
+	}
+	if md.IsStreamingClient() || md.IsStreamingServer() {
+		// A stream runs long enough for a second P to pay: the collector
+		// that the heap cap runs more often marks on it, beside the
+		// goroutines that read, send and print.
+		startup.UseAllCPUs()
 	}
 	resolver := s.Resolver()
 	out := newReplyWriter(env.stdout)
@@ -148,6 +169,10 @@ func invokePrinting(ctx context.Context, s *session.Session, md protoreflect.Met
 			inFlight.Release(r.bytes)
 		}
 	}()
+	callOpts := []grpc.CallOption{grpc.MaxCallRecvMsgSize(maxMsgSize)}
+	if md.IsStreamingClient() {
+		callOpts = append(callOpts, grpc.MaxRetryRPCBufferSize(streamRetryBufferBytes))
+	}
 	var replyBytes int64
 	result, err := client.Invoke(callCtx, s.Conn(), md, header, next, client.Handler{
 		OnReplySize: func(n int) { replyBytes = min(int64(n), maxQueuedReplyBytes) },
@@ -162,7 +187,7 @@ func invokePrinting(ctx context.Context, s *session.Session, md protoreflect.Met
 			replies <- queued{m, held}
 			return nil
 		},
-	}, grpc.MaxCallRecvMsgSize(maxMsgSize))
+	}, callOpts...)
 	close(replies)
 	<-formatted
 	if formatErr != nil {

@@ -99,8 +99,14 @@ func buildVersion() string {
 	return "(devel)"
 }
 
+// scanGCLimit is the heap a scan grows to before it collects: discovery
+// keeps every socket it finds, so collecting on the way only re-marks
+// them.
+const scanGCLimit = 64 << 20
+
 func (env *runEnv) scanSockets() int {
 	startup.UseAllCPUs()
+	shortRunGC(-1, scanGCLimit)
 	ctx, cancel := env.baseContext()
 	defer cancel()
 	color := isTerminal(env.stdout) && os.Getenv("NO_COLOR") == ""

@@ -10,7 +10,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"unicode/utf8"
 
 	"sockscope/internal/grpcservices"
@@ -154,14 +153,17 @@ const (
 )
 
 func writeScanTable(w io.Writer, scan *sockets.Scan, order []int, color bool) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var table columns
+	// Five cells a line (six when world-writable), and a line of the
+	// table is rarely longer than this.
+	table.grow(len(order)+1, 5, 128)
 	header := "PATH\tKIND\tSERVICES / HINT\tOWNER\tPROCESS"
 	if color {
 		// The kind column's cells all carry colour codes of the same length;
 		// the header gets a same-length no-op so the column lines up.
 		header = "PATH\t\x1b[39mKIND" + colorReset + "\tSERVICES / HINT\tOWNER\tPROCESS"
 	}
-	fmt.Fprintln(tw, header)
+	table.add([]byte(header))
 	counts := make(map[sockets.Kind]int)
 	line := make([]byte, 0, 256)
 	for _, i := range order {
@@ -199,10 +201,9 @@ func writeScanTable(w io.Writer, scan *sockets.Scan, order []int, color bool) {
 				line = append(line, colorReset...)
 			}
 		}
-		line = append(line, '\n')
-		tw.Write(line)
+		table.add(line)
 	}
-	tw.Flush()
+	table.writeTo(w)
 
 	var parts []string
 	for _, k := range sockets.KindOrder {

@@ -4,6 +4,11 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/dynamicpb"
+
+	"sockscope/sample/samplepb"
 )
 
 // fill appends n entries to a fresh store.
@@ -52,5 +57,22 @@ func BenchmarkFilter(b *testing.B) {
 	words := []string{"echo/m99", "ok"}
 	for b.Loop() {
 		ix.Filter(words)
+	}
+}
+
+// BenchmarkRecordSmall is the recorder's cost per message of a client
+// stream of small messages, the case where keeping decoded messages cost
+// the heap most.
+func BenchmarkRecordSmall(b *testing.B) {
+	md := samplepb.File_sample_v1_echo_proto.Services().ByName("Echo").Methods().ByName("Sum")
+	field := md.Input().Fields().ByName("value")
+	rec := &Recorder{}
+	var v int64
+	b.ReportAllocs()
+	for b.Loop() {
+		m := dynamicpb.NewMessage(md.Input())
+		v++
+		m.Set(field, protoreflect.ValueOfInt64(v))
+		rec.Record(m)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/dynamicpb"
 
 	"sockscope/client"
 	"sockscope/internal/safetext"
@@ -209,16 +210,21 @@ func (e *Entry) remask() {
 const maxKeptRequestBytes = 256 << 10
 
 // Recorder keeps the requests of one call as they are sent, up to a bound;
-// the messages past it are only counted. It is safe for concurrent use,
-// since a stream's requests are read on their own goroutine.
+// the messages past it are only counted. It keeps their protobuf encoding,
+// one after another in one buffer, rather than the messages: a decoded
+// message costs the heap many times its encoding, so a long stream of
+// small messages would otherwise hold a large heap until the call ends.
+// It is safe for concurrent use, since a stream's requests are read on
+// their own goroutine.
 type Recorder struct {
 	mu      sync.Mutex
-	kept    []proto.Message
-	bytes   int
+	desc    protoreflect.MessageDescriptor // the requests' type, from the first
+	wire    []byte                         // the kept requests' encodings
+	ends    []int                          // where each kept request ends in wire
 	omitted int
 }
 
-// Record notes that m was sent. m must not change afterwards.
+// Record notes that m was sent.
 func (r *Recorder) Record(m proto.Message) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -226,13 +232,23 @@ func (r *Recorder) Record(m proto.Message) {
 		r.omitted++
 		return
 	}
-	size := proto.Size(m)
-	if r.bytes+size > maxKeptRequestBytes {
+	desc := m.ProtoReflect().Descriptor()
+	if r.desc == nil {
+		r.desc = desc
+	}
+	start := len(r.wire)
+	wire, err := proto.MarshalOptions{AllowPartial: true}.MarshalAppend(r.wire, m)
+	if err != nil || len(wire) > maxKeptRequestBytes || desc.FullName() != r.desc.FullName() {
 		r.omitted++
+		if cap(wire) > 2*maxKeptRequestBytes {
+			// One huge request must not leave its size behind.
+			wire = append([]byte(nil), wire[:start]...)
+		}
+		r.wire = wire[:start]
 		return
 	}
-	r.bytes += size
-	r.kept = append(r.kept, m)
+	r.wire = wire
+	r.ends = append(r.ends, len(wire))
 }
 
 // Wrap returns next, recording each request it returns.
@@ -253,12 +269,23 @@ func (r *Recorder) json(resolver client.TypeResolver) ([]json.RawMessage, int) {
 	defer r.mu.Unlock()
 	out := []json.RawMessage{}
 	format := &client.ReplyFormat{Resolver: resolver}
-	for i, m := range r.kept {
-		b, err := format.Marshal(m)
+	decode := proto.UnmarshalOptions{AllowPartial: true}
+	if resolver != nil {
+		decode.Resolver = resolver
+	}
+	start := 0
+	for i, end := range r.ends {
+		m := dynamicpb.NewMessage(r.desc)
+		err := decode.Unmarshal(r.wire[start:end], m)
+		var b []byte
+		if err == nil {
+			b, err = format.Marshal(m)
+		}
 		if err != nil {
-			return out, len(r.kept) - i + r.omitted
+			return out, len(r.ends) - i + r.omitted
 		}
 		out = append(out, append(json.RawMessage(nil), b...))
+		start = end
 	}
 	return out, r.omitted
 }

@@ -100,3 +100,26 @@ func TestRecorderBoundsWhatItKeeps(t *testing.T) {
 		t.Errorf("kept %d bytes of JSON", total)
 	}
 }
+
+// TestRecorderKeepsEncodings checks that the recorder keeps what was sent
+// rather than the message: a stream's messages can then be freed as they
+// go, and a message changed after sending does not change the history.
+func TestRecorderKeepsEncodings(t *testing.T) {
+	md := samplepb.File_sample_v1_echo_proto.Services().ByName("Echo").Methods().ByName("Sum")
+	field := md.Input().Fields().ByName("value")
+	rec := &Recorder{}
+	m := dynamicpb.NewMessage(md.Input())
+	for v := range int64(3) {
+		m.Set(field, protoreflect.ValueOfInt64(v+1))
+		rec.Record(m)
+	}
+	m.Set(field, protoreflect.ValueOfInt64(99))
+	kept, omitted := rec.json(nil)
+	var got []string
+	for _, k := range kept {
+		got = append(got, string(k))
+	}
+	if strings.Join(got, " ") != `{"value":"1"} {"value":"2"} {"value":"3"}` || omitted != 0 {
+		t.Errorf("kept %s, omitted %d", got, omitted)
+	}
+}

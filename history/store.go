@@ -199,7 +199,10 @@ func readIDs(f *os.File) (fileIDs, error) {
 }
 
 func firstID(f *os.File) (int64, error) {
-	r := bufio.NewReaderSize(io.NewSectionReader(f, 0, maxLineBytes), 64<<10)
+	// An entry is usually a few hundred bytes and the loop below takes a
+	// longer one: a larger buffer is only memory to clear and a larger
+	// read on every recorded call's path.
+	r := bufio.NewReaderSize(io.NewSectionReader(f, 0, maxLineBytes), 4<<10)
 	line, err := r.ReadSlice('\n')
 	for errors.Is(err, bufio.ErrBufferFull) {
 		var more []byte

@@ -171,6 +171,15 @@ func TestTrimByBytes(t *testing.T) {
 	if entries, _, _ = s.Load(); len(entries) != 1 || entries[0].Method != "m/huge" {
 		t.Fatalf("after the huge entry: %d entries", len(entries))
 	}
+	// The huge entry is now the first line, longer than the buffer its ID
+	// is read with: the next ID still follows it.
+	s.limits.MaxBytes = 1 << 20
+	if got, err := s.Append(entry("m/after")); err != nil || got.ID != 22 {
+		t.Fatalf("after a first line longer than the read buffer: %d, %v", got.ID, err)
+	}
+	if entries, _, _ = s.Load(); len(entries) != 2 {
+		t.Fatalf("after the huge entry and one more: %d entries, want 2", len(entries))
+	}
 }
 
 func TestCorruptLinesAreSkippedAndIDsGoOn(t *testing.T) {

@@ -120,7 +120,11 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 		conn = s.conn
 	}
 	// Schema files compile while the HTTP/2 handshake, started by Dial, runs.
+	filesStart := time.Now()
 	src, err := reflection.Open(ctx, conn, schemaOpts)
+	if len(schemaOpts.ProtoFiles)+len(schemaOpts.Protosets) > 0 {
+		s.measure("files", filesStart)
+	}
 	if err != nil {
 		if s.conn != nil {
 			s.conn.Close()

@@ -82,6 +82,13 @@ func TestOpenFilesOnly(t *testing.T) {
 	if _, err := s.FindMethod(context.Background(), "sample.v1.Echo/Count"); err != nil {
 		t.Errorf("find in files: %v", err)
 	}
+	var stages []string
+	for _, tm := range s.Timings() {
+		stages = append(stages, tm.Stage)
+	}
+	if !slices.Equal(stages, []string{"files", "schema"}) {
+		t.Errorf("timings %v, want files (loading them) then schema", stages)
+	}
 }
 
 func TestBadAddressIsUsage(t *testing.T) {

@@ -1,6 +1,7 @@
 package sockets
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -180,7 +180,7 @@ func discover(ctx context.Context, opts Options, withProcesses bool) (*Scan, err
 		applyNameHint(&s)
 		abstract = append(abstract, s)
 	}
-	sort.Slice(abstract, func(i, j int) bool { return abstract[i].Path < abstract[j].Path })
+	slices.SortFunc(abstract, func(a, b Socket) int { return strings.Compare(a.Path, b.Path) })
 	scan.Sockets = append(scan.Sockets, abstract...)
 
 	if opts.NoProbe && withProcesses {
@@ -291,7 +291,11 @@ func walkRoots(ctx context.Context, opts Options, scan *Scan) []foundFile {
 			continue
 		}
 		scan.RootsRead++
-		files = append(files, w.found...)
+		if files == nil {
+			files = w.found
+		} else {
+			files = append(files, w.found...)
+		}
 	}
 	for _, r := range roots {
 		if r.Err != nil && !(r.Default && errors.Is(r.Err, fs.ErrNotExist)) {
@@ -299,7 +303,13 @@ func walkRoots(ctx context.Context, opts Options, scan *Scan) []foundFile {
 		}
 	}
 	scan.Roots = roots
-	sort.Slice(files, func(i, j int) bool { return files[i].display < files[j].display })
+	// Each walk visits entries in path order (see visit), so one root's
+	// files are sorted already; several roots, or one nested in another,
+	// interleave.
+	byDisplay := func(a, b foundFile) int { return strings.Compare(a.display, b.display) }
+	if !slices.IsSortedFunc(files, byDisplay) {
+		slices.SortFunc(files, byDisplay)
+	}
 	return files
 }
 
@@ -334,6 +344,11 @@ func (w *walker) walkRoot(display, resolved string) error {
 // subdirectories. Symbolic links are never followed, and a directory that
 // is itself a scan root is left to that root's walk.
 func (w *walker) visit(display, resolved string, entries []dirEntry, depth int) {
+	// In the order the paths under them sort, so that the files come out
+	// sorted: comparing names is cheaper than comparing whole paths, which
+	// share their directory's prefix.
+	slices.SortFunc(entries, compareEntries)
+	w.found = slices.Grow(w.found, len(entries))
 	for _, e := range entries {
 		if w.ctx.Err() != nil {
 			return
@@ -363,6 +378,29 @@ func (w *walker) visit(display, resolved string, entries []dirEntry, depth int) 
 			w.visit(childDisplay, childResolved, children, depth+1)
 		}
 	}
+}
+
+// compareEntries orders the entries of one directory as the paths under
+// them sort: a directory's name compares as if followed by the separator,
+// as its sockets' paths are.
+func compareEntries(a, b dirEntry) int {
+	n := min(len(a.name), len(b.name))
+	if c := strings.Compare(a.name[:n], b.name[:n]); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.byteAfter(n), b.byteAfter(n))
+}
+
+// byteAfter is the byte at i of the paths under e, -1 where a socket's
+// path ends.
+func (e dirEntry) byteAfter(i int) int {
+	switch {
+	case i < len(e.name):
+		return int(e.name[i])
+	case e.typ.IsDir():
+		return filepath.Separator
+	}
+	return -1
 }
 
 // joinClean joins a clean directory and a file name without filepath.Join's

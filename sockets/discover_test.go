@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -292,5 +293,47 @@ func TestDeniedAsAnotherUser(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "KIND=denied\n") {
 		t.Errorf("probe as nobody: %s, want KIND=denied", out)
+	}
+}
+
+// TestDiscoverSortsPaths checks the order of sockets across directories
+// whose names are prefixes of their siblings': "a/x.sock" sorts after
+// "a-b.sock" and "a.sock", as the paths compare, not as the names do.
+func TestDiscoverSortsPaths(t *testing.T) {
+	dir := newRoot(t)
+	for _, d := range []string{"a", "a0", "b"} {
+		if err := os.Mkdir(join(dir, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var want []string
+	for _, name := range []string{"a.sock", "a-b.sock", "a/x.sock", "a/y.sock", "a0/z.sock", "a0.sock", "b/a.sock", "b.sock"} {
+		makeStale(t, join(dir, name))
+		want = append(want, join(dir, name))
+	}
+	slices.Sort(want)
+	scan, err := Discover(context.Background(), Options{Roots: []string{dir}, NoDefaultRoots: true, NoProbe: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range scan.Sockets {
+		got = append(got, s.Path)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("order\n%q\nwant\n%q", got, want)
+	}
+	// The walk itself finds them in that order, so that discovery need
+	// not sort one root's files again.
+	w := walker{ctx: context.Background(), maxDepth: DefaultMaxDepth, scan: &Scan{}}
+	if err := w.walkRoot(dir, dir); err != nil {
+		t.Fatal(err)
+	}
+	got = got[:0]
+	for _, f := range w.found {
+		got = append(got, f.display)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("walk order\n%q\nwant\n%q", got, want)
 	}
 }

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"slices"
+	"unicode/utf8"
+)
+
+// columns lays out lines of tab-separated cells as text/tabwriter does
+// with padding 2, space padding and no flags: a cell that a tab ends is
+// padded to two more than the widest such cell of its column among the
+// consecutive lines that have one, widths counted in runes; the text after
+// a line's last tab is written as it is. It keeps the text in one buffer
+// and the cells as offsets, where tabwriter keeps a slice per cell and
+// copies every byte through its state machine: the scan of a large root
+// prints thousands of lines.
+type columns struct {
+	text  []byte  // the lines' cells, without tabs or newlines
+	ends  []int   // where each cell ends in text
+	width []int   // each cell's width in runes
+	lines []int   // where each line's cells start in ends
+	pad   []int   // per cell, the width it is padded to; -1 for a line's last cell
+	line  []int32 // scratch: tab-ended cells per line
+}
+
+// grow makes room for lines more lines of about cells cells and bytes
+// bytes of text each, so that a large table is not copied as it grows.
+func (c *columns) grow(lines, cells, bytes int) {
+	c.text = slices.Grow(c.text, lines*bytes)
+	c.ends = slices.Grow(c.ends, lines*cells)
+	c.width = slices.Grow(c.width, lines*cells)
+	c.lines = slices.Grow(c.lines, lines)
+}
+
+// add appends one line (without its newline) of tab-separated cells.
+func (c *columns) add(line []byte) {
+	c.lines = append(c.lines, len(c.ends))
+	for {
+		i := bytes.IndexByte(line, '\t')
+		cell := line
+		if i >= 0 {
+			cell = line[:i]
+		}
+		c.text = append(c.text, cell...)
+		c.ends = append(c.ends, len(c.text))
+		c.width = append(c.width, utf8.RuneCount(cell))
+		if i < 0 {
+			return
+		}
+		line = line[i+1:]
+	}
+}
+
+// writeTo writes the lines laid out, each ended by a newline.
+func (c *columns) writeTo(w io.Writer) error {
+	const padding = 2
+	n := len(c.lines)
+	cellsOf := func(l int) (start, end int) {
+		start = c.lines[l]
+		end = len(c.ends)
+		if l+1 < n {
+			end = c.lines[l+1]
+		}
+		return start, end
+	}
+	c.pad = slices.Grow(c.pad[:0], len(c.ends))
+	for range c.ends {
+		c.pad = append(c.pad, -1)
+	}
+	tabbed := slices.Grow(c.line[:0], n)
+	maxTabbed := 0
+	for l := range n {
+		start, end := cellsOf(l)
+		tabbed = append(tabbed, int32(end-start-1))
+		maxTabbed = max(maxTabbed, end-start-1)
+	}
+	c.line = tabbed
+	// A column's width holds over each run of consecutive lines that have
+	// a tab-ended cell in it, as tabwriter's column blocks do.
+	for col := range maxTabbed {
+		for l := 0; l < n; {
+			if int(tabbed[l]) <= col {
+				l++
+				continue
+			}
+			first, widest := l, 0
+			for ; l < n && int(tabbed[l]) > col; l++ {
+				widest = max(widest, c.width[c.lines[l]+col])
+			}
+			for k := first; k < l; k++ {
+				c.pad[c.lines[k]+col] = widest + padding
+			}
+		}
+	}
+	var out []byte
+	var spaces [64]byte
+	for i := range spaces {
+		spaces[i] = ' '
+	}
+	for l := range n {
+		start, end := cellsOf(l)
+		for i := start; i < end; i++ {
+			from := 0
+			if i > 0 {
+				from = c.ends[i-1]
+			}
+			out = append(out, c.text[from:c.ends[i]]...)
+			for gap := c.pad[i] - c.width[i]; gap > 0; gap -= len(spaces) {
+				out = append(out, spaces[:min(gap, len(spaces))]...)
+			}
+		}
+		out = append(out, '\n')
+		if len(out) >= 32<<10 {
+			if _, err := w.Write(out); err != nil {
+				return err
+			}
+			out = out[:0]
+		}
+	}
+	_, err := w.Write(out)
+	return err
+}
