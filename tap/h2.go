@@ -113,6 +113,21 @@ func (h *h2Parser) feed(dir int, b []byte, at time.Time) error {
 	return nil
 }
 
+// The notes of a call that ended with a stream reset instead of a status;
+// a client that has what it wanted may reset (grpc-go does with its
+// reflection streams), so frontends tell the two apart.
+const (
+	NoteClientReset = "the client reset the stream"
+	NoteServerReset = "the server reset the stream"
+)
+
+func resetNote(dir int) string {
+	if dir == fromClient {
+		return NoteClientReset
+	}
+	return NoteServerReset
+}
+
 func sideName(dir int) string {
 	if dir == fromClient {
 		return "client"
@@ -167,7 +182,7 @@ func (h *h2Parser) handle(dir int, f http2.Frame, at time.Time) {
 		h.data(dir, f, at)
 	case *http2.RSTStreamFrame:
 		if s := h.streams[f.StreamID]; s != nil {
-			h.end(s, nil, fmt.Sprintf("the %s reset the stream (%s)", sideName(dir), f.ErrCode), at)
+			h.end(s, nil, fmt.Sprintf("%s (%s)", resetNote(dir), f.ErrCode), at)
 		}
 	}
 }

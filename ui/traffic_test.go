@@ -206,6 +206,27 @@ func TestTrafficLogBounded(t *testing.T) {
 	}
 }
 
+// TestTrafficResetRows: a call the client reset is not listed as a
+// failure; one the server reset is.
+func TestTrafficResetRows(t *testing.T) {
+	m := New(Options{Address: "/nonexistent.sock"})
+	updated, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+	m = updated.(Model)
+	l := newTrafficLog()
+	now := time.Now()
+	for id, note := range map[uint64]string{1: tap.NoteClientReset + " (CANCEL)", 2: tap.NoteServerReset + " (INTERNAL_ERROR)"} {
+		l.apply([]tap.Event{{Kind: tap.CallStart, Call: id, Method: "a.B/C", Time: now},
+			{Kind: tap.CallEnd, Call: id, Method: "a.B/C", Time: now, Note: note}})
+	}
+	client, server := ansi.Strip(m.traffic.row(l.byID[1], false)), ansi.Strip(m.traffic.row(l.byID[2], false))
+	if !strings.Contains(client, "reset by the client") || strings.Contains(client, "✗") {
+		t.Errorf("a client's reset is listed as %q", client)
+	}
+	if !strings.Contains(server, "✗") || !strings.Contains(server, "reset by the server") {
+		t.Errorf("a server's reset is listed as %q", server)
+	}
+}
+
 // TestTrafficEscapesPeers lists a call whose method and client hold
 // terminal escapes, and opens it: nothing reaches the screen raw.
 func TestTrafficEscapesPeers(t *testing.T) {

@@ -114,6 +114,12 @@ func (p trafficPage) row(c *trafficCall, selected bool) string {
 		mark, look, state = "✓", p.styles.StatusOK, "OK "+shortDuration(c.duration)
 	case c.status != nil:
 		mark, look, state = "✗", p.styles.Error, c.status.Code.String()+" "+shortDuration(c.duration)
+	case strings.HasPrefix(c.note, tap.NoteClientReset):
+		// A client that has what it wanted may reset the stream (grpc-go
+		// does so with a reflection stream): the call did not fail.
+		mark, look, state = "·", p.styles.Dim, "reset by the client "+shortDuration(c.duration)
+	case strings.HasPrefix(c.note, tap.NoteServerReset):
+		mark, look, state = "✗", p.styles.Error, "reset by the server "+shortDuration(c.duration)
 	default:
 		mark, look, state = "✗", p.styles.Error, "no status "+shortDuration(c.duration)
 	}
