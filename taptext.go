@@ -112,13 +112,7 @@ func writeMetadata(w io.Writer, md metadata.MD) {
 }
 
 func clientText(c tap.Client) string {
-	switch {
-	case c.PID > 0 && c.Command != "":
-		return safetext.Clip(c.Command, 64) + " (pid " + strconv.Itoa(c.PID) + ")"
-	case c.PID > 0:
-		return "pid " + strconv.Itoa(c.PID)
-	}
-	return "(client unknown)"
+	return c.Label(func(command string) string { return safetext.Clip(command, 64) })
 }
 
 func methodText(m string) string {

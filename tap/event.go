@@ -1,6 +1,7 @@
 package tap
 
 import (
+	"strconv"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -55,6 +56,20 @@ type Client struct {
 	PID     int    // 0 when unknown
 	UID     int    // -1 when unknown
 	Command string // "" when unknown
+}
+
+// Label names the client for people: "COMMAND (pid N)", "pid N" or
+// "(client unknown)". The command is the peer's own text and goes through
+// show first: the escaper for a terminal line, or nothing for a document
+// that is escaped whole.
+func (c Client) Label(show func(string) string) string {
+	switch {
+	case c.PID > 0 && c.Command != "":
+		return show(c.Command) + " (pid " + strconv.Itoa(c.PID) + ")"
+	case c.PID > 0:
+		return "pid " + strconv.Itoa(c.PID)
+	}
+	return "(client unknown)"
 }
 
 // Status is how a call ended, as its trailers (or ttrpc's Response) said.

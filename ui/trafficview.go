@@ -134,13 +134,7 @@ func (p trafficPage) row(c *trafficCall, selected bool) string {
 
 // clientLabel is who made the call, escaped.
 func clientLabel(c tap.Client) string {
-	switch {
-	case c.PID > 0 && c.Command != "":
-		return safetext.Clip(c.Command, 64) + " (pid " + strconv.Itoa(c.PID) + ")"
-	case c.PID > 0:
-		return "pid " + strconv.Itoa(c.PID)
-	}
-	return "(client unknown)"
+	return c.Label(func(command string) string { return safetext.Clip(command, 64) })
 }
 
 func (p trafficPage) help() bindings {
@@ -243,13 +237,7 @@ func methodOrNone(m string) string {
 
 // clientLabelRaw is clientLabel for a document, which escapes it whole.
 func clientLabelRaw(c tap.Client) string {
-	switch {
-	case c.PID > 0 && c.Command != "":
-		return c.Command + " (pid " + strconv.Itoa(c.PID) + ")"
-	case c.PID > 0:
-		return "pid " + strconv.Itoa(c.PID)
-	}
-	return "(client unknown)"
+	return c.Label(func(command string) string { return command })
 }
 
 // callEndText says how the call ended, or that it runs.
