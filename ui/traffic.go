@@ -3,6 +3,9 @@ package ui
 import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"os"
+	"path/filepath"
+	"strconv"
 
 	"sockscope/collection"
 	"sockscope/session"
@@ -69,7 +72,7 @@ func newTrafficPage(c common, reg *tapRegistry, opts Options) trafficPage {
 // begin asks how to tap address; esc goes back to from.
 func (p *trafficPage) begin(address string, from screen) {
 	*p = trafficPage{common: p.common, reg: p.reg, sessionCfg: p.sessionCfg, collection: p.collection,
-		viewer: newViewer(p.common), log: newTrafficLog(), address: address, back: from, listenPath: tap.DefaultListenPath()}
+		viewer: newViewer(p.common), log: newTrafficLog(), address: address, back: from, listenPath: tuiListenPath()}
 	p.viewer.SetSize(p.width, p.viewerHeight())
 }
 
@@ -283,4 +286,12 @@ func (p trafficPage) handleKey(msg tea.KeyPressMsg) (trafficPage, tea.Cmd) {
 	}
 	p.clampOffset()
 	return p, nil
+}
+
+// tuiListenPath is where the traffic screen's proxy mode listens: a path of
+// this process's own in the tap's private directory, so that a scripted
+// tap already on the default path (or another TUI's) does not stand in
+// its way.
+func tuiListenPath() string {
+	return filepath.Join(tap.DefaultDir(), "tap-"+strconv.Itoa(os.Getpid())+".sock")
 }

@@ -335,3 +335,13 @@ func TestTrafficRunningCallReloads(t *testing.T) {
 	}
 	h.send(press("enter"), func(m Model) bool { return strings.Contains(trafficDocText(m), want) })
 }
+
+// TestTrafficProxyPathOwn: the traffic screen's proxy mode listens on a
+// path of the TUI's own, not on the default a scripted tap takes.
+func TestTrafficProxyPathOwn(t *testing.T) {
+	m := New(Options{Address: "/nonexistent.sock"})
+	m.traffic.begin("/some.sock", screenExplorer)
+	if path := m.traffic.listenPath; path == tap.DefaultListenPath() || filepath.Dir(path) != tap.DefaultDir() {
+		t.Errorf("proxy mode listens on %q; want a path of its own in %s", path, tap.DefaultDir())
+	}
+}
