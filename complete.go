@@ -132,13 +132,13 @@ func completeWord(req completeRequest) completion {
 	}
 	if req.pos > 0 {
 		if f := valueFlag(fs, req.words[req.pos-1]); f != nil {
-			return completeValue(f.Name, "", cur, lineOptions(true))
+			return completeValue(f, "", cur, lineOptions(true))
 		}
 	}
 	if strings.HasPrefix(cur, "-") {
 		if name, value, ok := strings.Cut(cur, "="); ok {
 			if f := valueFlag(fs, name); f != nil {
-				return completeValue(f.Name, name+"=", value, lineOptions(false))
+				return completeValue(f, name+"=", value, lineOptions(false))
 			}
 			return completion{}
 		}
@@ -194,9 +194,10 @@ func firstSentence(usage string) string {
 	return strings.TrimSuffix(usage, ".")
 }
 
-// completeValue completes the value of flag name; prefix is what stands
+// completeValue completes the value of flag f; prefix is what stands
 // before the value in the word ("--format=" or nothing).
-func completeValue(name, prefix, cur string, o *options) completion {
+func completeValue(f *flag.Flag, prefix, cur string, o *options) completion {
+	name := f.Name
 	choices := func(values ...string) completion {
 		var c completion
 		for _, v := range values {
@@ -223,14 +224,25 @@ func completeValue(name, prefix, cur string, o *options) completion {
 		return completeNames(prefix, cur, o, templateNames)
 	case "vs":
 		return completeAddress(cur, o)
-	case "proto", "protoset", "protoset-out", "debug", "socket":
-		return completion{directive: directiveFiles}
-	case "import-path", "root":
-		return completion{directive: directiveDirs}
 	case "d", "H", "rpc-header", "reflect-header", "token":
 		if strings.HasPrefix(cur, "@") {
 			return completion{directive: directiveAtFiles}
 		}
+		return completion{}
+	}
+	return pathValue(f)
+}
+
+// pathValue offers the shell's path completion for a flag whose usage
+// names its value a file, a path or a directory (`FILE`, `FILE.jsonl`,
+// `PATH`, `DIR`), so that a new flag needs no entry here.
+func pathValue(f *flag.Flag) completion {
+	value, _ := flag.UnquoteUsage(f)
+	switch {
+	case strings.Contains(value, "DIR"):
+		return completion{directive: directiveDirs}
+	case strings.Contains(value, "FILE") || strings.Contains(value, "PATH"):
+		return completion{directive: directiveFiles}
 	}
 	return completion{}
 }

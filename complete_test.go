@@ -86,6 +86,11 @@ func TestCompleteFlagsAndValues(t *testing.T) {
 		{[]string{"--proto", ""}, nil, ":files"},
 		{[]string{"--protoset=x"}, nil, ":files"},
 		{[]string{"--import-path", ""}, nil, ":dirs"},
+		{[]string{"--tap-out", ""}, nil, ":files"}, // every FILE, PATH and DIR flag, by its usage
+		{[]string{"--collection=s"}, nil, ":files"},
+		{[]string{"--listen", ""}, nil, ":files"},
+		{[]string{"--root", ""}, nil, ":dirs"},
+		{[]string{"--servername", ""}, nil, ":none"},
 		{[]string{"-d", "@req"}, nil, ":atfiles"},
 		{[]string{"-H", "authorization: x"}, nil, ":none"},
 		{[]string{"--max-time", ""}, nil, ":none"},
