@@ -38,8 +38,11 @@ type jsonPart struct {
 	// runs hold as many elements each, so a run's text is sized from it
 	// rather than grown, a copy of the whole each time, as protojson grows it.
 	size *atomic.Int64
-	text []byte
-	err  error
+	// decode gives msg of a part kept as wire records until a worker
+	// marshals it (IndentedWireParts).
+	decode func() (proto.Message, error)
+	text   []byte
+	err    error
 }
 
 type partKind uint8
@@ -66,6 +69,15 @@ func (f *ReplyFormat) indentedParts(ctx context.Context, m proto.Message, worker
 		b, err := f.indented(m)
 		return [][]byte{b}, err
 	}
+	return f.marshalParts(ctx, m.ProtoReflect().Descriptor(), parts, workers, func() ([][]byte, error) {
+		b, err := f.indented(m)
+		return [][]byte{b}, err
+	})
+}
+
+// marshalParts marshals parts among workers goroutines and stitches their
+// texts; whole is the reply's text the slow way, for a part that fails.
+func (f *ReplyFormat) marshalParts(ctx context.Context, desc protoreflect.MessageDescriptor, parts []jsonPart, workers int, whole func() ([][]byte, error)) ([][]byte, error) {
 	opts := f.jsonOptions(true)
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -77,6 +89,14 @@ func (f *ReplyFormat) indentedParts(ctx context.Context, m proto.Message, worker
 				p := &parts[i]
 				if p.err = ctx.Err(); p.err != nil {
 					return
+				}
+				if p.msg == nil {
+					// A part of wire records is decoded only now and
+					// dropped once marshalled, so that the whole reply is
+					// never held decoded.
+					if p.msg, p.err = p.decode(); p.err != nil {
+						continue
+					}
 				}
 				var b []byte
 				if p.size != nil {
@@ -94,7 +114,7 @@ func (f *ReplyFormat) indentedParts(ctx context.Context, m proto.Message, worker
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("format %s as JSON: %w", m.ProtoReflect().Descriptor().FullName(), err)
+		return nil, fmt.Errorf("format %s as JSON: %w", desc.FullName(), err)
 	}
 	out := make([][]byte, 0, 2*len(parts)+1)
 	out = append(out, []byte("{\n"))
@@ -102,8 +122,7 @@ func (f *ReplyFormat) indentedParts(ctx context.Context, m proto.Message, worker
 		if p.err != nil {
 			// An Any of an unknown type, say: the whole reply takes the
 			// path that knows how to print it.
-			b, err := f.indented(m)
-			return [][]byte{b}, err
+			return whole()
 		}
 		if i > 0 {
 			out = append(out, []byte(",\n"))

@@ -120,7 +120,9 @@ const shapesJSON = `{
   "[shapes.tags]": ["t1", "t2"]
 }`
 
-func TestIndentedPartsAsMarshal(t *testing.T) {
+// formatCases are replies of every shape the part formatters must print as
+// Marshal does, with the type of most of them and the resolver they need.
+func formatCases(t *testing.T) (protoreflect.MessageDescriptor, TypeResolver, map[string]proto.Message) {
 	desc := shapesFiles(t)
 	types := new(protoregistry.Types)
 	for _, mt := range []protoreflect.MessageType{dynamicpb.NewMessageType(desc)} {
@@ -154,7 +156,7 @@ func TestIndentedPartsAsMarshal(t *testing.T) {
 	for i := range 50 {
 		many.Workloads = append(many.Workloads, &samplepb.Workload{Id: fmt.Sprint(i), Labels: map[string]string{"i": fmt.Sprint(i)}})
 	}
-	cases := map[string]proto.Message{
+	return desc, resolver, map[string]proto.Message{
 		"every shape":                    parse(noExtension),
 		"with an extension":              parse(full),
 		"an Any of an unknown type":      unknownAny,
@@ -166,6 +168,10 @@ func TestIndentedPartsAsMarshal(t *testing.T) {
 		"generated, many elements":       many,
 		"a well-known type at top level": parse(`{"values": [1, 2, 3]}`).ProtoReflect().Get(desc.Fields().ByName("values")).List().Get(0).Message().Interface(),
 	}
+}
+
+func TestIndentedPartsAsMarshal(t *testing.T) {
+	_, resolver, cases := formatCases(t)
 	for name, m := range cases {
 		for _, emitDefaults := range []bool{false, true} {
 			want, err := (&ReplyFormat{Indent: true, Resolver: resolver, EmitDefaults: emitDefaults}).Marshal(m)
