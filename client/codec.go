@@ -21,6 +21,10 @@ type replyCodec struct {
 	// serves one call, whose replies are decoded one at a time on the
 	// goroutine that reads them, so the field needs no lock.
 	lastSize int
+	// keepOver, when positive, makes a reply of more bytes than it is
+	// kept in wire, undecoded, for a caller that formats it in parts.
+	keepOver int
+	wire     []byte
 }
 
 func newReplyCodec() *replyCodec {
@@ -33,6 +37,11 @@ func (c *replyCodec) Unmarshal(data mem.BufferSlice, v any) error {
 		return fmt.Errorf("cannot unmarshal into %T: not a proto.Message", v)
 	}
 	c.lastSize = data.Len()
+	if c.keepOver > 0 && data.Len() > c.keepOver {
+		// A copy: gRPC reuses data's buffers once Unmarshal returns.
+		c.wire = data.Materialize()
+		return nil
+	}
 	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
 	defer buf.Free()
 	return proto.UnmarshalOptions{Merge: true, AllowPartial: true}.Unmarshal(buf.ReadOnlyData(), m)

@@ -24,6 +24,14 @@ type Handler struct {
 	// OnReplySize, when set, learns each reply's size on the wire just
 	// before OnResponse gets it, for callers that bound what they queue.
 	OnReplySize func(bytes int)
+	// OnWire, when set with WireOver, gets instead of OnResponse the reply
+	// of a unary or client-stream call that is more than WireOver bytes on
+	// the wire, undecoded, with its type: decoded whole, a reply of many
+	// megabytes is a heap many times its size, which a caller formatting
+	// it in parts (ReplyFormat.IndentedWireParts) never needs. Returning an
+	// error cancels the call, as from OnResponse.
+	OnWire   func(desc protoreflect.MessageDescriptor, wire []byte) error
+	WireOver int
 }
 
 // Result is the outcome of one call as seen by the server.
@@ -78,6 +86,9 @@ func Invoke(ctx context.Context, conn grpc.ClientConnInterface, md protoreflect.
 		single = msg
 	}
 	codec := newReplyCodec()
+	if h.OnWire != nil && !desc.ServerStreams {
+		codec.keepOver = h.WireOver
+	}
 	stream, err := conn.NewStream(ctx, desc, MethodPath(md), append([]grpc.CallOption{grpc.ForceCodecV2(codec)}, opts...)...)
 	if err != nil {
 		// NewStream fails with a status for transport problems (e.g.
@@ -122,8 +133,13 @@ func Invoke(ctx context.Context, conn grpc.ClientConnInterface, md protoreflect.
 		if h.OnReplySize != nil {
 			h.OnReplySize(codec.lastSize)
 		}
-		if h.OnResponse != nil {
-			if err := h.OnResponse(reply); err != nil {
+		handle := h.OnResponse
+		if wire := codec.wire; wire != nil {
+			codec.wire = nil
+			handle = func(proto.Message) error { return h.OnWire(md.Output(), wire) }
+		}
+		if handle != nil {
+			if err := handle(reply); err != nil {
 				localErr = fmt.Errorf("handling response %d of %s: %w", result.Received, md.FullName(), err)
 				cancel()
 				result.Status = drain(stream, responseType)
