@@ -115,6 +115,37 @@ func BenchmarkUnaryReply(b *testing.B) {
 		{"64MiB-nested-deep", func() proto.Message { return nestedReply(64<<20, 12) }},
 	}
 	for _, size := range sizes {
+		wire, err := proto.Marshal(size.msg())
+		if err != nil {
+			b.Fatal(err)
+		}
+		desc := size.msg().ProtoReflect().Descriptor()
+		// From the wire bytes to the viewer's document, decoding included:
+		// the whole reply decoded and formatted, and, over wireReplyOver,
+		// the parts formatted from the wire as runCall does.
+		b.Run("decode+format/"+size.name, func(b *testing.B) {
+			cpu := processCPU()
+			for b.Loop() {
+				m, err := client.DecodeWire(desc, wire)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_ = formatForViewer(b, m)
+			}
+			b.ReportMetric((processCPU()-cpu).Seconds()/float64(b.N), "cpu-s/op")
+		})
+		if len(wire) > wireReplyOver {
+			b.Run("wire-format/"+size.name, func(b *testing.B) {
+				cpu := processCPU()
+				for b.Loop() {
+					if _, _, err := newWireReplyDocument(context.Background(), &client.ReplyFormat{}, desc, wire, false); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric((processCPU()-cpu).Seconds()/float64(b.N), "cpu-s/op")
+			})
+		}
+		wire = nil
 		msg := decoded(b, size.msg())
 		var doc *document
 		b.Run("format/"+size.name, func(b *testing.B) {

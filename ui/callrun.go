@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"sockscope/client"
 )
@@ -183,7 +184,7 @@ func runCall(ctx context.Context, spec callSpec, events *eventQueue) {
 	// them, so that receiving the next overlaps formatting this one; what
 	// waits to be formatted is bounded in bytes.
 	type queued struct {
-		m     proto.Message
+		in    replyIn
 		at    time.Time
 		bytes int64
 	}
@@ -203,7 +204,7 @@ func runCall(ctx context.Context, spec callSpec, events *eventQueue) {
 				slab = make([]reply, 256)
 			}
 			if formatErr == nil {
-				if err := formatReply(ctx, spec, format, r.m, &slab[0], r.at, emit); err != nil {
+				if err := formatReply(ctx, spec, format, r.in, &slab[0], r.at, emit); err != nil {
 					formatErr = err
 					stopCall()
 				}
@@ -213,17 +214,22 @@ func runCall(ctx context.Context, spec callSpec, events *eventQueue) {
 		}
 	}()
 	var replyBytes int64
+	queue := func(in replyIn) error {
+		held := replyBytes
+		if inFlight.Acquire(callCtx, held) != nil {
+			held = 0 // the call is ending; this reply is still shown
+		}
+		replies <- queued{in, time.Now(), held}
+		return nil
+	}
 	result, err := client.Invoke(callCtx, spec.conn, spec.method, spec.header, next, client.Handler{
 		OnHeader:    func(md metadata.MD) { _ = emit(callEvent{header: md}) },
 		OnReplySize: func(n int) { replyBytes = min(int64(n), maxQueuedReplyBytes) },
-		OnResponse: func(m proto.Message) error {
-			held := replyBytes
-			if inFlight.Acquire(callCtx, held) != nil {
-				held = 0 // the call is ending; this reply is still shown
-			}
-			replies <- queued{m, time.Now(), held}
-			return nil
+		OnResponse:  func(m proto.Message) error { return queue(replyIn{m: m}) },
+		OnWire: func(desc protoreflect.MessageDescriptor, wire []byte) error {
+			return queue(replyIn{desc: desc, wire: wire})
 		},
+		WireOver: wireReplyOver,
 	}, grpc.MaxCallRecvMsgSize(spec.maxMsg))
 	close(replies)
 	<-formatted
@@ -246,11 +252,34 @@ func runCall(ctx context.Context, spec callSpec, events *eventQueue) {
 // maxQueuedReplyBytes bounds the replies received and not yet formatted.
 const maxQueuedReplyBytes = 64 << 20
 
+// wireReplyOver is the wire size above which a unary or client-stream
+// reply is kept undecoded and formatted from its bytes in parts: decoded
+// whole, such a reply is a heap many times its size, which every garbage
+// collection during its formatting has to mark.
+const wireReplyOver = 4 << 20
+
+// replyIn is a reply to format: decoded, or, when large, its wire bytes
+// and type.
+type replyIn struct {
+	m    proto.Message
+	desc protoreflect.MessageDescriptor
+	wire []byte
+}
+
 // formatReply formats one reply and hands it on: compact JSON for a
 // stream's list, an indented document for a reply read in the viewer.
-func formatReply(ctx context.Context, spec callSpec, format *client.ReplyFormat, m proto.Message, r *reply, at time.Time, emit func(callEvent) error) error {
+func formatReply(ctx context.Context, spec callSpec, format *client.ReplyFormat, in replyIn, r *reply, at time.Time, emit func(callEvent) error) error {
 	serverStream := spec.method.IsStreamingServer()
 	r.at = at
+	if in.wire != nil {
+		doc, text, err := newWireReplyDocument(ctx, format, in.desc, in.wire, spec.method.IsStreamingClient())
+		if err != nil {
+			return err
+		}
+		r.doc, r.text = doc, text
+		return emit(callEvent{reply: r})
+	}
+	m := in.m
 	if serverStream || spec.method.IsStreamingClient() {
 		b, err := format.Marshal(m)
 		if err != nil {

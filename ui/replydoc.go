@@ -1,12 +1,14 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"runtime"
 	"strings"
 	"sync"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"sockscope/client"
 )
@@ -22,6 +24,24 @@ func newReplyDocument(ctx context.Context, format *client.ReplyFormat, m proto.M
 		return nil, err
 	}
 	return newPartsDocument(parts, workers), nil
+}
+
+// newWireReplyDocument is newReplyDocument of the reply whose wire bytes
+// are wire, never decoded whole; with line, also its compact JSON, which
+// a client stream's list shows.
+func newWireReplyDocument(ctx context.Context, format *client.ReplyFormat, desc protoreflect.MessageDescriptor, wire []byte, line bool) (*document, string, error) {
+	workers := runtime.GOMAXPROCS(0)
+	parts, err := format.IndentedWireParts(ctx, desc, wire, workers)
+	if err != nil {
+		return nil, "", err
+	}
+	text := ""
+	if line {
+		// Dropping the whitespace outside strings from the indented text
+		// gives Marshal's compact text, without a second formatting.
+		text = string(client.CompactJSON(bytes.Join(parts, nil)))
+	}
+	return newPartsDocument(parts, workers), text, nil
 }
 
 // newPartsDocument is the JSON document whose text is parts joined.
