@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"runtime/metrics"
 	"strings"
 	"testing"
 	"time"
@@ -124,6 +125,7 @@ func BenchmarkUnaryReply(b *testing.B) {
 		// the whole reply decoded and formatted, and, over wireReplyOver,
 		// the parts formatted from the wire as runCall does.
 		b.Run("decode+format/"+size.name, func(b *testing.B) {
+			stop := peakHeap(b)
 			cpu := processCPU()
 			for b.Loop() {
 				m, err := client.DecodeWire(desc, wire)
@@ -132,16 +134,19 @@ func BenchmarkUnaryReply(b *testing.B) {
 				}
 				_ = formatForViewer(b, m)
 			}
+			stop()
 			b.ReportMetric((processCPU()-cpu).Seconds()/float64(b.N), "cpu-s/op")
 		})
 		if len(wire) > wireReplyOver {
 			b.Run("wire-format/"+size.name, func(b *testing.B) {
+				stop := peakHeap(b)
 				cpu := processCPU()
 				for b.Loop() {
 					if _, _, err := newWireReplyDocument(context.Background(), &client.ReplyFormat{}, desc, wire, false); err != nil {
 						b.Fatal(err)
 					}
 				}
+				stop()
 				b.ReportMetric((processCPU()-cpu).Seconds()/float64(b.N), "cpu-s/op")
 			})
 		}
@@ -300,5 +305,33 @@ func throughModel(b *testing.B, address string, count int) int64 {
 			return c.log.received
 		}
 		step(<-msgs)
+	}
+}
+
+// peakHeap samples the heap's live and not yet collected objects while a
+// benchmark runs; stop reports the most seen, in MiB.
+func peakHeap(b *testing.B) (stop func()) {
+	runtime.GC()
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	done := make(chan struct{})
+	peak := make(chan uint64)
+	go func() {
+		var most uint64
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			metrics.Read(sample)
+			most = max(most, sample[0].Value.Uint64())
+			select {
+			case <-done:
+				peak <- most
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		b.ReportMetric(float64(<-peak)/(1<<20), "peak-heap-MiB")
 	}
 }
