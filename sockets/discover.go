@@ -125,39 +125,29 @@ func Discover(ctx context.Context, opts Options) (*Scan, error) {
 // --no-probe uses to name servers, for callers that only want a subset.
 func discover(ctx context.Context, opts Options, withProcesses bool) (*Scan, error) {
 	scan := &Scan{}
+	// /proc does not depend on the walk: it is read while the roots are,
+	// on the other CPU when there is one.
+	procDone := make(chan procView, 1)
+	go func() { procDone <- readProcView(opts, withProcesses) }()
 	files := walkRoots(ctx, opts, scan)
+	stats := statAll(files)
+	proc := <-procDone
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-
-	entries, haveProc, err := readProcNetUnix()
-	if err != nil {
-		scan.Warnings = append(scan.Warnings, err.Error())
+	if proc.warning != "" {
+		scan.Warnings = append(scan.Warnings, proc.warning)
 	}
-	scan.ProcNetUnix = haveProc
-	var byPath map[string]*procSummary
-	if haveProc {
-		summaries := summarizeProc(entries)
-		if !opts.scansAbstract() {
-			// Abstract sockets are in no directory: scanning only the
-			// --root directories leaves them out, unless one is "@".
-			for path := range summaries {
-				if strings.HasPrefix(path, "@") {
-					delete(summaries, path)
-				}
-			}
-		}
-		findListeners(summaries, withProcesses)
-		byPath = canonicalProcPaths(summaries)
-	}
+	scan.ProcNetUnix = proc.ok
+	byPath := proc.byPath
 
-	stats := statAll(files)
 	owners := newOwnerCache()
+	procs := processCache{}
 	scan.Sockets = make([]Socket, 0, len(files))
 	for i, f := range files {
 		s := Socket{Path: f.display, Owner: owners.owner(stats[i]), fileID: stats[i].id}
 		if sum, ok := byPath[f.resolved]; ok {
-			applyProc(&s, sum)
+			applyProc(&s, sum, procs)
 		}
 		s.Kind, s.Hint = initialKind(s, opts.NoProbe)
 		applyNameHint(&s)
@@ -170,20 +160,50 @@ func discover(ctx context.Context, opts Options, withProcesses bool) (*Scan, err
 			continue
 		}
 		s := Socket{Path: path, Abstract: true, Owner: abstractOwner(owners, sum.pid)}
-		applyProc(&s, sum)
+		applyProc(&s, sum, procs)
 		s.Kind, s.Hint = initialKind(s, opts.NoProbe)
 		applyNameHint(&s)
 		abstract = append(abstract, s)
 	}
 	slices.SortFunc(abstract, func(a, b Socket) int { return strings.Compare(a.Path, b.Path) })
 	scan.Sockets = append(scan.Sockets, abstract...)
-
-	if opts.NoProbe && withProcesses {
-		// Without a probe connection the fd tables are the only way to the
-		// serving process; ss -xlp does the same.
-		fillProcessesFromFDs(scan.Sockets)
-	}
 	return scan, nil
+}
+
+// procView is what /proc tells discovery, keyed by resolved path.
+type procView struct {
+	byPath  map[string]*procSummary
+	ok      bool
+	warning string
+}
+
+// readProcView reads /proc/net/unix and, in one pass over the fd tables,
+// the processes holding the listeners discovery needs named: those bound
+// by a relative path always, the abstract ones with withProcesses, and
+// with NoProbe the file sockets' too, since without a probe connection the
+// fd tables are the only way to the serving process (ss -xlp does the same).
+func readProcView(opts Options, withProcesses bool) procView {
+	entries, haveProc, err := readProcNetUnix()
+	v := procView{ok: haveProc}
+	if err != nil {
+		v.warning = err.Error()
+	}
+	if !haveProc {
+		return v
+	}
+	summaries := summarizeProc(entries)
+	if !opts.scansAbstract() {
+		// Abstract sockets are in no directory: scanning only the
+		// --root directories leaves them out, unless one is "@".
+		for path := range summaries {
+			if strings.HasPrefix(path, "@") {
+				delete(summaries, path)
+			}
+		}
+	}
+	findListeners(summaries, withProcesses, opts.NoProbe && withProcesses)
+	v.byPath = canonicalProcPaths(summaries)
+	return v
 }
 
 // initialKind is the kind known before any probe.

@@ -7,14 +7,28 @@ import (
 
 // applyProc gives s what /proc says of its address: listening, its type,
 // its listeners' inodes and, when discovery learned it, its process.
-func applyProc(s *Socket, sum *procSummary) {
+func applyProc(s *Socket, sum *procSummary, procs processCache) {
 	listening, fromProc := sum.listening, sum.listening
 	s.Listening, s.procListening = &listening, &fromProc
 	s.SocketType = sum.socketType
 	s.inodes = sum.listenerInodes
 	if sum.pid > 0 && s.Process == nil {
-		s.Process = processInfo(sum.pid)
+		s.Process = procs.info(sum.pid)
 	}
+}
+
+// processCache reads each process's name and command line once per scan:
+// one daemon often listens on many sockets. Each socket gets its own copy.
+type processCache map[int]*Process
+
+func (c processCache) info(pid int) *Process {
+	p, ok := c[pid]
+	if !ok {
+		p = processInfo(pid)
+		c[pid] = p
+	}
+	cp := *p
+	return &cp
 }
 
 // findListeners learns, from the /proc fd tables, the process that holds
@@ -22,12 +36,14 @@ func applyProc(s *Socket, sum *procSummary) {
 // relative to that process's working directory, so that it matches the
 // file found under a root: etcd binds unix://etcd.sock:0 relative to its
 // own. With withOwners the processes of abstract listeners are learned
-// too, which are then their owners. One pass over the tables serves both.
-func findListeners(byPath map[string]*procSummary, withOwners bool) {
+// too, which are then their owners, and with withFileOwners those of
+// listeners bound by an absolute path. One pass over the tables serves all.
+func findListeners(byPath map[string]*procSummary, withOwners, withFileOwners bool) {
 	var inodes []uint64
 	for path, sum := range byPath {
 		relative := path != "" && !strings.HasPrefix(path, "@") && !filepath.IsAbs(path)
-		if sum.listening && (relative || withOwners && strings.HasPrefix(path, "@")) {
+		abstract := strings.HasPrefix(path, "@")
+		if sum.listening && (relative || withOwners && abstract || withFileOwners && !abstract && !relative) {
 			inodes = append(inodes, sum.listenerInodes...)
 		}
 	}
