@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Recorded is a call as a tap saw it, in the terms a collection keeps:
@@ -41,7 +42,7 @@ func (r Recorded) Unary() bool { return r.RequestCount == 1 && r.ResponseCount <
 var reservedHeaders = map[string]bool{"content-type": true, "te": true, "user-agent": true}
 
 // nameChars is what a request name made from a method keeps.
-var nameChars = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+var nameChars = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^A-Za-z0-9_.-]+`) })
 
 // DraftsFromRecorded turns the unary gRPC calls among calls that ended OK
 // (reflection requests aside)
@@ -97,7 +98,7 @@ func DraftsFromRecorded(calls []Recorded, address string, taken func(name string
 
 func shortMethod(method string) string {
 	name := method[strings.LastIndexByte(method, '/')+1:]
-	if name = nameChars.ReplaceAllString(name, "-"); strings.Trim(name, "-") == "" {
+	if name = nameChars().ReplaceAllString(name, "-"); strings.Trim(name, "-") == "" {
 		return "call"
 	}
 	return name

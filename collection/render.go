@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -27,14 +28,16 @@ type Draft struct {
 
 // plainText is what may stand unquoted in a block mapping and load back as
 // the same string.
-var plainText = regexp.MustCompile(`^[A-Za-z_/.][A-Za-z0-9_./@:+-]*$|^[0-9.]+[a-zµ][a-z0-9.µ]*$`)
+var plainText = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z_/.][A-Za-z0-9_./@:+-]*$|^[0-9.]+[a-zµ][a-z0-9.µ]*$`)
+})
 
 var yamlWords = map[string]bool{"true": true, "false": true, "null": true, "yes": true, "no": true, "on": true, "off": true, "y": true, "n": true, "~": true}
 
 // yamlString writes s as a YAML scalar: plain when that is safe, else
 // double-quoted as JSON quotes it (which YAML reads the same).
 func yamlString(s string) string {
-	if plainText.MatchString(s) && !yamlWords[strings.ToLower(s)] && !strings.HasSuffix(s, ":") {
+	if plainText().MatchString(s) && !yamlWords[strings.ToLower(s)] && !strings.HasSuffix(s, ":") {
 		return s
 	}
 	return jsonString(s)

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"sockscope/client"
 	"sockscope/internal/secret"
@@ -59,7 +60,9 @@ func isSecret(key string) bool { return secret.IsSecretName(key) }
 
 // secretReferenceForm is what a secret header may be saved as: ${NAME},
 // or an authorization scheme and ${NAME}.
-var secretReferenceForm = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9_-]* )?\$\{[A-Za-z_][A-Za-z0-9_]*\}$`)
+var secretReferenceForm = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([A-Za-z][A-Za-z0-9_-]* )?\$\{[A-Za-z_][A-Za-z0-9_]*\}$`)
+})
 
 // SecretReference is what to save for a secret header's value: ${name},
 // keeping the scheme of an authorization value ("Bearer ${name}"), so the
@@ -135,7 +138,7 @@ func (d Draft) check() error {
 		if _, err := client.ParseHeaders([]string{h.Key + ":"}); err != nil {
 			return fmt.Errorf("save: %w", err)
 		}
-		if isSecret(h.Key) && !secretReferenceForm.MatchString(h.Value) {
+		if isSecret(h.Key) && !secretReferenceForm().MatchString(h.Value) {
 			secrets = append(secrets, h.Key)
 		}
 	}
