@@ -18,24 +18,35 @@ import (
 type columns struct {
 	text  []byte  // the lines' cells, without tabs or newlines
 	ends  []int   // where each cell ends in text
-	width []int   // each cell's width in runes
-	lines []int   // where each line's cells start in ends
-	pad   []int   // per cell, the width it is padded to; -1 for a line's last cell
+	width []int32 // each cell's width in runes
+	lines []int32 // where each line's cells start in ends
+	pad   []int32 // per cell, the width it is padded to; -1 for a line's last cell
 	line  []int32 // scratch: tab-ended cells per line
 }
 
 // grow makes room for lines more lines of about cells cells and bytes
 // bytes of text each, so that a large table is not copied as it grows.
 func (c *columns) grow(lines, cells, bytes int) {
-	c.text = slices.Grow(c.text, lines*bytes)
-	c.ends = slices.Grow(c.ends, lines*cells)
-	c.width = slices.Grow(c.width, lines*cells)
-	c.lines = slices.Grow(c.lines, lines)
+	c.text = growFresh(c.text, lines*bytes)
+	c.ends = growFresh(c.ends, lines*cells)
+	c.width = growFresh(c.width, lines*cells)
+	c.lines = growFresh(c.lines, lines)
+}
+
+// growFresh is slices.Grow, except that an empty slice gets a new array
+// from make: append's growth clears the whole spare capacity, touching
+// every page of a buffer sized for the largest table, where memory that
+// make takes fresh from the system is left untouched until it is written.
+func growFresh[T any](s []T, n int) []T {
+	if cap(s) == 0 {
+		return make([]T, 0, n)
+	}
+	return slices.Grow(s, n)
 }
 
 // add appends one line (without its newline) of tab-separated cells.
 func (c *columns) add(line []byte) {
-	c.lines = append(c.lines, len(c.ends))
+	c.lines = append(c.lines, int32(len(c.ends)))
 	for {
 		i := bytes.IndexByte(line, '\t')
 		cell := line
@@ -44,7 +55,7 @@ func (c *columns) add(line []byte) {
 		}
 		c.text = append(c.text, cell...)
 		c.ends = append(c.ends, len(c.text))
-		c.width = append(c.width, utf8.RuneCount(cell))
+		c.width = append(c.width, int32(utf8.RuneCount(cell)))
 		if i < 0 {
 			return
 		}
@@ -57,18 +68,18 @@ func (c *columns) writeTo(w io.Writer) error {
 	const padding = 2
 	n := len(c.lines)
 	cellsOf := func(l int) (start, end int) {
-		start = c.lines[l]
+		start = int(c.lines[l])
 		end = len(c.ends)
 		if l+1 < n {
-			end = c.lines[l+1]
+			end = int(c.lines[l+1])
 		}
 		return start, end
 	}
-	c.pad = slices.Grow(c.pad[:0], len(c.ends))
+	c.pad = growFresh(c.pad[:0], len(c.ends))
 	for range c.ends {
 		c.pad = append(c.pad, -1)
 	}
-	tabbed := slices.Grow(c.line[:0], n)
+	tabbed := growFresh(c.line[:0], n)
 	maxTabbed := 0
 	for l := range n {
 		start, end := cellsOf(l)
@@ -84,12 +95,12 @@ func (c *columns) writeTo(w io.Writer) error {
 				l++
 				continue
 			}
-			first, widest := l, 0
+			first, widest := l, int32(0)
 			for ; l < n && int(tabbed[l]) > col; l++ {
-				widest = max(widest, c.width[c.lines[l]+col])
+				widest = max(widest, c.width[int(c.lines[l])+col])
 			}
 			for k := first; k < l; k++ {
-				c.pad[c.lines[k]+col] = widest + padding
+				c.pad[int(c.lines[k])+col] = widest + padding
 			}
 		}
 	}
@@ -106,7 +117,7 @@ func (c *columns) writeTo(w io.Writer) error {
 				from = c.ends[i-1]
 			}
 			out = append(out, c.text[from:c.ends[i]]...)
-			for gap := c.pad[i] - c.width[i]; gap > 0; gap -= len(spaces) {
+			for gap := int(c.pad[i] - c.width[i]); gap > 0; gap -= len(spaces) {
 				out = append(out, spaces[:min(gap, len(spaces))]...)
 			}
 		}
