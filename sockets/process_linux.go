@@ -1,6 +1,7 @@
 package sockets
 
 import (
+	"bytes"
 	"net"
 	"os"
 	"strconv"
@@ -76,30 +77,41 @@ func fillProcessesFromFDs(socks []Socket) {
 }
 
 // inodeOwners maps each wanted socket inode to a pid holding it, stopping
-// once all are found.
+// once all are found. Each fd table is read through its open directory,
+// one readlinkat per entry: a whole /proc/<pid>/fd/<n> path per link costs
+// the kernel a lookup of every component, for each of the thousands of
+// descriptors on a busy machine.
 func inodeOwners(want map[uint64]int) map[uint64]int {
 	found := make(map[uint64]int)
 	procs, err := os.ReadDir("/proc")
 	if err != nil {
 		return found
 	}
+	link := make([]byte, 64)
 	for _, p := range procs {
 		pid, err := strconv.Atoi(p.Name())
 		if err != nil {
 			continue
 		}
-		fdDir := "/proc/" + p.Name() + "/fd/"
-		fds, err := readDirNames(fdDir)
+		dir, err := os.Open("/proc/" + p.Name() + "/fd")
 		if err != nil {
 			continue
 		}
+		fds, err := dir.Readdirnames(-1)
+		if err != nil {
+			dir.Close()
+			continue
+		}
+		dirfd := int(dir.Fd())
 		for _, fd := range fds {
-			link, err := os.Readlink(fdDir + fd)
-			if err != nil || !strings.HasPrefix(link, "socket:[") {
+			n, err := unix.Readlinkat(dirfd, fd, link)
+			if err != nil || n >= len(link) {
+				// Every socket's link ("socket:[inode]") fits; a longer
+				// one is some other file.
 				continue
 			}
-			ino, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimPrefix(link, "socket:["), "]"), 10, 64)
-			if err != nil {
+			ino, ok := socketInode(link[:n])
+			if !ok {
 				continue
 			}
 			if _, ok := want[ino]; ok {
@@ -108,6 +120,7 @@ func inodeOwners(want map[uint64]int) map[uint64]int {
 				}
 			}
 		}
+		dir.Close()
 		if len(found) == len(want) {
 			break
 		}
@@ -115,13 +128,18 @@ func inodeOwners(want map[uint64]int) map[uint64]int {
 	return found
 }
 
-func readDirNames(dir string) ([]string, error) {
-	f, err := os.Open(dir)
-	if err != nil {
-		return nil, err
+// socketInode parses a socket's fd link, "socket:[inode]".
+func socketInode(link []byte) (uint64, bool) {
+	digits, ok := bytes.CutPrefix(link, []byte("socket:["))
+	if !ok {
+		return 0, false
 	}
-	defer f.Close()
-	return f.Readdirnames(-1)
+	digits, ok = bytes.CutSuffix(digits, []byte("]"))
+	if !ok {
+		return 0, false
+	}
+	ino, err := strconv.ParseUint(string(digits), 10, 64)
+	return ino, err == nil
 }
 
 // listenerPIDs maps each of the listener inodes to a process holding it,
