@@ -127,34 +127,31 @@ func discover(ctx context.Context, opts Options, withProcesses bool) (*Scan, err
 	scan := &Scan{}
 	// /proc does not depend on the walk: it is read while the roots are,
 	// on the other CPU when there is one.
-	procDone := make(chan procView, 1)
-	go func() { procDone <- readProcView(opts, withProcesses) }()
+	procDone := make(chan struct{})
+	var proc procView
+	go func() {
+		proc = readProcView(opts, withProcesses)
+		close(procDone)
+	}()
 	files := walkRoots(ctx, opts, scan)
-	stats := statAll(files)
-	proc := <-procDone
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	byPath := func() map[string]*procSummary {
+		<-procDone
+		return proc.byPath
+	}
+	scan.Sockets = describeFiles(files, opts.NoProbe, byPath)
+	<-procDone
 	if proc.warning != "" {
 		scan.Warnings = append(scan.Warnings, proc.warning)
 	}
 	scan.ProcNetUnix = proc.ok
-	byPath := proc.byPath
 
 	owners := newOwnerCache()
 	procs := processCache{}
-	scan.Sockets = make([]Socket, 0, len(files))
-	for i, f := range files {
-		s := Socket{Path: f.display, Owner: owners.owner(stats[i]), fileID: stats[i].id}
-		if sum, ok := byPath[f.resolved]; ok {
-			applyProc(&s, sum, procs)
-		}
-		s.Kind, s.Hint = initialKind(s, opts.NoProbe)
-		applyNameHint(&s)
-		scan.Sockets = append(scan.Sockets, s)
-	}
 	var abstract []Socket
-	for path, sum := range byPath {
+	for path, sum := range proc.byPath {
 		if !strings.HasPrefix(path, "@") || (sum.socketType == TypeStream && !sum.listening) {
 			// A bound stream socket that does not listen has nothing to find.
 			continue
@@ -217,17 +214,20 @@ func initialKind(s Socket, noProbe bool) (Kind, string) {
 	return KindPending, ""
 }
 
-// statAll stats the files on every CPU, each worker taking a contiguous
-// run so that it stats relative to an open directory: with thousands of
-// stale sockets the stat calls are most of discovery's time.
-func statAll(files []foundFile) []fileStat {
-	stats := make([]fileStat, len(files))
+// describeFiles stats the files and describes each as a Socket, on every
+// CPU, each worker taking a contiguous run so that it stats relative to an
+// open directory: with thousands of stale sockets the stat calls are most
+// of discovery's time. Once its stats are done a worker waits for byPath,
+// what /proc knows, and describes its run with caches of its own.
+func describeFiles(files []foundFile, noProbe bool, byPath func() map[string]*procSummary) []Socket {
+	socks := make([]Socket, len(files), len(files)+8)
 	workers := min(runtime.GOMAXPROCS(0), len(files)/256+1)
 	per := (len(files) + workers - 1) / workers
 	var wg sync.WaitGroup
 	for lo := 0; lo < len(files); lo += per {
 		hi := min(lo+per, len(files))
 		wg.Go(func() {
+			stats := make([]fileStat, hi-lo)
 			var dir *os.File
 			for i := lo; i < hi; i++ {
 				f := files[i]
@@ -237,13 +237,26 @@ func statAll(files []foundFile) []fileStat {
 					}
 					dir, _ = os.Open(f.dir) // a failed open makes statSocketAt fall back to the path
 				}
-				stats[i] = statSocketAt(dir, f.dir, f.name)
+				stats[i-lo] = statSocketAt(dir, f.dir, f.name)
 			}
 			if dir != nil {
 				dir.Close()
 			}
+			known := byPath()
+			owners := newOwnerCache()
+			procs := processCache{}
+			for i := lo; i < hi; i++ {
+				st := stats[i-lo]
+				s := &socks[i]
+				*s = Socket{Path: files[i].display, Owner: owners.owner(st), fileID: st.id}
+				if sum, ok := known[files[i].resolved]; ok {
+					applyProc(s, sum, procs)
+				}
+				s.Kind, s.Hint = initialKind(*s, noProbe)
+				applyNameHint(s)
+			}
 		})
 	}
 	wg.Wait()
-	return stats
+	return socks
 }
