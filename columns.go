@@ -27,9 +27,15 @@ type columns struct {
 // grow makes room for lines more lines of about cells cells and bytes
 // bytes of text each, so that a large table is not copied as it grows.
 func (c *columns) grow(lines, cells, bytes int) {
-	c.text = growFresh(c.text, lines*bytes)
-	c.ends = growFresh(c.ends, lines*cells)
-	c.width = growFresh(c.width, lines*cells)
+	c.reserve(lines, lines*cells, lines*bytes)
+}
+
+// reserve makes room for lines more lines of cells cells and text bytes
+// in all.
+func (c *columns) reserve(lines, cells, text int) {
+	c.text = growFresh(c.text, text)
+	c.ends = growFresh(c.ends, cells)
+	c.width = growFresh(c.width, cells)
 	c.lines = growFresh(c.lines, lines)
 }
 
@@ -60,6 +66,20 @@ func (c *columns) add(line []byte) {
 			return
 		}
 		line = line[i+1:]
+	}
+}
+
+// appendLines appends the lines of o after c's, as if each had been added
+// to c in turn.
+func (c *columns) appendLines(o *columns) {
+	textBase, cellBase := len(c.text), int32(len(c.ends))
+	c.text = append(c.text, o.text...)
+	for _, end := range o.ends {
+		c.ends = append(c.ends, end+textBase)
+	}
+	c.width = append(c.width, o.width...)
+	for _, start := range o.lines {
+		c.lines = append(c.lines, start+cellBase)
 	}
 }
 

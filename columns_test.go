@@ -41,5 +41,25 @@ func TestColumnsMatchTabwriter(t *testing.T) {
 		if got.String() != want.String() {
 			t.Fatalf("round %d: lines %q\ngot:\n%s\nwant (tabwriter):\n%s", round, lines, got.String(), want.String())
 		}
+
+		// The same lines laid out in two runs and joined, as a large scan
+		// table is.
+		split := rng.IntN(len(lines) + 1)
+		var first, second columns
+		first.reserve(1, 1, 1)
+		for _, l := range lines[:split] {
+			first.add([]byte(l))
+		}
+		for _, l := range lines[split:] {
+			second.add([]byte(l))
+		}
+		first.appendLines(&second)
+		got.Reset()
+		if err := first.writeTo(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Fatalf("round %d, joined after %d lines: lines %q\ngot:\n%s\nwant (tabwriter):\n%s", round, split, lines, got.String(), want.String())
+		}
 	}
 }

@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"sockscope/internal/grpcservices"
@@ -154,20 +156,75 @@ const (
 
 func writeScanTable(w io.Writer, scan *sockets.Scan, order []int, color bool) {
 	var table columns
-	// Five cells a line (six when world-writable), and a line of the
-	// table is rarely longer than this.
-	table.grow(len(order)+1, 5, 128)
 	header := "PATH\tKIND\tSERVICES / HINT\tOWNER\tPROCESS"
 	if color {
 		// The kind column's cells all carry colour codes of the same length;
 		// the header gets a same-length no-op so the column lines up.
 		header = "PATH\t\x1b[39mKIND" + colorReset + "\tSERVICES / HINT\tOWNER\tPROCESS"
 	}
+	// A large scan's rows are laid out in runs on every CPU, then joined.
+	runs := 1
+	if len(order) >= 4096 {
+		runs = min(runtime.GOMAXPROCS(0), 4)
+	}
+	per := (len(order) + runs - 1) / runs
+	parts := make([]columns, runs)
+	counts := make([]map[sockets.Kind]int, runs)
+	var wg sync.WaitGroup
+	for k := range runs {
+		wg.Go(func() {
+			rows := order[min(k*per, len(order)):min((k+1)*per, len(order))]
+			counts[k] = addScanRows(&parts[k], scan.Sockets, rows, color)
+		})
+	}
+	wg.Wait()
+	lines, cells, text := 1, 5, len(header)
+	for k := range runs {
+		lines, cells, text = lines+len(parts[k].lines), cells+len(parts[k].ends), text+len(parts[k].text)
+	}
+	table.reserve(lines, cells, text)
 	table.add([]byte(header))
+	total := make(map[sockets.Kind]int)
+	for k := range runs {
+		table.appendLines(&parts[k])
+		for kind, n := range counts[k] {
+			total[kind] += n
+		}
+	}
+	table.writeTo(w)
+
+	var kinds []string
+	for _, k := range sockets.KindOrder {
+		if total[k] > 0 {
+			kinds = append(kinds, fmt.Sprintf("%d %s", total[k], k.Name()))
+		}
+	}
+	summary := fmt.Sprintf("%d sockets", len(scan.Sockets))
+	if len(scan.Sockets) == 1 {
+		summary = "1 socket"
+	}
+	if len(kinds) > 0 {
+		summary += ": " + strings.Join(kinds, ", ")
+	}
+	if len(scan.UnreadableDirs) > 0 {
+		summary += "; " + unreadableNote(scan.UnreadableDirs)
+	}
+	if !scan.ProcNetUnix {
+		summary += "; no /proc/net/unix: listening state and abstract sockets unknown"
+	}
+	fmt.Fprintln(w, summary)
+}
+
+// addScanRows adds the rows of the sockets at order to table and counts
+// them by kind.
+func addScanRows(table *columns, socks []sockets.Socket, order []int, color bool) map[sockets.Kind]int {
+	// Five cells a line (six when world-writable), and a line of the
+	// table is rarely longer than this.
+	table.grow(len(order), 5, 128)
 	counts := make(map[sockets.Kind]int)
 	line := make([]byte, 0, 256)
 	for _, i := range order {
-		s := &scan.Sockets[i]
+		s := &socks[i]
 		counts[s.Kind]++
 		sum := sockets.Summarize(*s, grpcservices.HealthAndReflection)
 		line = append(line[:0], sum.Path...)
@@ -203,28 +260,7 @@ func writeScanTable(w io.Writer, scan *sockets.Scan, order []int, color bool) {
 		}
 		table.add(line)
 	}
-	table.writeTo(w)
-
-	var parts []string
-	for _, k := range sockets.KindOrder {
-		if counts[k] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", counts[k], k.Name()))
-		}
-	}
-	summary := fmt.Sprintf("%d sockets", len(scan.Sockets))
-	if len(scan.Sockets) == 1 {
-		summary = "1 socket"
-	}
-	if len(parts) > 0 {
-		summary += ": " + strings.Join(parts, ", ")
-	}
-	if len(scan.UnreadableDirs) > 0 {
-		summary += "; " + unreadableNote(scan.UnreadableDirs)
-	}
-	if !scan.ProcNetUnix {
-		summary += "; no /proc/net/unix: listening state and abstract sockets unknown"
-	}
-	fmt.Fprintln(w, summary)
+	return counts
 }
 
 func unreadableNote(dirs []string) string {
