@@ -26,9 +26,10 @@ const (
 	feedChunks     = 1024     // chunks queued for the parser
 	// A parser resting after a batch is woken early once this much is
 	// queued, so that a busy connection is parsed long before its copy
-	// reaches the bounds above.
-	hurryBytes  = feedBudget / 4
-	hurryChunks = feedChunks / 4
+	// reaches the bounds above, and what the copy holds between batches,
+	// garbage once parsed, adds little to the tap's memory.
+	hurryBytes  = 1 << 20
+	hurryChunks = feedChunks / 8
 )
 
 // chunk is one read's bytes, copied for the parser, with when they passed.
