@@ -1,6 +1,7 @@
 // Command tapbench measures the tap against direct calls in one run, on the
 // bundled sample server: unary latency (p50, p90, p99, calls alternating
-// between the two paths so both see the same machine), the throughput of a
+// between the two paths so both see the same machine) with the tap's CPU
+// time and how often its threads were scheduled per call, the throughput of a
 // Count stream, and the tap's peak memory while a large Chat stream passes
 // through it. The server and the taps are the sockscope binary given, run
 // as users run them; bench/tap.sh builds it and prints these figures.
