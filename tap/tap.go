@@ -48,6 +48,10 @@ type Config struct {
 	// MaxMessageBytes is the largest message decoded
 	// (DefaultMaxMessageBytes when zero).
 	MaxMessageBytes int
+
+	// rest is how long the parsers rest between batches (parseRest when
+	// zero); tests make it long, so that only a wake-up ends it.
+	rest time.Duration
 }
 
 // Tap is a running tap: a listener whose every connection is forwarded to
@@ -126,6 +130,9 @@ type Report struct {
 func Start(ctx context.Context, cfg Config) (*Tap, error) {
 	if cfg.MaxMessageBytes <= 0 {
 		cfg.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if cfg.rest <= 0 {
+		cfg.rest = parseRest
 	}
 	t := &Tap{cfg: cfg, queue: make(chan queuedEvent, 1024), queued: semaphore.NewWeighted(maxQueuedEventBytes),
 		events: make(chan Event), pumped: make(chan struct{}), discard: make(chan struct{}),

@@ -1,6 +1,7 @@
 // Command tapbench measures the tap against direct calls in one run, on the
 // bundled sample server: unary latency (p50, p90, p99, calls alternating
-// between the two paths so both see the same machine), the throughput of a
+// between the two paths so both see the same machine) with the tap's CPU
+// time and how often its threads were scheduled per call, the throughput of a
 // Count stream, and the tap's peak memory while a large Chat stream passes
 // through it. The server and the taps are the sockscope binary given, run
 // as users run them; bench/tap.sh builds it and prints these figures.
@@ -54,10 +55,14 @@ func main() {
 
 	direct, viaTap := dial(sock), dial(lines)
 	fmt.Printf("unary Echo, %d calls each way, alternating (default output: a line per call)\n", *unary)
+	cpu, runs := runTime(tapped.Process.Pid)
 	d, tp := latencies(direct, viaTap, *unary)
+	cpu2, runs2 := runTime(tapped.Process.Pid)
 	fmt.Printf("  direct    p50 %7.1f µs  p90 %7.1f µs  p99 %7.1f µs\n", pct(d, 50), pct(d, 90), pct(d, 99))
 	fmt.Printf("  tap       p50 %7.1f µs  p90 %7.1f µs  p99 %7.1f µs\n", pct(tp, 50), pct(tp, 90), pct(tp, 99))
 	fmt.Printf("  p50 overhead %.1f µs (target ≤ 50)\n", pct(tp, 50)-pct(d, 50))
+	calls := float64(*unary + warmUp)
+	fmt.Printf("  tap CPU %.1f µs and %.1f times scheduled a call\n", float64((cpu2-cpu).Nanoseconds())/1000/calls, float64(runs2-runs)/calls)
 
 	fmt.Printf("Count stream of %d messages, %d rounds each way, alternating\n", *count, *rounds)
 	dr, tr := throughput(direct, viaTap, *count, *rounds)
@@ -113,6 +118,9 @@ func dial(path string) samplepb.EchoClient {
 	return samplepb.NewEchoClient(conn)
 }
 
+// warmUp is how many calls each path makes before the timed ones.
+const warmUp = 200
+
 func latencies(direct, viaTap samplepb.EchoClient, n int) (d, t []float64) {
 	call := func(c samplepb.EchoClient) float64 {
 		start := time.Now()
@@ -121,7 +129,7 @@ func latencies(direct, viaTap samplepb.EchoClient, n int) (d, t []float64) {
 		}
 		return float64(time.Since(start).Nanoseconds()) / 1000
 	}
-	for range 200 {
+	for range warmUp {
 		call(direct)
 		call(viaTap)
 	}
@@ -201,6 +209,27 @@ func memoryWhileStreaming(pid int, c samplepb.EchoClient, mib int) string {
 	}
 	took := time.Since(start)
 	return fmt.Sprintf("%s (before: %s; %.0f MiB/s each way)", procStatus(pid, "VmHWM"), before, float64(mib)/took.Seconds())
+}
+
+// runTime is the CPU time the process's threads have run and how many
+// times they were put on a CPU, from the scheduler's statistics: what the
+// tap costs the CPUs it shares with its client and server, less noisy on a
+// shared machine than the latencies.
+func runTime(pid int) (cpu time.Duration, runs int64) {
+	tasks, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*/schedstat")
+	for _, t := range tasks {
+		b, err := os.ReadFile(t)
+		if err != nil {
+			continue
+		}
+		if f := strings.Fields(string(b)); len(f) == 3 {
+			ns, _ := strconv.ParseInt(f[0], 10, 64)
+			n, _ := strconv.ParseInt(f[2], 10, 64)
+			cpu += time.Duration(ns)
+			runs += n
+		}
+	}
+	return cpu, runs
 }
 
 func procStatus(pid int, field string) string {
