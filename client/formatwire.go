@@ -35,7 +35,20 @@ func DecodeWire(desc protoreflect.MessageDescriptor, wire []byte) (proto.Message
 // well-known type, EmitDefaults, bytes that do not parse) is decoded whole
 // and given to IndentedParts.
 func (f *ReplyFormat) IndentedWireParts(ctx context.Context, desc protoreflect.MessageDescriptor, wire []byte, workers int) ([][]byte, error) {
-	return f.indentedWireParts(ctx, desc, wire, workers, 16*workers)
+	return f.indentedWireParts(ctx, desc, wire, workers, wireRuns(len(wire), workers))
+}
+
+// wirePartBytes is about how much of a reply's wire one run of a list
+// holds. A decoded message takes many times its wire size, and every
+// garbage collection during the format marks the parts in flight: small
+// runs keep that little, and the heap of a huge reply near its text's size.
+const wirePartBytes = 64 << 10
+
+// wireRuns is how many runs a list is cut into, at most, in a reply of n
+// wire bytes: enough for every worker to be busy to the end, and enough
+// that no run holds much more than wirePartBytes.
+func wireRuns(n, workers int) int {
+	return max(16*workers, n/wirePartBytes)
 }
 
 func (f *ReplyFormat) indentedWireParts(ctx context.Context, desc protoreflect.MessageDescriptor, wire []byte, workers, runs int) ([][]byte, error) {

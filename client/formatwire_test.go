@@ -182,3 +182,37 @@ func TestIndentedWirePartsDefaults(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestIndentedWirePartsRunSize: a reply of many wire parts' worth is cut
+// into runs of about wirePartBytes each, more than the workers' default,
+// and still reads as Marshal's text.
+func TestIndentedWirePartsRunSize(t *testing.T) {
+	desc, resolver, _ := formatCases(t)
+	items := desc.Fields().ByName("items")
+	id := bytes.Repeat([]byte("x"), 100)
+	var wire []byte
+	for len(wire) < 80*wirePartBytes {
+		element := protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), id)
+		wire = protowire.AppendBytes(protowire.AppendTag(wire, items.Number(), protowire.BytesType), element)
+	}
+	m, err := DecodeWire(desc, wire)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := (&ReplyFormat{Indent: true, Resolver: resolver}).Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const workers = 2
+	parts, err := (&ReplyFormat{Resolver: resolver}).IndentedWireParts(context.Background(), desc, wire, workers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each run is a piece, and a separator follows all but the last.
+	if runs := (len(parts) - 1) / 2; runs < 80 || runs <= 16*workers {
+		t.Errorf("cut into %d runs, want about %d", runs, len(wire)/wirePartBytes)
+	}
+	if got := bytes.Join(parts, nil); !bytes.Equal(got, want) {
+		t.Errorf("the text of %d parts differs from Marshal's", len(parts))
+	}
+}

@@ -8,8 +8,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-// TestPartsDocumentAsDocument: a document joined from pieces, its lines
-// found span by span, has the text and the line index of one prepared
+// TestPartsDocumentAsDocument: a document joined from pieces, some empty,
+// its lines found span by span, has the text and the line index of one prepared
 // from the joined text, wherever the pieces and spans are cut.
 func TestPartsDocumentAsDocument(t *testing.T) {
 	long := strings.Repeat("x", longLineBytes+10)
@@ -22,6 +22,10 @@ func TestPartsDocumentAsDocument(t *testing.T) {
 			var parts [][]byte
 			for i := range cuts {
 				parts = append(parts, []byte(text[i*len(text)/cuts:(i+1)*len(text)/cuts]))
+				if i%2 == 1 {
+					// An empty piece, as a part of no fields gives.
+					parts = append(parts, nil)
+				}
 			}
 			for _, workers := range []int{1, 2, 3} {
 				got := newPartsDocument(parts, workers)

@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"context"
 	"runtime"
-	"strings"
+	"slices"
 	"sync"
+	"unsafe"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -44,58 +45,43 @@ func newWireReplyDocument(ctx context.Context, format *client.ReplyFormat, desc 
 	return newPartsDocument(parts, workers), text, nil
 }
 
-// newPartsDocument is the JSON document whose text is parts joined.
+// newPartsDocument is the JSON document whose text is parts joined. The
+// text is copied into place and its lines found in the same pass, on
+// workers goroutines, each a stretch of the text whatever the pieces' sizes.
 func newPartsDocument(parts [][]byte, workers int) *document {
-	total := 0
-	for _, p := range parts {
-		total += len(p)
-	}
-	var b strings.Builder
-	b.Grow(min(total, maxDocumentBytes))
-	for _, p := range parts {
-		if b.Len()+len(p) > maxDocumentBytes {
-			b.Write(p[:maxDocumentBytes-b.Len()])
-			break
-		}
-		b.Write(p)
-	}
-	d := &document{text: strings.TrimSuffix(b.String(), "\n"), json: true}
-	d.starts = lineStarts(d.text, workers)
-	for i := range d.starts {
-		end := len(d.text)
-		if i+1 < len(d.starts) {
-			end = int(d.starts[i+1]) - 1
-		}
-		if end-int(d.starts[i]) >= longLineBytes {
-			if d.long == nil {
-				d.long = map[int]*longLine{}
-			}
-			d.long[i] = markLine(d.text[d.starts[i]:end], true)
-		}
-	}
-	return d
-}
-
-// lineStarts is the offset of each line of text, the text cut into
-// workers spans searched at once.
-func lineStarts(text string, workers int) []uint32 {
 	const minSpan = 1 << 20
-	spans := max(1, min(workers, len(text)/minSpan))
+	parts = slices.Clone(parts)
+	ends := make([]int, len(parts))
+	total := 0
+	for i, p := range parts {
+		parts[i] = p[:min(len(p), maxDocumentBytes-total)]
+		total += len(parts[i])
+		ends[i] = total
+	}
+	buf := make([]byte, total)
+	spans := max(1, min(workers, total/minSpan))
 	found := make([][]uint32, spans)
 	var wg sync.WaitGroup
 	for s := range spans {
-		lo, hi := s*len(text)/spans, (s+1)*len(text)/spans
+		lo, hi := s*total/spans, (s+1)*total/spans
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			starts := make([]uint32, 0, (hi-lo)/32)
-			for i := lo; i < hi; {
-				n := strings.IndexByte(text[i:hi], '\n')
-				if n < 0 {
-					break
+			i, _ := slices.BinarySearch(ends, lo+1)
+			for at := lo; at < hi; i++ {
+				from := ends[i] - len(parts[i])
+				p := parts[i][at-from : min(ends[i], hi)-from]
+				copy(buf[at:], p)
+				for j := 0; ; {
+					n := bytes.IndexByte(p[j:], '\n')
+					if n < 0 {
+						break
+					}
+					j += n + 1
+					starts = append(starts, uint32(at+j))
 				}
-				i += n + 1
-				starts = append(starts, uint32(i))
+				at += len(p)
 			}
 			found[s] = starts
 		}()
@@ -109,5 +95,29 @@ func lineStarts(text string, workers int) []uint32 {
 	for _, f := range found {
 		starts = append(starts, f...)
 	}
-	return starts
+	if total > 0 && buf[total-1] == '\n' {
+		// As newDocument, the one newline that ends the text ends no line.
+		total--
+		starts = starts[:len(starts)-1]
+	}
+	text := ""
+	if total > 0 {
+		// buf is written by no one from here on, so the text can be it
+		// rather than a copy of all of it.
+		text = unsafe.String(unsafe.SliceData(buf), total)
+	}
+	d := &document{text: text, json: true, starts: starts}
+	for i := range d.starts {
+		end := len(d.text)
+		if i+1 < len(d.starts) {
+			end = int(d.starts[i+1]) - 1
+		}
+		if end-int(d.starts[i]) >= longLineBytes {
+			if d.long == nil {
+				d.long = map[int]*longLine{}
+			}
+			d.long[i] = markLine(d.text[d.starts[i]:end], true)
+		}
+	}
+	return d
 }
