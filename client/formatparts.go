@@ -38,6 +38,9 @@ type jsonPart struct {
 	// runs hold as many elements each, so a run's text is sized from it
 	// rather than grown, a copy of the whole each time, as protojson grows it.
 	size *atomic.Int64
+	// redecode decodes the part's records when the message decode gave
+	// cannot be written (a wire view that meets what it cannot read).
+	redecode func() (proto.Message, error)
 	// decode gives msg of a part kept as wire records until a worker
 	// marshals it (IndentedWireParts).
 	decode func() (proto.Message, error)
@@ -102,7 +105,12 @@ func (f *ReplyFormat) marshalParts(ctx context.Context, desc protoreflect.Messag
 				if p.size != nil {
 					b = make([]byte, 0, p.size.Load()+p.size.Load()/8)
 				}
-				if b, p.err = opts.MarshalAppend(b, p.msg); p.err == nil {
+				if b, p.err = marshalView(opts, b, p.msg); p.err != nil && p.redecode != nil {
+					if p.msg, p.err = p.redecode(); p.err == nil {
+						b, p.err = opts.MarshalAppend(b[:0], p.msg)
+					}
+				}
+				if p.err == nil {
 					if p.size != nil && int64(len(b)) > p.size.Load() {
 						p.size.Store(int64(len(b)))
 					}

@@ -117,7 +117,18 @@ func splitWire(desc protoreflect.MessageDescriptor, wire []byte, runs int) []jso
 	}
 	sort.Slice(fields, func(i, j int) bool { return fields[i].Index() < fields[j].Index() })
 
+	// Each part is read through a wire view; one the view cannot read as
+	// the decoder would is decoded after all (newDecodedPart).
 	newPart := func(spans []span) func() (proto.Message, error) {
+		return func() (proto.Message, error) {
+			records := make([][]byte, len(spans))
+			for i, s := range spans {
+				records[i] = wire[s.start:s.end]
+			}
+			return newWireView(desc, records...).Interface(), nil
+		}
+	}
+	newDecodedPart := func(spans []span) func() (proto.Message, error) {
 		return func() (proto.Message, error) {
 			m := dynamicpb.NewMessage(desc)
 			for _, s := range spans {
@@ -132,7 +143,7 @@ func splitWire(desc protoreflect.MessageDescriptor, wire []byte, runs int) []jso
 	var run []span // the records of the fields part being built
 	flush := func() {
 		if run != nil {
-			parts = append(parts, jsonPart{decode: newPart(run), kind: partFields})
+			parts = append(parts, jsonPart{decode: newPart(run), redecode: newDecodedPart(run), kind: partFields})
 			run = nil
 		}
 	}
@@ -168,7 +179,8 @@ func splitWire(desc protoreflect.MessageDescriptor, wire []byte, runs int) []jso
 			case k - 1:
 				kind = partListLast
 			}
-			parts = append(parts, jsonPart{decode: newPart(joinAdjacent(recs[r*n/k : (r+1)*n/k])), kind: kind, size: size})
+			spans := joinAdjacent(recs[r*n/k : (r+1)*n/k])
+			parts = append(parts, jsonPart{decode: newPart(spans), redecode: newDecodedPart(spans), kind: kind, size: size})
 		}
 	}
 	flush()

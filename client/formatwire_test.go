@@ -76,6 +76,10 @@ func wireCases(t *testing.T) (protoreflect.MessageDescriptor, TypeResolver, map[
 	), false)
 	add("a list element of another wire type", cat(items, protowire.AppendVarint(protowire.AppendTag(nil, 2, protowire.VarintType), 1)), true)
 	add("bytes that do not parse", cat(items, []byte{0x12, 0x7f}), true)
+	// Inside a list's element, where only the part's wire view meets them:
+	// the part is decoded instead, or fails as the decoder fails.
+	add("an unknown field in a list element", cat(items, record("items", cat(append(protowire.AppendTag(nil, 1, protowire.BytesType), msg("u")...), unknown)), item("d")), false)
+	add("bytes that do not parse in a list element", cat(items, record("items", []byte{0x0a, 0x7f}), item("d")), false)
 	whole["with an extension"] = true
 	wires["a well-known type at top level"] = listValue
 	whole["a well-known type at top level"] = true
