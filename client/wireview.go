@@ -143,14 +143,27 @@ func (v *wireView) set(fd protoreflect.FieldDescriptor, val protoreflect.Value) 
 		return
 	}
 	if v.fields == nil {
-		// Room for about as many fields as the records can hold.
+		// Room for about as many fields as the records can hold, and no
+		// more than can be populated at once: one member of each oneof.
 		size := 0
 		for _, r := range v.records {
 			size += len(r)
 		}
-		v.fields = make([]viewField, 0, min(v.desc.Fields().Len(), 1+size/16, 16))
+		v.fields = make([]viewField, 0, min(populatable(v.desc), 1+size/16, 16))
 	}
 	v.fields = append(v.fields, viewField{fd: fd, value: val})
+}
+
+// populatable is how many of desc's fields can be populated at once.
+func populatable(desc protoreflect.MessageDescriptor) int {
+	n := desc.Fields().Len()
+	oneofs := desc.Oneofs()
+	for i := range oneofs.Len() {
+		if od := oneofs.Get(i); !od.IsSynthetic() {
+			n -= od.Fields().Len() - 1
+		}
+	}
+	return n
 }
 
 // clearOneof drops the other members of od: the last one given wins.
