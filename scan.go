@@ -169,12 +169,10 @@ func writeScanTable(w io.Writer, scan *sockets.Scan, order []int, color bool) {
 	}
 	per := (len(order) + runs - 1) / runs
 	parts := make([]columns, runs)
-	counts := make([]map[sockets.Kind]int, runs)
 	var wg sync.WaitGroup
 	for k := range runs {
 		wg.Go(func() {
-			rows := order[min(k*per, len(order)):min((k+1)*per, len(order))]
-			counts[k] = addScanRows(&parts[k], scan.Sockets, rows, color)
+			addScanRows(&parts[k], scan.Sockets, order[min(k*per, len(order)):min((k+1)*per, len(order))], color)
 		})
 	}
 	wg.Wait()
@@ -184,14 +182,15 @@ func writeScanTable(w io.Writer, scan *sockets.Scan, order []int, color bool) {
 	}
 	table.reserve(lines, cells, text)
 	table.add([]byte(header))
-	total := make(map[sockets.Kind]int)
 	for k := range runs {
 		table.appendLines(&parts[k])
-		for kind, n := range counts[k] {
-			total[kind] += n
-		}
 	}
 	table.writeTo(w)
+
+	total := make(map[sockets.Kind]int)
+	for _, s := range scan.Sockets {
+		total[s.Kind]++
+	}
 
 	var kinds []string
 	for _, k := range sockets.KindOrder {
@@ -215,17 +214,14 @@ func writeScanTable(w io.Writer, scan *sockets.Scan, order []int, color bool) {
 	fmt.Fprintln(w, summary)
 }
 
-// addScanRows adds the rows of the sockets at order to table and counts
-// them by kind.
-func addScanRows(table *columns, socks []sockets.Socket, order []int, color bool) map[sockets.Kind]int {
+// addScanRows adds the rows of the sockets at order to table.
+func addScanRows(table *columns, socks []sockets.Socket, order []int, color bool) {
 	// Five cells a line (six when world-writable), and a line of the
 	// table is rarely longer than this.
 	table.grow(len(order), 5, 128)
-	counts := make(map[sockets.Kind]int)
 	line := make([]byte, 0, 256)
 	for _, i := range order {
 		s := &socks[i]
-		counts[s.Kind]++
 		sum := sockets.Summarize(*s, grpcservices.HealthAndReflection)
 		line = append(line[:0], sum.Path...)
 		line = append(line, '\t')
@@ -260,7 +256,6 @@ func addScanRows(table *columns, socks []sockets.Socket, order []int, color bool
 		}
 		table.add(line)
 	}
-	return counts
 }
 
 func unreadableNote(dirs []string) string {

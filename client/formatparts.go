@@ -57,6 +57,17 @@ const (
 	partListLast                  // the last run: elements and "]"
 )
 
+// listRunKind is the kind of run r of a list cut into k runs.
+func listRunKind(r, k int) partKind {
+	switch r {
+	case 0:
+		return partListFirst
+	case k - 1:
+		return partListLast
+	}
+	return partListMid
+}
+
 // listClose is how a run of a top-level list ends, as protojson indents it.
 const listClose = "\n  ]\n}"
 
@@ -200,14 +211,7 @@ func splitMessage(m proto.Message, runs int) []jsonPart {
 				list.Append(fl.v.List().Get(i))
 			}
 			part.Set(fl.fd, protoreflect.ValueOfList(list))
-			kind := partListMid
-			switch r {
-			case 0:
-				kind = partListFirst
-			case k - 1:
-				kind = partListLast
-			}
-			parts = append(parts, jsonPart{msg: part.Interface(), kind: kind, size: size})
+			parts = append(parts, jsonPart{msg: part.Interface(), kind: listRunKind(r, k), size: size})
 		}
 	}
 	if !split {

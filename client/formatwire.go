@@ -172,15 +172,8 @@ func splitWire(desc protoreflect.MessageDescriptor, wire []byte, runs int) []jso
 		k := min(n, runs)
 		size := new(atomic.Int64)
 		for r := range k {
-			kind := partListMid
-			switch r {
-			case 0:
-				kind = partListFirst
-			case k - 1:
-				kind = partListLast
-			}
 			spans := joinAdjacent(recs[r*n/k : (r+1)*n/k])
-			parts = append(parts, jsonPart{decode: newPart(spans), redecode: newDecodedPart(spans), kind: kind, size: size})
+			parts = append(parts, jsonPart{decode: newPart(spans), redecode: newDecodedPart(spans), kind: listRunKind(r, k), size: size})
 		}
 	}
 	flush()

@@ -80,25 +80,18 @@ func (v *wireView) read() error {
 	fields := v.desc.Fields()
 	for _, b := range v.records {
 		for len(b) > 0 {
-			num, typ, n := protowire.ConsumeTag(b)
-			if n < 0 {
-				return protowire.ParseError(n)
+			num, typ, rec, rest, err := nextRecord(b)
+			if err != nil {
+				return err
 			}
-			b = b[n:]
+			b = rest
 			fd := fields.ByNumber(num)
 			if fd == nil || typ == protowire.StartGroupType {
 				return errNotViewable
 			}
-			m := protowire.ConsumeFieldValue(num, typ, b)
-			if m < 0 {
-				return protowire.ParseError(m)
-			}
-			rec := b[:m]
-			b = b[m:]
 			if od := fd.ContainingOneof(); od != nil && !od.IsSynthetic() {
 				v.clearOneof(od, fd)
 			}
-			var err error
 			switch {
 			case fd.IsMap():
 				err = v.addMapEntry(fd, typ, rec)
@@ -126,6 +119,20 @@ func (v *wireView) read() error {
 	}
 	v.fields = kept
 	return nil
+}
+
+// nextRecord splits the first record off b: its field number, wire type
+// and value, and what follows it.
+func nextRecord(b []byte) (num protowire.Number, typ protowire.Type, value, rest []byte, err error) {
+	num, typ, n := protowire.ConsumeTag(b)
+	if n < 0 {
+		return 0, 0, nil, nil, protowire.ParseError(n)
+	}
+	m := protowire.ConsumeFieldValue(num, typ, b[n:])
+	if m < 0 {
+		return 0, 0, nil, nil, protowire.ParseError(m)
+	}
+	return num, typ, b[n : n+m], b[n+m:], nil
 }
 
 func (v *wireView) find(fd protoreflect.FieldDescriptor) int {
@@ -240,18 +247,11 @@ func (v *wireView) addMapEntry(fd protoreflect.FieldDescriptor, typ protowire.Ty
 	key, val := keyFd.Default(), protoreflect.Value{}
 	var child *wireView // a message value's records merge
 	for len(body) > 0 {
-		num, typ, n := protowire.ConsumeTag(body)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, entryRec, rest, err := nextRecord(body)
+		if err != nil {
+			return err
 		}
-		body = body[n:]
-		m := protowire.ConsumeFieldValue(num, typ, body)
-		if m < 0 {
-			return protowire.ParseError(m)
-		}
-		entryRec := body[:m]
-		body = body[m:]
-		var err error
+		body = rest
 		switch {
 		case num == keyFd.Number():
 			key, err = scalarValue(keyFd, typ, entryRec)
