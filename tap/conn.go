@@ -98,6 +98,9 @@ func (t *Tap) serve(down net.Conn) {
 // copy forwards src to dst unchanged, then passes on src's end: a clean end
 // of stream as a half-close, anything else by closing both connections.
 func (tc *tapConn) copy(dir int, src, dst net.Conn) {
+	if tc.rawCopy(dir, src, dst) {
+		return
+	}
 	buf := make([]byte, copyBufferSize)
 	for {
 		n, err := src.Read(buf)
