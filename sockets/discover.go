@@ -133,7 +133,9 @@ func discover(ctx context.Context, opts Options, withProcesses bool) (*Scan, err
 		proc = readProcView(opts, withProcesses)
 		close(procDone)
 	}()
-	files := walkRoots(ctx, opts, scan)
+	pool := newStatPool()
+	files := walkRoots(ctx, opts, scan, pool)
+	pool.wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -214,11 +216,9 @@ func initialKind(s Socket, noProbe bool) (Kind, string) {
 	return KindPending, ""
 }
 
-// describeFiles stats the files and describes each as a Socket, on every
-// CPU, each worker taking a contiguous run so that it stats relative to an
-// open directory: with thousands of stale sockets the stat calls are most
-// of discovery's time. Once its stats are done a worker waits for byPath,
-// what /proc knows, and describes its run with caches of its own.
+// describeFiles describes each of the statted files as a Socket, on every
+// CPU, each worker taking a contiguous run with caches of its own, once
+// byPath, what /proc knows, is there.
 func describeFiles(files []foundFile, noProbe bool, byPath func() map[string]*procSummary) []Socket {
 	socks := make([]Socket, len(files), len(files)+8)
 	workers := min(runtime.GOMAXPROCS(0), len(files)/256+1)
@@ -227,26 +227,14 @@ func describeFiles(files []foundFile, noProbe bool, byPath func() map[string]*pr
 	for lo := 0; lo < len(files); lo += per {
 		hi := min(lo+per, len(files))
 		wg.Go(func() {
-			stats := make([]fileStat, hi-lo)
-			var dir *os.File
-			for i := lo; i < hi; i++ {
-				f := files[i]
-				if dir == nil || dir.Name() != f.dir {
-					if dir != nil {
-						dir.Close()
-					}
-					dir, _ = os.Open(f.dir) // a failed open makes statSocketAt fall back to the path
-				}
-				stats[i-lo] = statSocketAt(dir, f.dir, f.name)
-			}
-			if dir != nil {
-				dir.Close()
-			}
 			known := byPath()
 			owners := newOwnerCache()
 			procs := processCache{}
 			for i := lo; i < hi; i++ {
-				st := stats[i-lo]
+				var st fileStat
+				if files[i].stat != nil {
+					st = *files[i].stat
+				}
 				s := &socks[i]
 				*s = Socket{Path: files[i].display, Owner: owners.owner(st), fileID: st.id}
 				if sum, ok := known[files[i].resolved]; ok {

@@ -15,8 +15,9 @@ var direntBuffers = sync.Pool{New: func() any { b := make([]byte, 64<<10); retur
 // sockets and directories, allocating nothing for the other entries: a
 // root with ten thousand stale sockets otherwise spends most of its time
 // building DirEntry values. Entries of unknown type (some file systems do
-// not report it) are looked up with lstat.
-func readDirSocketsAndDirs(dir string) ([]dirEntry, error) {
+// not report it) are looked up with lstat. Each batch's sockets go to pool
+// to be statted while the rest is read.
+func readDirSocketsAndDirs(dir string, pool *statPool) ([]dirEntry, error) {
 	f, err := os.Open(dir)
 	if err != nil {
 		return nil, err
@@ -38,7 +39,9 @@ func readDirSocketsAndDirs(dir string) ([]dirEntry, error) {
 		if n <= 0 {
 			return out, nil
 		}
+		listed := len(out)
 		out = appendDirents(out, dir, buf[:n])
+		pool.submit(dir, out[listed:])
 	}
 }
 

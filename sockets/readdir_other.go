@@ -8,8 +8,9 @@ import (
 )
 
 // readDirSocketsAndDirs lists the sockets and directories in dir:
-// os.File.ReadDir without os.ReadDir's sort.
-func readDirSocketsAndDirs(dir string) ([]dirEntry, error) {
+// os.File.ReadDir without os.ReadDir's sort. The sockets go to pool to be
+// statted.
+func readDirSocketsAndDirs(dir string, pool *statPool) ([]dirEntry, error) {
 	f, err := os.Open(dir)
 	if err != nil {
 		return nil, err
@@ -25,5 +26,6 @@ func readDirSocketsAndDirs(dir string) ([]dirEntry, error) {
 			out = append(out, dirEntry{name: e.Name(), typ: t})
 		}
 	}
+	pool.submit(dir, out)
 	return out, nil
 }

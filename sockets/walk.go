@@ -18,10 +18,12 @@ type foundFile struct {
 	resolved string // under the root with links resolved, to match /proc
 	dir      string // resolved directory
 	name     string
+	stat     *fileStat // written by the stat pool
 }
 
-// walkRoots resolves and de-duplicates the roots, then walks each once.
-func walkRoots(ctx context.Context, opts Options, scan *Scan) []foundFile {
+// walkRoots resolves and de-duplicates the roots, then walks each once,
+// handing the sockets it lists to pool to be statted.
+func walkRoots(ctx context.Context, opts Options, scan *Scan, pool *statPool) []foundFile {
 	var roots []Root
 	if !opts.NoDefaultRoots {
 		for _, r := range DefaultRoots() {
@@ -64,7 +66,7 @@ func walkRoots(ctx context.Context, opts Options, scan *Scan) []foundFile {
 	var files []foundFile
 	for _, i := range order {
 		r := &roots[i]
-		w := walker{ctx: ctx, maxDepth: opts.MaxDepth, otherRoots: walked, scan: scan}
+		w := walker{ctx: ctx, maxDepth: opts.MaxDepth, otherRoots: walked, scan: scan, pool: pool}
 		if err := w.walkRoot(filepath.Clean(r.Path), r.Resolved); err != nil {
 			r.Err = fmt.Errorf("root %s: %w", r.Path, unwrapPathError(err))
 			continue
@@ -107,11 +109,12 @@ type walker struct {
 	maxDepth   int
 	otherRoots map[string]string
 	scan       *Scan
+	pool       *statPool
 	found      []foundFile
 }
 
 func (w *walker) walkRoot(display, resolved string) error {
-	entries, err := readDirSocketsAndDirs(resolved)
+	entries, err := readDirSocketsAndDirs(resolved, w.pool)
 	if err != nil {
 		return err
 	}
@@ -135,7 +138,7 @@ func (w *walker) visit(display, resolved string, entries []dirEntry, depth int) 
 		switch {
 		case e.typ&fs.ModeSocket != 0:
 			full := joinClean(resolved, e.name)
-			f := foundFile{resolved: full, display: full, dir: resolved, name: full[len(full)-len(e.name):]}
+			f := foundFile{resolved: full, display: full, dir: resolved, name: full[len(full)-len(e.name):], stat: e.stat}
 			if display != resolved {
 				f.display = joinClean(display, e.name)
 			}
@@ -149,7 +152,7 @@ func (w *walker) visit(display, resolved string, entries []dirEntry, depth int) 
 			if display != resolved {
 				childDisplay = joinClean(display, e.name)
 			}
-			children, err := readDirSocketsAndDirs(childResolved)
+			children, err := readDirSocketsAndDirs(childResolved, w.pool)
 			if err != nil {
 				w.scan.UnreadableDirs = append(w.scan.UnreadableDirs, childDisplay)
 				continue
@@ -196,4 +199,5 @@ func joinClean(dir, name string) string {
 type dirEntry struct {
 	name string
 	typ  fs.FileMode
+	stat *fileStat // a socket's, once the stat pool has it
 }
