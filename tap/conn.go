@@ -52,6 +52,13 @@ type tapConn struct {
 	abandoned atomic.Bool
 	bytes     [2]atomic.Int64
 	closeOnce sync.Once
+
+	// loopMu guards wakeLoop, which ends the event loop that forwards the
+	// connection on Linux (see forward), nil while there is none, and
+	// loopClosing, set once close has run.
+	loopMu      sync.Mutex
+	wakeLoop    func()
+	loopClosing bool
 }
 
 // serve forwards one accepted connection until both sides are done, and
@@ -85,10 +92,12 @@ func (t *Tap) serve(down net.Conn) {
 		defer close(parsed)
 		tc.parse()
 	}()
-	var copies sync.WaitGroup
-	copies.Go(func() { tc.copy(fromClient, down, up) })
-	copies.Go(func() { tc.copy(fromServer, up, down) })
-	copies.Wait()
+	if !tc.forward() {
+		var copies sync.WaitGroup
+		copies.Go(func() { tc.copy(fromClient, down, up) })
+		copies.Go(func() { tc.copy(fromServer, up, down) })
+		copies.Wait()
+	}
 	tc.close()
 	close(tc.feed)
 	tc.wake()
@@ -97,10 +106,9 @@ func (t *Tap) serve(down net.Conn) {
 
 // copy forwards src to dst unchanged, then passes on src's end: a clean end
 // of stream as a half-close, anything else by closing both connections.
+// It is the portable way, for a connection without a descriptor (a TLS
+// upstream) and where forward has no event loop.
 func (tc *tapConn) copy(dir int, src, dst net.Conn) {
-	if tc.rawCopy(dir, src, dst) {
-		return
-	}
 	buf := make([]byte, copyBufferSize)
 	for {
 		n, err := src.Read(buf)
@@ -135,6 +143,12 @@ func closeWrite(c net.Conn) error {
 
 func (tc *tapConn) close() {
 	tc.closeOnce.Do(func() {
+		tc.loopMu.Lock()
+		tc.loopClosing = true
+		if tc.wakeLoop != nil {
+			tc.wakeLoop()
+		}
+		tc.loopMu.Unlock()
 		tc.down.Close()
 		if tc.up != nil {
 			tc.up.Close()

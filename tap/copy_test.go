@@ -7,8 +7,9 @@ import (
 	"net"
 	"path/filepath"
 	"runtime"
-	"syscall"
+	"sync"
 	"testing"
+	"time"
 
 	"sockscope/sample/sampletest"
 )
@@ -39,8 +40,8 @@ func unixPair(t *testing.T, name string) (*net.UnixConn, *net.UnixConn) {
 }
 
 // hiddenFD is a connection without SyscallConn, as a TLS one is, so that
-// copy takes its portable path.
-// Embedding the interface promotes only net.Conn's methods.
+// the tap falls back to copy. Embedding the interface promotes only
+// net.Conn's methods.
 type hiddenFD struct {
 	net.Conn
 	uc *net.UnixConn
@@ -48,72 +49,105 @@ type hiddenFD struct {
 
 func (h hiddenFD) CloseWrite() error { return h.uc.CloseWrite() }
 
-// TestCopyForwardsAndFeeds: both ways of copying (raw system calls on
-// Linux, the portable loop for a connection without a descriptor) forward
-// every byte unchanged, pass the end of stream on as a half-close, and
-// queue for the parser exactly the bytes they forwarded, in order.
-func TestCopyForwardsAndFeeds(t *testing.T) {
-	payload := make([]byte, 3<<20)
-	for i := range payload {
-		payload[i] = byte(rand.IntN(256))
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(rand.IntN(256))
 	}
-	for _, raw := range []bool{true, false} {
+	return b
+}
+
+// TestForwardingBothWays: the event loop (Linux) and the portable copies
+// (a connection without a descriptor) each forward a few MiB both ways
+// unchanged while the receiving side holds back at first, so that writes
+// find the sockets' buffers full; pass each end of stream on as a
+// half-close, so that the answer still comes back after the request's end;
+// and queue for the parser exactly the bytes they forwarded, in order.
+func TestForwardingBothWays(t *testing.T) {
+	request, answer := randomBytes(3<<20), randomBytes(2<<20)
+	for _, loop := range []bool{true, false} {
 		client, down := unixPair(t, "d.sock")
 		up, server := unixPair(t, "u.sock")
-		var src, dst net.Conn = down, up
-		if !raw {
-			src, dst = hiddenFD{down, down}, hiddenFD{up, up}
-			if _, ok := src.(syscall.Conn); ok {
-				t.Fatal("the wrapper still exposes a descriptor")
-			}
-		}
 		tc := &tapConn{down: down, up: up, feed: make(chan chunk, feedChunks), hurry: make(chan struct{}, 1)}
-		fed := make(chan []byte)
+		if !loop {
+			tc.down, tc.up = hiddenFD{down, down}, hiddenFD{up, up}
+		}
+		fed := make(chan [2][]byte)
 		go func() {
-			var all []byte
+			var all [2][]byte
 			for c := range tc.feed {
 				tc.queued.Add(-int64(len(c.data)))
-				all = append(all, c.data...)
+				all[c.dir] = append(all[c.dir], c.data...)
 			}
 			fed <- all
 		}()
-		copied := make(chan bool)
+		forwarded := make(chan bool)
 		go func() {
-			if raw && runtime.GOOS == "linux" {
-				copied <- tc.rawCopy(fromClient, src, dst)
+			if tc.forward() {
+				forwarded <- true
 				return
 			}
-			tc.copy(fromClient, src, dst)
-			copied <- true
+			var copies sync.WaitGroup
+			copies.Go(func() { tc.copy(fromClient, tc.down, tc.up) })
+			copies.Go(func() { tc.copy(fromServer, tc.up, tc.down) })
+			copies.Wait()
+			forwarded <- false
 		}()
 		go func() {
-			client.Write(payload)
+			client.Write(request)
 			client.CloseWrite()
 		}()
+		time.Sleep(100 * time.Millisecond) // the server holds back
 		got, err := io.ReadAll(server)
-		if err != nil {
-			t.Fatalf("raw %v: reading what was forwarded: %v", raw, err)
+		if err != nil || !bytes.Equal(got, request) {
+			t.Fatalf("loop %v: %d bytes of the request forwarded of %d, or different ones (%v)", loop, len(got), len(request), err)
 		}
-		if !bytes.Equal(got, payload) {
-			t.Fatalf("raw %v: %d bytes forwarded of %d, or different ones", raw, len(got), len(payload))
+		go func() {
+			server.Write(answer)
+			server.CloseWrite()
+		}()
+		got, err = io.ReadAll(client)
+		if err != nil || !bytes.Equal(got, answer) {
+			t.Fatalf("loop %v: %d bytes of the answer came back of %d, or different ones (%v)", loop, len(got), len(answer), err)
 		}
-		if ok := <-copied; !ok {
-			t.Fatalf("raw %v: the raw copy did not take unix sockets", raw)
-		}
-		// A half-close, not a close: the answer can still go back.
-		if _, err := server.Write([]byte("answer")); err != nil {
-			t.Fatalf("raw %v: %v", raw, err)
-		}
-		answer := make([]byte, 6)
-		if _, err := io.ReadFull(up, answer); err != nil || string(answer) != "answer" {
-			t.Fatalf("raw %v: the upstream connection was closed, not half-closed", raw)
+		if byLoop := <-forwarded; byLoop != (loop && runtime.GOOS == "linux") {
+			t.Fatalf("loop %v: forwarded by the event loop: %v", loop, byLoop)
 		}
 		close(tc.feed)
-		if all := <-fed; !bytes.Equal(all, payload) {
-			t.Fatalf("raw %v: the parser was fed %d bytes of %d, or different ones", raw, len(all), len(payload))
+		all := <-fed
+		if !bytes.Equal(all[fromClient], request) || !bytes.Equal(all[fromServer], answer) {
+			t.Fatalf("loop %v: the parser was fed %d and %d bytes, or different ones", loop, len(all[fromClient]), len(all[fromServer]))
 		}
-		if n := tc.bytes[fromClient].Load(); n != int64(len(payload)) {
-			t.Errorf("raw %v: %d bytes counted", raw, n)
+		if a, b := tc.bytes[fromClient].Load(), tc.bytes[fromServer].Load(); a != int64(len(request)) || b != int64(len(answer)) {
+			t.Errorf("loop %v: %d and %d bytes counted", loop, a, b)
+		}
+	}
+}
+
+// TestForwardingCut: closing a connection the tap carries, as Stop does,
+// ends its forwarding even while nothing passes, and both peers see their
+// connection end.
+func TestForwardingCut(t *testing.T) {
+	client, down := unixPair(t, "d.sock")
+	up, server := unixPair(t, "u.sock")
+	tc := &tapConn{down: down, up: up, feed: make(chan chunk, feedChunks), hurry: make(chan struct{}, 1)}
+	forwarded := make(chan bool)
+	go func() { forwarded <- tc.forward() }()
+	// A round trip first, so that the loop is running when it is cut.
+	client.Write([]byte("ping"))
+	if _, err := io.ReadFull(server, make([]byte, 4)); err != nil {
+		t.Fatalf("the ping did not pass: %v", err)
+	}
+	tc.close()
+	select {
+	case <-forwarded:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the forwarding did not end when its connection was closed")
+	}
+	for name, c := range map[string]net.Conn{"client": client, "server": server} {
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if n, err := c.Read(make([]byte, 1)); err == nil || n != 0 {
+			t.Errorf("the %s's connection did not end: %d bytes, %v", name, n, err)
 		}
 	}
 }
