@@ -130,3 +130,26 @@ func TestDecodeRaw(t *testing.T) {
 		}
 	}
 }
+
+// TestTCPUpstream: a tap in front of a server on loopback TCP forwards and
+// decodes as it does for a unix socket.
+func TestTCPUpstream(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Skipf("no loopback TCP here: %v", err)
+	}
+	srv := sample.NewServer(sample.Options{Reflection: sample.ReflectionV1})
+	go srv.Serve(ln)
+	t.Cleanup(srv.Stop)
+	r := proxyOn(t, ln.Addr().String(), true)
+	echo := samplepb.NewEchoClient(dialGRPC(t, r.Listen()))
+	reply, err := echo.Echo(context.Background(), &samplepb.EchoRequest{Message: "over tcp"})
+	if err != nil || reply.GetMessage() != "over tcp" {
+		t.Fatalf("through the tap: %v, %v", reply, err)
+	}
+	events, _ := r.stop(t)
+	msgs := ofKind(events, MessageSeen)
+	if len(msgs) != 2 || !strings.Contains(string(msgs[0].JSON), "over tcp") || !strings.Contains(string(msgs[1].JSON), "over tcp") {
+		t.Fatalf("messages seen: %+v", msgs)
+	}
+}
