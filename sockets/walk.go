@@ -14,10 +14,8 @@ import (
 
 // foundFile is a socket file found under a root.
 type foundFile struct {
-	display  string // under the root as given
-	resolved string // under the root with links resolved, to match /proc
-	dir      string // resolved directory
-	name     string
+	display  string    // under the root as given
+	resolved string    // under the root with links resolved, to match /proc
 	stat     *fileStat // written by the stat pool
 }
 
@@ -138,7 +136,7 @@ func (w *walker) visit(display, resolved string, entries []dirEntry, depth int) 
 		switch {
 		case e.typ&fs.ModeSocket != 0:
 			full := joinClean(resolved, e.name)
-			f := foundFile{resolved: full, display: full, dir: resolved, name: full[len(full)-len(e.name):], stat: e.stat}
+			f := foundFile{resolved: full, display: full, stat: e.stat}
 			if display != resolved {
 				f.display = joinClean(display, e.name)
 			}

@@ -106,8 +106,8 @@ func (t *Tap) serve(down net.Conn) {
 
 // copy forwards src to dst unchanged, then passes on src's end: a clean end
 // of stream as a half-close, anything else by closing both connections.
-// It is the portable way, for a connection without a descriptor (a TLS
-// upstream) and where forward has no event loop.
+// It is the portable way, where forward has no event loop or cannot copy
+// a side's descriptor.
 func (tc *tapConn) copy(dir int, src, dst net.Conn) {
 	buf := make([]byte, copyBufferSize)
 	for {

@@ -13,8 +13,8 @@ import (
 // forward carries both directions of tc in an event loop of its own, on
 // copies of the two sockets' descriptors taken out of Go's poller, and
 // returns once both directions have ended or the connection was closed;
-// false, having done nothing, when a side has no descriptor (a TLS
-// upstream), for copy to do the work.
+// false, having done nothing, when a side's descriptor cannot be copied,
+// for copy to do the work.
 //
 // Why not two goroutines copying through the poller: a unary call through
 // the tap is a few small reads and writes, and each hand-off through the
