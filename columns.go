@@ -24,14 +24,8 @@ type columns struct {
 	line  []int32 // scratch: tab-ended cells per line
 }
 
-// grow makes room for lines more lines of about cells cells and bytes
-// bytes of text each, so that a large table is not copied as it grows.
-func (c *columns) grow(lines, cells, bytes int) {
-	c.reserve(lines, lines*cells, lines*bytes)
-}
-
 // reserve makes room for lines more lines of cells cells and text bytes
-// in all.
+// in all, so that a large table is not copied as it grows.
 func (c *columns) reserve(lines, cells, text int) {
 	c.text = growFresh(c.text, text)
 	c.ends = growFresh(c.ends, cells)

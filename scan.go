@@ -217,8 +217,8 @@ func writeScanTable(w io.Writer, scan *sockets.Scan, order []int, color bool) {
 // addScanRows adds the rows of the sockets at order to table.
 func addScanRows(table *columns, socks []sockets.Socket, order []int, color bool) {
 	// Five cells a line (six when world-writable), and a line of the
-	// table is rarely longer than this.
-	table.grow(len(order), 5, 128)
+	// table is rarely longer than 128 bytes.
+	table.reserve(len(order), 5*len(order), 128*len(order))
 	line := make([]byte, 0, 256)
 	for _, i := range order {
 		s := &socks[i]

@@ -231,10 +231,7 @@ func describeFiles(files []foundFile, noProbe bool, byPath func() map[string]*pr
 			owners := newOwnerCache()
 			procs := processCache{}
 			for i := lo; i < hi; i++ {
-				var st fileStat
-				if files[i].stat != nil {
-					st = *files[i].stat
-				}
+				st := *files[i].stat
 				s := &socks[i]
 				*s = Socket{Path: files[i].display, Owner: owners.owner(st), fileID: st.id}
 				if sum, ok := known[files[i].resolved]; ok {

@@ -68,25 +68,32 @@ func newDocument(text string, isJSON bool) *document {
 		text = text[:maxDocumentBytes]
 	}
 	d := &document{text: text, json: isJSON, starts: make([]uint32, 0, 1+len(text)/64)}
-	for off, i := 0, 0; ; i++ {
+	for off := 0; ; {
 		d.starts = append(d.starts, uint32(off))
 		n := strings.IndexByte(text[off:], '\n')
-		end := off + n
-		if n < 0 {
-			end = len(text)
-		}
-		if end-off >= longLineBytes {
-			if d.long == nil {
-				d.long = map[int]*longLine{}
-			}
-			d.long[i] = markLine(text[off:end], isJSON)
-		}
 		if n < 0 {
 			break
 		}
-		off = end + 1
+		off += n + 1
 	}
+	d.markLongLines()
 	return d
+}
+
+// markLongLines gives each line of longLineBytes or more its marks.
+func (d *document) markLongLines() {
+	for i := range d.starts {
+		end := len(d.text)
+		if i+1 < len(d.starts) {
+			end = int(d.starts[i+1]) - 1
+		}
+		if end-int(d.starts[i]) >= longLineBytes {
+			if d.long == nil {
+				d.long = map[int]*longLine{}
+			}
+			d.long[i] = markLine(d.text[d.starts[i]:end], d.json)
+		}
+	}
 }
 
 // markLine lexes a long line once, leaving a mark every markEvery bytes.

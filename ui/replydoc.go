@@ -107,17 +107,6 @@ func newPartsDocument(parts [][]byte, workers int) *document {
 		text = unsafe.String(unsafe.SliceData(buf), total)
 	}
 	d := &document{text: text, json: true, starts: starts}
-	for i := range d.starts {
-		end := len(d.text)
-		if i+1 < len(d.starts) {
-			end = int(d.starts[i+1]) - 1
-		}
-		if end-int(d.starts[i]) >= longLineBytes {
-			if d.long == nil {
-				d.long = map[int]*longLine{}
-			}
-			d.long[i] = markLine(d.text[d.starts[i]:end], true)
-		}
-	}
+	d.markLongLines()
 	return d
 }
