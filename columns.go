@@ -14,14 +14,14 @@ import (
 // a line's last tab is written as it is. It keeps the text in one buffer
 // and the cells as offsets, where tabwriter keeps a slice per cell and
 // copies every byte through its state machine: the scan of a large root
-// prints thousands of lines.
+// prints thousands of lines. Several columns values, filled on different
+// CPUs, are written as one table by writeColumns.
 type columns struct {
 	text  []byte  // the lines' cells, without tabs or newlines
-	ends  []int   // where each cell ends in text
+	ends  []int32 // where each cell ends in text
 	width []int32 // each cell's width in runes
 	lines []int32 // where each line's cells start in ends
 	pad   []int32 // per cell, the width it is padded to; -1 for a line's last cell
-	line  []int32 // scratch: tab-ended cells per line
 }
 
 // reserve makes room for lines more lines of cells cells and text bytes
@@ -54,7 +54,7 @@ func (c *columns) add(line []byte) {
 			cell = line[:i]
 		}
 		c.text = append(c.text, cell...)
-		c.ends = append(c.ends, len(c.text))
+		c.ends = append(c.ends, int32(len(c.text)))
 		c.width = append(c.width, int32(utf8.RuneCount(cell)))
 		if i < 0 {
 			return
@@ -63,58 +63,83 @@ func (c *columns) add(line []byte) {
 	}
 }
 
-// appendLines appends the lines of o after c's, as if each had been added
-// to c in turn.
-func (c *columns) appendLines(o *columns) {
-	textBase, cellBase := len(c.text), int32(len(c.ends))
-	c.text = append(c.text, o.text...)
-	for _, end := range o.ends {
-		c.ends = append(c.ends, end+textBase)
+// cellsOf is where line l's cells are in ends.
+func (c *columns) cellsOf(l int) (start, end int) {
+	start = int(c.lines[l])
+	end = len(c.ends)
+	if l+1 < len(c.lines) {
+		end = int(c.lines[l+1])
 	}
-	c.width = append(c.width, o.width...)
-	for _, start := range o.lines {
-		c.lines = append(c.lines, start+cellBase)
-	}
+	return start, end
+}
+
+// tabbed is how many of line l's cells a tab ends.
+func (c *columns) tabbed(l int) int {
+	start, end := c.cellsOf(l)
+	return end - start - 1
 }
 
 // writeTo writes the lines laid out, each ended by a newline.
-func (c *columns) writeTo(w io.Writer) error {
-	const padding = 2
-	n := len(c.lines)
-	cellsOf := func(l int) (start, end int) {
-		start = int(c.lines[l])
-		end = len(c.ends)
-		if l+1 < n {
-			end = int(c.lines[l+1])
+func (c *columns) writeTo(w io.Writer) error { return writeColumns(w, c) }
+
+// tableLine is one line of a table written from several parts.
+type tableLine struct {
+	part *columns
+	l    int
+}
+
+// tableLines walks the lines of parts in order, as one table's, without
+// copying them into one: a large scan's rows are laid out in parts on
+// every CPU, and a copy would be as large again.
+type tableLines struct {
+	parts []*columns
+	part  int
+	l     int
+}
+
+func (it *tableLines) next() (tableLine, bool) {
+	for it.part < len(it.parts) {
+		if p := it.parts[it.part]; it.l < len(p.lines) {
+			it.l++
+			return tableLine{p, it.l - 1}, true
 		}
-		return start, end
+		it.part, it.l = it.part+1, 0
 	}
-	c.pad = growFresh(c.pad[:0], len(c.ends))
-	for range c.ends {
-		c.pad = append(c.pad, -1)
-	}
-	tabbed := growFresh(c.line[:0], n)
+	return tableLine{}, false
+}
+
+// writeColumns writes the lines of parts, in order, laid out as one table,
+// each ended by a newline.
+func writeColumns(w io.Writer, parts ...*columns) error {
+	const padding = 2
 	maxTabbed := 0
-	for l := range n {
-		start, end := cellsOf(l)
-		tabbed = append(tabbed, int32(end-start-1))
-		maxTabbed = max(maxTabbed, end-start-1)
+	for _, p := range parts {
+		p.pad = growFresh(p.pad[:0], len(p.ends))
+		for range p.ends {
+			p.pad = append(p.pad, -1)
+		}
+		for l := range p.lines {
+			maxTabbed = max(maxTabbed, p.tabbed(l))
+		}
 	}
-	c.line = tabbed
 	// A column's width holds over each run of consecutive lines that have
 	// a tab-ended cell in it, as tabwriter's column blocks do.
 	for col := range maxTabbed {
-		for l := 0; l < n; {
-			if int(tabbed[l]) <= col {
-				l++
+		all := tableLines{parts: parts}
+		line, ok := all.next()
+		for ok {
+			if line.part.tabbed(line.l) <= col {
+				line, ok = all.next()
 				continue
 			}
-			first, widest := l, int32(0)
-			for ; l < n && int(tabbed[l]) > col; l++ {
-				widest = max(widest, c.width[int(c.lines[l])+col])
+			block, widest := all, int32(0)
+			first := line
+			for ; ok && line.part.tabbed(line.l) > col; line, ok = all.next() {
+				widest = max(widest, line.part.width[int(line.part.lines[line.l])+col])
 			}
-			for k := first; k < l; k++ {
-				c.pad[int(c.lines[k])+col] = widest + padding
+			// The block again, from its first line, to pad it.
+			for at, more := first, true; more && at.part.tabbed(at.l) > col; at, more = block.next() {
+				at.part.pad[int(at.part.lines[at.l])+col] = widest + padding
 			}
 		}
 	}
@@ -123,10 +148,12 @@ func (c *columns) writeTo(w io.Writer) error {
 	for i := range spaces {
 		spaces[i] = ' '
 	}
-	for l := range n {
-		start, end := cellsOf(l)
+	all := tableLines{parts: parts}
+	for line, ok := all.next(); ok; line, ok = all.next() {
+		c := line.part
+		start, end := c.cellsOf(line.l)
 		for i := start; i < end; i++ {
-			from := 0
+			from := int32(0)
 			if i > 0 {
 				from = c.ends[i-1]
 			}

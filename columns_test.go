@@ -42,24 +42,28 @@ func TestColumnsMatchTabwriter(t *testing.T) {
 			t.Fatalf("round %d: lines %q\ngot:\n%s\nwant (tabwriter):\n%s", round, lines, got.String(), want.String())
 		}
 
-		// The same lines laid out in two runs and joined, as a large scan
-		// table is.
-		split := rng.IntN(len(lines) + 1)
-		var first, second columns
-		first.reserve(1, 1, 1)
-		for _, l := range lines[:split] {
-			first.add([]byte(l))
+		// The same lines laid out in three parts, any of them empty, and
+		// written as one table, as a large scan table is.
+		cut1 := rng.IntN(len(lines) + 1)
+		cut2 := cut1 + rng.IntN(len(lines)-cut1+1)
+		parts := []*columns{{}, {}, {}}
+		parts[0].reserve(1, 1, 1)
+		for i, l := range lines {
+			switch {
+			case i < cut1:
+				parts[0].add([]byte(l))
+			case i < cut2:
+				parts[1].add([]byte(l))
+			default:
+				parts[2].add([]byte(l))
+			}
 		}
-		for _, l := range lines[split:] {
-			second.add([]byte(l))
-		}
-		first.appendLines(&second)
 		got.Reset()
-		if err := first.writeTo(&got); err != nil {
+		if err := writeColumns(&got, parts...); err != nil {
 			t.Fatal(err)
 		}
 		if got.String() != want.String() {
-			t.Fatalf("round %d, joined after %d lines: lines %q\ngot:\n%s\nwant (tabwriter):\n%s", round, split, lines, got.String(), want.String())
+			t.Fatalf("round %d, parts cut after %d and %d lines: lines %q\ngot:\n%s\nwant (tabwriter):\n%s", round, cut1, cut2, lines, got.String(), want.String())
 		}
 	}
 }

@@ -155,37 +155,31 @@ const (
 )
 
 func writeScanTable(w io.Writer, scan *sockets.Scan, order []int, color bool) {
-	var table columns
 	header := "PATH\tKIND\tSERVICES / HINT\tOWNER\tPROCESS"
 	if color {
 		// The kind column's cells all carry colour codes of the same length;
 		// the header gets a same-length no-op so the column lines up.
 		header = "PATH\t\x1b[39mKIND" + colorReset + "\tSERVICES / HINT\tOWNER\tPROCESS"
 	}
-	// A large scan's rows are laid out in runs on every CPU, then joined.
+	// A large scan's rows are laid out in runs on every CPU, then written
+	// as one table straight from the runs.
 	runs := 1
 	if len(order) >= 4096 {
 		runs = min(runtime.GOMAXPROCS(0), 4)
 	}
 	per := (len(order) + runs - 1) / runs
-	parts := make([]columns, runs)
+	parts := make([]*columns, runs+1)
+	parts[0] = &columns{}
+	parts[0].add([]byte(header))
 	var wg sync.WaitGroup
 	for k := range runs {
+		parts[k+1] = &columns{}
 		wg.Go(func() {
-			addScanRows(&parts[k], scan.Sockets, order[min(k*per, len(order)):min((k+1)*per, len(order))], color)
+			addScanRows(parts[k+1], scan.Sockets, order[min(k*per, len(order)):min((k+1)*per, len(order))], color)
 		})
 	}
 	wg.Wait()
-	lines, cells, text := 1, 5, len(header)
-	for k := range runs {
-		lines, cells, text = lines+len(parts[k].lines), cells+len(parts[k].ends), text+len(parts[k].text)
-	}
-	table.reserve(lines, cells, text)
-	table.add([]byte(header))
-	for k := range runs {
-		table.appendLines(&parts[k])
-	}
-	table.writeTo(w)
+	writeColumns(w, parts...)
 
 	total := make(map[sockets.Kind]int)
 	for _, s := range scan.Sockets {
