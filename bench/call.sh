@@ -2,7 +2,9 @@
 # Times sockscope against grpcurl on the bundled sample server, alternating the
 # two tools in one run so both see the same machine state, and prints medians
 # and ratios: a unary call, a server stream (Count) and a client stream (Sum),
-# and the streams' peak RSS when GNU time is installed.
+# and the streams' peak RSS when GNU time is installed. The unary call's
+# floor is timed beside them: the same call by a minimal grpc-go client
+# with the generated stubs (bench/grpcloop -n 0), which needs no reflection.
 # Usage: bench/call.sh [ROUNDS] [STREAM_COUNT]; the quick unary call gets
 # five times as many rounds as the streams, since one run of it varies by a
 # fifth either way on a shared machine. CGO_ENABLED=0 in the environment
@@ -28,6 +30,9 @@ trap cleanup EXIT
 
 echo "building sockscope and installing grpcurl ${grpcurl_version} into a temporary GOBIN" >&2
 go build -o "$work/sockscope" .
+# The floor for the unary call: one call with the generated stubs, no
+# reflection, nothing printed but a line (bench/grpcloop -n 0).
+go build -o "$work/grpcloop" ./bench/grpcloop
 GOBIN="$work/bin" go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@${grpcurl_version}"
 
 sock="$work/s.sock"
@@ -70,9 +75,10 @@ for _ in 1 2 3; do
   gc -plaintext -unix -d "$unary_data" "$sock" sample.v1.Echo/Echo >/dev/null
 done
 
-: >"$work/ss_unary"; : >"$work/gc_unary"; : >"$work/ss_stream"; : >"$work/gc_stream"; : >"$work/ss_sum"; : >"$work/gc_sum"
+: >"$work/ss_unary"; : >"$work/gc_unary"; : >"$work/floor_unary"; : >"$work/ss_stream"; : >"$work/gc_stream"; : >"$work/ss_sum"; : >"$work/gc_sum"
 ss_unary() { time_us ss --call sample.v1.Echo/Echo -d "$unary_data" "$sock" >>"$work/ss_unary"; }
 gc_unary() { time_us gc -plaintext -unix -d "$unary_data" "$sock" sample.v1.Echo/Echo >>"$work/gc_unary"; }
+floor_unary() { time_us "$work/grpcloop" -addr "$sock" -n 0 >>"$work/floor_unary"; }
 ss_stream() { time_us ss --call sample.v1.Echo/Count -d "$stream_data" --format jsonl "$sock" >>"$work/ss_stream"; }
 gc_stream() { time_us gc -plaintext -unix -d "$stream_data" "$sock" sample.v1.Echo/Count >>"$work/gc_stream"; }
 ss_sum() { time_us ss --call sample.v1.Echo/Sum -d @"$work/sum.jsonl" "$sock" >>"$work/ss_sum"; }
@@ -95,6 +101,7 @@ rss_kib() {
 # same tool every time.
 for i in $(seq $((rounds * 5))); do
   if ((i % 2)); then ss_unary; gc_unary; else gc_unary; ss_unary; fi
+  floor_unary
 done
 echo "unary rounds done" >&2
 for i in $(seq "$rounds"); do
@@ -115,6 +122,8 @@ ssu=$(median <"$work/ss_unary"); gcu=$(median <"$work/gc_unary")
 sss=$(median <"$work/ss_stream"); gcs=$(median <"$work/gc_stream")
 printf '%-32s %12s %12s %8s\n' "median wall time (ms)" sockscope grpcurl ratio
 printf '%-32s %12s %12s %8.2f\n' "unary Echo (reflection)" "$ssu" "$gcu" "$(awk -v a="$ssu" -v b="$gcu" 'BEGIN{print a/b}')"
+flu=$(median <"$work/floor_unary")
+printf '%-32s %12s %12s %8.2f\n' "  floor: grpc-go stubs, one call" "$flu" "$gcu" "$(awk -v a="$flu" -v b="$gcu" 'BEGIN{print a/b}')"
 printf '%-32s %12s %12s %8.2f\n' "Count stream x${stream_count}" "$sss" "$gcs" "$(awk -v a="$sss" -v b="$gcs" 'BEGIN{print a/b}')"
 ssm=$(median <"$work/ss_sum"); gcm=$(median <"$work/gc_sum")
 printf '%-32s %12s %12s %8.2f\n' "Sum client stream x${stream_count}" "$ssm" "$gcm" "$(awk -v a="$ssm" -v b="$gcm" 'BEGIN{print a/b}')"

@@ -26,7 +26,7 @@ import (
 
 func main() {
 	addr := flag.String("addr", "", "socket path (anything with a /) or host:port")
-	calls := flag.Int("n", 10000, "calls to make in all")
+	calls := flag.Int("n", 10000, "calls to make in all, after one per goroutine to warm up; 0 for only those")
 	workers := flag.Int("c", 1, "goroutines calling at once")
 	flag.Parse()
 	target := *addr
@@ -71,6 +71,12 @@ func main() {
 	wg.Wait()
 	elapsed := time.Since(start)
 	all := slices.Concat(latencies...)
+	if len(all) == 0 {
+		// -n 0 is one call per goroutine and no loop: bench/call.sh times
+		// it as the least a one-shot call with the generated stubs costs.
+		json.NewEncoder(os.Stdout).Encode(map[string]any{"calls": 0})
+		return
+	}
 	slices.Sort(all)
 	at := func(q float64) float64 {
 		return float64(all[min(int(q*float64(len(all))), len(all)-1)]) / float64(time.Microsecond)
