@@ -79,9 +79,6 @@ func (c *columns) tabbed(l int) int {
 	return end - start - 1
 }
 
-// writeTo writes the lines laid out, each ended by a newline.
-func (c *columns) writeTo(w io.Writer) error { return writeColumns(w, c) }
-
 // tableLine is one line of a table written from several parts.
 type tableLine struct {
 	part *columns

@@ -35,7 +35,7 @@ func TestColumnsMatchTabwriter(t *testing.T) {
 			c.add([]byte(l))
 		}
 		var got bytes.Buffer
-		if err := c.writeTo(&got); err != nil {
+		if err := writeColumns(&got, &c); err != nil {
 			t.Fatal(err)
 		}
 		if got.String() != want.String() {
