@@ -85,9 +85,16 @@ type tableLine struct {
 	l    int
 }
 
+func (t tableLine) tabbed() int { return t.part.tabbed(t.l) }
+
+// cell is where the line's cell in column col is in its part's ends,
+// width and pad.
+func (t tableLine) cell(col int) int { return int(t.part.lines[t.l]) + col }
+
 // tableLines walks the lines of parts in order, as one table's, without
 // copying them into one: a large scan's rows are laid out in parts on
-// every CPU, and a copy would be as large again.
+// every CPU, and a copy would be as large again. A copy of a tableLines
+// walks again from where it was copied.
 type tableLines struct {
 	parts []*columns
 	part  int
@@ -120,23 +127,28 @@ func writeColumns(w io.Writer, parts ...*columns) error {
 		}
 	}
 	// A column's width holds over each run of consecutive lines that have
-	// a tab-ended cell in it, as tabwriter's column blocks do.
+	// a tab-ended cell in it, as tabwriter's column blocks do: lead finds
+	// a run and its widest cell, then a copy taken at the run's start pads
+	// it.
 	for col := range maxTabbed {
-		all := tableLines{parts: parts}
-		line, ok := all.next()
-		for ok {
-			if line.part.tabbed(line.l) <= col {
-				line, ok = all.next()
+		lead := tableLines{parts: parts}
+		for {
+			start := lead
+			line, ok := lead.next()
+			if !ok {
+				break
+			}
+			if line.tabbed() <= col {
 				continue
 			}
-			block, widest := all, int32(0)
-			first := line
-			for ; ok && line.part.tabbed(line.l) > col; line, ok = all.next() {
-				widest = max(widest, line.part.width[int(line.part.lines[line.l])+col])
+			widest, n := int32(0), 0
+			for ; ok && line.tabbed() > col; line, ok = lead.next() {
+				widest = max(widest, line.part.width[line.cell(col)])
+				n++
 			}
-			// The block again, from its first line, to pad it.
-			for at, more := first, true; more && at.part.tabbed(at.l) > col; at, more = block.next() {
-				at.part.pad[int(at.part.lines[at.l])+col] = widest + padding
+			for range n {
+				at, _ := start.next()
+				at.part.pad[at.cell(col)] = widest + padding
 			}
 		}
 	}
