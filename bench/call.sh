@@ -3,8 +3,9 @@
 # two tools in one run so both see the same machine state, and prints medians
 # and ratios: a unary call, a server stream (Count) and a client stream (Sum),
 # and the streams' peak RSS when GNU time is installed. The unary call's
-# floor is timed beside them: the same call by a minimal grpc-go client
-# with the generated stubs (bench/grpcloop -n 0), which needs no reflection.
+# floors are timed beside them: the same call by the least grpc-go client
+# that finds the method by reflection (bench/reflectcall), and by one with
+# the generated stubs, which needs no reflection (bench/grpcloop -n 0).
 # Usage: bench/call.sh [ROUNDS] [STREAM_COUNT]; the quick unary call gets
 # five times as many rounds as the streams, since one run of it varies by a
 # fifth either way on a shared machine. CGO_ENABLED=0 in the environment
@@ -30,8 +31,10 @@ trap cleanup EXIT
 
 echo "building sockscope and installing grpcurl ${grpcurl_version} into a temporary GOBIN" >&2
 go build -o "$work/sockscope" .
-# The floor for the unary call: one call with the generated stubs, no
+# The floors for the unary call: one call by reflection with nothing
+# else (bench/reflectcall), and one with the generated stubs, no
 # reflection, nothing printed but a line (bench/grpcloop -n 0).
+go build -o "$work/reflectcall" ./bench/reflectcall
 go build -o "$work/grpcloop" ./bench/grpcloop
 GOBIN="$work/bin" go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@${grpcurl_version}"
 
@@ -64,20 +67,25 @@ stream_data="{\"count\":${stream_count}}"
 # a line, the same file for both tools.
 seq 1 "$stream_count" | awk '{print "{\"value\":" $1 "}"}' >"$work/sum.jsonl"
 
-# Check that the stream is whole, then warm both binaries with the call that
-# is timed first. The build's files are flushed to disk first, so that their
-# writeback does not compete with the first rounds.
+# Check that the stream is whole and the reflection floor answers, then
+# warm the binaries with the call that is timed first. The build's files are
+# flushed to disk first, so that their writeback does not compete with the
+# first rounds.
 ss_n=$(ss --call sample.v1.Echo/Count -d "$stream_data" --format jsonl "$sock" | wc -l)
 [ "$ss_n" -eq "$stream_count" ] || { echo "sockscope streamed $ss_n messages, want $stream_count" >&2; exit 1; }
+"$work/reflectcall" -addr "$sock" -d "$unary_data" | grep -q '"message":"bench"' || { echo "bench/reflectcall did not echo the request" >&2; exit 1; }
 sync
 for _ in 1 2 3; do
   ss --call sample.v1.Echo/Echo -d "$unary_data" "$sock" >/dev/null
   gc -plaintext -unix -d "$unary_data" "$sock" sample.v1.Echo/Echo >/dev/null
+  "$work/reflectcall" -addr "$sock" -d "$unary_data" >/dev/null
+  "$work/grpcloop" -addr "$sock" -n 0 >/dev/null
 done
 
-: >"$work/ss_unary"; : >"$work/gc_unary"; : >"$work/floor_unary"; : >"$work/ss_stream"; : >"$work/gc_stream"; : >"$work/ss_sum"; : >"$work/gc_sum"
+: >"$work/ss_unary"; : >"$work/gc_unary"; : >"$work/reflect_unary"; : >"$work/floor_unary"; : >"$work/ss_stream"; : >"$work/gc_stream"; : >"$work/ss_sum"; : >"$work/gc_sum"
 ss_unary() { time_us ss --call sample.v1.Echo/Echo -d "$unary_data" "$sock" >>"$work/ss_unary"; }
 gc_unary() { time_us gc -plaintext -unix -d "$unary_data" "$sock" sample.v1.Echo/Echo >>"$work/gc_unary"; }
+reflect_unary() { time_us "$work/reflectcall" -addr "$sock" -d "$unary_data" >>"$work/reflect_unary"; }
 floor_unary() { time_us "$work/grpcloop" -addr "$sock" -n 0 >>"$work/floor_unary"; }
 ss_stream() { time_us ss --call sample.v1.Echo/Count -d "$stream_data" --format jsonl "$sock" >>"$work/ss_stream"; }
 gc_stream() { time_us gc -plaintext -unix -d "$stream_data" "$sock" sample.v1.Echo/Count >>"$work/gc_stream"; }
@@ -101,7 +109,7 @@ rss_kib() {
 # same tool every time.
 for i in $(seq $((rounds * 5))); do
   if ((i % 2)); then ss_unary; gc_unary; else gc_unary; ss_unary; fi
-  floor_unary
+  reflect_unary; floor_unary
 done
 echo "unary rounds done" >&2
 for i in $(seq "$rounds"); do
@@ -122,6 +130,8 @@ ssu=$(median <"$work/ss_unary"); gcu=$(median <"$work/gc_unary")
 sss=$(median <"$work/ss_stream"); gcs=$(median <"$work/gc_stream")
 printf '%-32s %12s %12s %8s\n' "median wall time (ms)" sockscope grpcurl ratio
 printf '%-32s %12s %12s %8.2f\n' "unary Echo (reflection)" "$ssu" "$gcu" "$(awk -v a="$ssu" -v b="$gcu" 'BEGIN{print a/b}')"
+rfu=$(median <"$work/reflect_unary")
+printf '%-32s %12s %12s %8.2f\n' "  floor: reflection, one call" "$rfu" "$gcu" "$(awk -v a="$rfu" -v b="$gcu" 'BEGIN{print a/b}')"
 flu=$(median <"$work/floor_unary")
 printf '%-32s %12s %12s %8.2f\n' "  floor: grpc-go stubs, one call" "$flu" "$gcu" "$(awk -v a="$flu" -v b="$gcu" 'BEGIN{print a/b}')"
 printf '%-32s %12s %12s %8.2f\n' "Count stream x${stream_count}" "$sss" "$gcs" "$(awk -v a="$sss" -v b="$gcs" 'BEGIN{print a/b}')"
