@@ -325,8 +325,11 @@ func TestDiscoverSortsPaths(t *testing.T) {
 	}
 	// The walk itself finds them in that order, so that discovery need
 	// not sort one root's files again.
-	w := walker{ctx: context.Background(), maxDepth: DefaultMaxDepth, scan: &Scan{}}
-	if err := w.walkRoot(dir, dir); err != nil {
+	pool := newStatPool()
+	w := walker{ctx: context.Background(), maxDepth: DefaultMaxDepth, scan: &Scan{}, pool: pool}
+	err = w.walkRoot(dir, dir)
+	pool.wait()
+	if err != nil {
 		t.Fatal(err)
 	}
 	got = got[:0]

@@ -34,12 +34,8 @@ func newStatPool() *statPool {
 }
 
 // submit gives each socket among entries, which were listed in dir, the
-// place its stat will be written to, and queues the stats. A nil pool
-// leaves the entries alone.
+// place its stat will be written to, and queues the stats.
 func (p *statPool) submit(dir string, entries []dirEntry) {
-	if p == nil {
-		return
-	}
 	sockets := 0
 	for _, e := range entries {
 		if e.typ&fs.ModeSocket != 0 {

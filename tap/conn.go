@@ -92,16 +92,25 @@ func (t *Tap) serve(down net.Conn) {
 		defer close(parsed)
 		tc.parse()
 	}()
-	if !tc.forward() {
-		var copies sync.WaitGroup
-		copies.Go(func() { tc.copy(fromClient, down, up) })
-		copies.Go(func() { tc.copy(fromServer, up, down) })
-		copies.Wait()
-	}
+	tc.carry()
 	tc.close()
 	close(tc.feed)
 	tc.wake()
 	<-parsed
+}
+
+// carry forwards both directions until both have ended or the connection
+// is cut: by the event loop where forward has one, else by two copies. It
+// tells whether the event loop did it.
+func (tc *tapConn) carry() (byLoop bool) {
+	if tc.forward() {
+		return true
+	}
+	var copies sync.WaitGroup
+	copies.Go(func() { tc.copy(fromClient, tc.down, tc.up) })
+	copies.Go(func() { tc.copy(fromServer, tc.up, tc.down) })
+	copies.Wait()
+	return false
 }
 
 // copy forwards src to dst unchanged, then passes on src's end: a clean end

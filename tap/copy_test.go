@@ -7,7 +7,6 @@ import (
 	"net"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
 
@@ -82,17 +81,7 @@ func TestForwardingBothWays(t *testing.T) {
 			fed <- all
 		}()
 		forwarded := make(chan bool)
-		go func() {
-			if tc.forward() {
-				forwarded <- true
-				return
-			}
-			var copies sync.WaitGroup
-			copies.Go(func() { tc.copy(fromClient, tc.down, tc.up) })
-			copies.Go(func() { tc.copy(fromServer, tc.up, tc.down) })
-			copies.Wait()
-			forwarded <- false
-		}()
+		go func() { forwarded <- tc.carry() }()
 		go func() {
 			client.Write(request)
 			client.CloseWrite()
